@@ -1,0 +1,75 @@
+// Package store is the durable, ordered log of each board: the one place a
+// board's history lives. An implementation gives every appended record the
+// next seq (1, 2, 3... with no gaps) and returns it only once the record is
+// durable, so an acknowledged op is never lost.
+//
+// Records are opaque bytes: the store knows nothing of ops. Two
+// implementations pass one conformance suite (storetest): bolt, embedded and
+// the default, and redis, shared by many instances.
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// Record is one entry of a board's log as the store holds it.
+type Record struct {
+	Seq  uint64
+	Data []byte
+}
+
+// Snapshot is a board's state at Seq, encoded by the caller.
+type Snapshot struct {
+	Seq  uint64
+	Data []byte
+}
+
+// ErrNotFound is returned by LoadSnapshot when a board has no snapshot.
+var ErrNotFound = errors.New("not found")
+
+// ErrUnavailable wraps any failure to reach the backend, so callers can tell
+// "try again later" from a bug.
+var ErrUnavailable = errors.New("store unavailable")
+
+// Log is the ordered log of every board.
+type Log interface {
+	// Append adds data as the board's next record and returns its seq once
+	// it is durable. The first record of a board gets seq 1.
+	Append(ctx context.Context, board string, data []byte) (uint64, error)
+	// Read returns the board's records with seq > after, in order, at most
+	// limit of them. Records behind the latest snapshot may have been
+	// trimmed: Read then starts at the oldest record it still holds, and
+	// the caller loads the snapshot instead.
+	Read(ctx context.Context, board string, after uint64, limit int) ([]Record, error)
+	// Last returns the seq of the board's newest record, 0 if it has none.
+	Last(ctx context.Context, board string) (uint64, error)
+	// SaveSnapshot stores the board's state at seq and may trim the log
+	// behind it. A snapshot older than the stored one is ignored.
+	SaveSnapshot(ctx context.Context, board string, snap Snapshot) error
+	// LoadSnapshot returns the board's latest snapshot, or ErrNotFound.
+	LoadSnapshot(ctx context.Context, board string) (Snapshot, error)
+	// Subscribe tells ev about the board from now on, records appended
+	// and ephemeral messages published by this process or another, until
+	// cancel is called. Delivery may skip or repeat records (Redis pub/sub
+	// is at most once), so a subscriber checks seqs and reads gaps back
+	// with Read. The funcs are called from one goroutine and must not block.
+	Subscribe(board string, ev Events) (cancel func())
+	// Publish sends an ephemeral message (a drag, a cursor, presence) to
+	// the board's subscribers in other processes; a process delivers its
+	// own ephemeral traffic itself. It is never stored and may be dropped.
+	Publish(ctx context.Context, board string, data []byte) error
+	Close() error
+}
+
+// Events is what a subscriber hears about one board. Nil funcs are skipped.
+type Events struct {
+	// Record is an appended record.
+	Record func(Record)
+	// Ephemeral is a message another process gave to Publish.
+	Ephemeral func([]byte)
+	// Resync says delivery was interrupted (a dropped subscription, a
+	// backend that restarted): records may have been missed, so the
+	// subscriber reads what it lacks from the log.
+	Resync func()
+}
