@@ -1,0 +1,175 @@
+// Command plenary serves live workshop boards.
+//
+// With no configuration it runs on an embedded store in ./data; with
+// REDIS_URL set, any number of instances behind a load balancer share the
+// boards through Redis. Every flag has an environment equivalent; the flag
+// wins.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/plenary/plenary/hub"
+	"github.com/plenary/plenary/static"
+	"github.com/plenary/plenary/store"
+	"github.com/plenary/plenary/store/bolt"
+)
+
+// config is everything the server can be told.
+type config struct {
+	addr     string
+	data     string
+	redisURL string
+	secret   string
+	origins  string
+	logLevel string
+}
+
+func main() {
+	cfg := parseConfig(os.Args[1:], os.Getenv)
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: parseLevel(cfg.logLevel)}))
+	slog.SetDefault(logger)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, logger, nil); err != nil {
+		logger.Error("plenary stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func parseConfig(args []string, getenv func(string) string) config {
+	env := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	var cfg config
+	fs := flag.NewFlagSet("plenary", flag.ExitOnError)
+	fs.StringVar(&cfg.addr, "addr", env("PLENARY_ADDR", ":8080"), "listen address (PLENARY_ADDR)")
+	fs.StringVar(&cfg.data, "data", env("PLENARY_DATA", "./data"), "data directory for the embedded store and the generated secret (PLENARY_DATA)")
+	fs.StringVar(&cfg.redisURL, "redis", env("REDIS_URL", ""), "Redis URL; when set, boards live in Redis and instances share them (REDIS_URL)")
+	fs.StringVar(&cfg.secret, "secret", env("PLENARY_SECRET", ""), "token signing secret, the same on every instance; generated once into the data directory when empty (PLENARY_SECRET)")
+	fs.StringVar(&cfg.origins, "origins", env("PLENARY_ORIGINS", ""), "comma-separated extra hosts allowed to open websockets (PLENARY_ORIGINS)")
+	fs.StringVar(&cfg.logLevel, "log-level", env("PLENARY_LOG_LEVEL", "info"), "debug, info, warn or error (PLENARY_LOG_LEVEL)")
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits with usage
+	return cfg
+}
+
+func parseLevel(s string) slog.Level {
+	var l slog.Level
+	if l.UnmarshalText([]byte(s)) != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// run serves until ctx is done, then shuts down gracefully: clients are
+// told to reconnect, boards are snapshotted, the store is closed. If
+// listening is not nil it receives the bound address once the server
+// accepts connections (tests listen on port 0).
+func run(ctx context.Context, cfg config, logger *slog.Logger, listening chan<- string) error {
+	log, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	secret, err := loadSecret(cfg)
+	if err != nil {
+		return err
+	}
+	h, err := hub.New(hub.Config{Log: log, Secret: secret, Static: static.Files, Origins: splitList(cfg.origins), Logger: logger})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("plenary listening", "addr", ln.Addr().String(), "store", storeName(cfg))
+	if listening != nil {
+		listening <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := h.Close(shutdown); err != nil {
+		logger.Warn("closing boards", "err", err)
+	}
+	// Hijacked websockets are not waited for by Shutdown; Close above has
+	// already told each of them to reconnect.
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func storeName(cfg config) string {
+	if cfg.redisURL != "" {
+		return "redis"
+	}
+	return "embedded"
+}
+
+func openStore(ctx context.Context, cfg config) (store.Log, error) {
+	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	return bolt.Open(filepath.Join(cfg.data, "plenary.db"))
+}
+
+// loadSecret returns the token secret: PLENARY_SECRET, else one generated
+// on the first start and kept in the data directory, so tokens survive a
+// restart.
+func loadSecret(cfg config) ([]byte, error) {
+	if cfg.secret != "" {
+		if len(cfg.secret) < 16 {
+			return nil, errors.New("PLENARY_SECRET must be at least 16 characters")
+		}
+		return []byte(cfg.secret), nil
+	}
+	path := filepath.Join(cfg.data, "secret")
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	var raw [32]byte
+	_, _ = rand.Read(raw[:])
+	secret := []byte(hex.EncodeToString(raw[:]))
+	if err := os.WriteFile(path, secret, 0o600); err != nil {
+		return nil, fmt.Errorf("keep the generated secret: %w", err)
+	}
+	return secret, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -1,0 +1,309 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/plenary/plenary/board"
+)
+
+// maxBody bounds a request body; the largest is an imported board.
+const maxBody = "4M"
+
+// idAlphabet makes join codes easy to read aloud and type: no 0/O, 1/I/L
+// or U.
+const idAlphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+const idLen = 6
+
+func (h *Hub) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = h.httpError
+	e.Use(middleware.Recover())
+	e.Use(securityHeaders)
+
+	api := e.Group("/api", middleware.BodyLimit(maxBody))
+	api.POST("/boards", h.createBoard)
+	api.GET("/boards/:id", h.boardInfo)
+	api.GET("/boards/:id/export.md", h.export("text/markdown; charset=utf-8", (*board.State).Markdown, true))
+	api.GET("/boards/:id/export.csv", h.export("text/csv; charset=utf-8", (*board.State).CSV, false))
+	api.GET("/boards/:id/export.json", h.export("application/json", exportJSON, false))
+
+	e.GET("/ws", echo.WrapHandler(http.HandlerFunc(h.serveWebsocket)))
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET("/readyz", h.ready)
+	e.GET("/metrics", func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderContentType, "text/plain; version=0.0.4")
+		h.metrics.write(c.Response())
+		return nil
+	})
+	if h.static != nil {
+		e.GET("/*", h.serveStatic())
+	}
+	return e
+}
+
+// securityHeaders keep the page to its own server: nothing is loaded from
+// elsewhere and it cannot be framed by another site.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		hd := c.Response().Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		return next(c)
+	}
+}
+
+// apiError is the body of every HTTP refusal.
+type apiError struct {
+	status int
+	Code   string `json:"code"`
+	Msg    string `json:"msg"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Msg }
+
+func refuseHTTP(status int, code, msg string) *apiError {
+	return &apiError{status: status, Code: code, Msg: msg}
+}
+
+// httpError answers every error as JSON {code, msg}, Echo's own included.
+func (h *Hub) httpError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var ae *apiError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &he):
+		ae = refuseHTTP(he.Code, strings.ReplaceAll(strings.ToLower(http.StatusText(he.Code)), " ", "_"), fmt.Sprint(he.Message))
+	default:
+		h.logger.Error("http", "path", c.Path(), "err", err)
+		ae = refuseHTTP(http.StatusInternalServerError, CodeInternal, "something went wrong on the server")
+	}
+	_ = c.JSON(ae.status, ae)
+}
+
+type createRequest struct {
+	Title    string          `json:"title"`
+	Prompt   string          `json:"prompt"`
+	Settings *board.Settings `json:"settings"`
+	Import   *board.Export   `json:"import"`
+}
+
+type createResponse struct {
+	ID             string `json:"id"`
+	JoinCode       string `json:"joinCode"`
+	JoinURL        string `json:"joinUrl"`
+	FacilitatorURL string `json:"facilitatorUrl"`
+}
+
+func (h *Hub) createBoard(c echo.Context) error {
+	var req createRequest
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return refuseHTTP(http.StatusBadRequest, CodeBadFrame, fmt.Sprintf("cannot read the request: %v", err))
+	}
+	if req.Import != nil && req.Title == "" {
+		req.Title, req.Prompt = req.Import.Title, req.Import.Prompt
+	}
+	now := time.Now()
+	e := board.Entry{At: now, Op: board.Op{Kind: board.BoardCreate, Title: req.Title, Prompt: req.Prompt, Settings: req.Settings, Import: req.Import}}
+	if err := board.New().Check(e); err != nil {
+		be := asBoardError(err)
+		return refuseHTTP(http.StatusBadRequest, be.Code, be.Message)
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	for range 5 {
+		id := newBoardID()
+		if last, err := h.log.Last(ctx, id); err != nil {
+			return unavailable(err)
+		} else if last != 0 {
+			continue // that code is taken; draw another
+		}
+		seq, err := h.log.Append(ctx, id, data)
+		if err != nil {
+			return unavailable(err)
+		}
+		if seq != 1 {
+			continue // another request took the code at the same moment
+		}
+		base := c.Scheme() + "://" + c.Request().Host
+		return c.JSON(http.StatusCreated, createResponse{
+			ID:             id,
+			JoinCode:       id,
+			JoinURL:        base + "/j/" + id,
+			FacilitatorURL: base + "/b/" + id + "#key=" + h.tokens.issue(id, "p1", now),
+		})
+	}
+	return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "could not find a free join code; try again")
+}
+
+func unavailable(err error) error {
+	return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the store cannot be reached just now: "+err.Error())
+}
+
+// boardInfo is what the join screen shows before someone joins.
+type boardInfo struct {
+	ID           string      `json:"id"`
+	Title        string      `json:"title"`
+	Prompt       string      `json:"prompt"`
+	Phase        board.Phase `json:"phase"`
+	Participants int         `json:"participants"`
+	Passcode     bool        `json:"passcode"`
+}
+
+func (h *Hub) boardInfo(c echo.Context) error {
+	r, err := h.loadRoom(c)
+	if err != nil {
+		return err
+	}
+	var info boardInfo
+	if !r.call(func() {
+		st := r.state
+		info = boardInfo{ID: r.id, Title: st.Info.Title, Prompt: st.Info.Prompt, Phase: st.Info.Phase,
+			Participants: len(st.Participants) - 1, Passcode: st.Info.Settings.Passcode != ""}
+	}) {
+		return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the workshop was closed; try again")
+	}
+	return c.JSON(http.StatusOK, info)
+}
+
+func (h *Hub) loadRoom(c echo.Context) (*room, error) {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
+	defer cancel()
+	r, err := h.room(ctx, strings.ToUpper(c.Param("id")))
+	switch {
+	case errors.Is(err, errNoBoard):
+		return nil, refuseHTTP(http.StatusNotFound, CodeNoBoard, "there is no workshop with that code")
+	case err != nil:
+		return nil, unavailable(err)
+	}
+	return r, nil
+}
+
+// export serves one export format. Facilitators may always export;
+// participants may read the report (forParticipants) once the workshop is
+// in discuss, since it is their shared record.
+func (h *Hub) export(contentType string, render func(*board.State) []byte, forParticipants bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r, err := h.loadRoom(c)
+		if err != nil {
+			return err
+		}
+		token := c.QueryParam("token")
+		if auth := c.Request().Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
+			token = strings.TrimPrefix(auth, "Bearer ")
+		}
+		participant, err := h.tokens.open(token, r.id, time.Now())
+		if err != nil {
+			return refuseHTTP(http.StatusUnauthorized, CodeBadToken, "this link or session is not valid for this workshop")
+		}
+		var body []byte
+		var refusal *apiError
+		if !r.call(func() {
+			p := r.state.Participants[participant]
+			switch {
+			case p == nil:
+				refusal = refuseHTTP(http.StatusUnauthorized, CodeBadToken, "you are not a participant of this workshop")
+			case !p.Facilitator && !(forParticipants && r.state.Info.Phase == board.Discuss):
+				refusal = refuseHTTP(http.StatusForbidden, board.CodeForbidden, "only the facilitator may export before the discuss phase")
+			default:
+				body = render(r.state)
+			}
+		}) {
+			return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the workshop was closed; try again")
+		}
+		if refusal != nil {
+			return refusal
+		}
+		return c.Blob(http.StatusOK, contentType, body)
+	}
+}
+
+func exportJSON(s *board.State) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(s.Export()) // plain structs: cannot fail
+	return buf.Bytes()
+}
+
+func (h *Hub) ready(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if _, err := h.log.Last(ctx, "readyz"); err != nil {
+		return c.String(http.StatusServiceUnavailable, "store unreachable: "+err.Error())
+	}
+	return c.String(http.StatusOK, "ready")
+}
+
+// serveStatic serves the web app; the app's own routes (/j/CODE, /b/CODE)
+// get index.html and the app reads the path.
+func (h *Hub) serveStatic() echo.HandlerFunc {
+	files := http.FileServer(http.FS(h.static))
+	return func(c echo.Context) error {
+		path := c.Request().URL.Path
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		if path == "/" || strings.HasPrefix(path, "/j/") || strings.HasPrefix(path, "/b/") {
+			page, err := fs.ReadFile(h.static, "index.html")
+			if err != nil {
+				return err
+			}
+			return c.HTMLBlob(http.StatusOK, page)
+		}
+		files.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+}
+
+// newBoardID draws a join code, rejecting the bytes that would make some
+// letters likelier than others.
+func newBoardID() string {
+	const fair = 256 - 256%len(idAlphabet)
+	id := make([]byte, 0, idLen)
+	var b [1]byte
+	for len(id) < idLen {
+		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
+		if int(b[0]) < fair {
+			id = append(id, idAlphabet[int(b[0])%len(idAlphabet)])
+		}
+	}
+	return string(id)
+}
+
+func validBoardID(id string) bool {
+	if len(id) != idLen {
+		return false
+	}
+	for i := range len(id) {
+		if !strings.ContainsRune(idAlphabet, rune(id[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+func equalSecret(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

@@ -1,0 +1,421 @@
+// Package client speaks Plenary's websocket protocol from Go: it joins a
+// board, keeps a replica of what the server sends, and sends ops and waits
+// for their acknowledgement. The tests and the load generator use it; it
+// is also the shortest description of the protocol in code.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/plenary/plenary/board"
+)
+
+// Join is the hello of a newcomer.
+type Join struct {
+	Name     string     `json:"name"`
+	Role     board.Role `json:"role"`
+	Passcode string     `json:"passcode,omitempty"`
+}
+
+// Hello says who connects: a Token from an earlier welcome (or a
+// facilitator link), or a Join. Since resumes from a seq.
+type Hello struct {
+	Board string
+	Token string
+	Join  *Join
+	Since uint64
+}
+
+// Frame is any frame the server sends, decoded loosely.
+type Frame struct {
+	T           string          `json:"t"`
+	Board       string          `json:"board"`
+	You         string          `json:"you"`
+	Token       string          `json:"token"`
+	Facilitator bool            `json:"facilitator"`
+	Seq         uint64          `json:"seq"`
+	Ref         string          `json:"ref"`
+	By          string          `json:"by"`
+	At          time.Time       `json:"at"`
+	Changes     []Change        `json:"changes"`
+	Code        string          `json:"code"`
+	Msg         string          `json:"msg"`
+	From        string          `json:"from"`
+	Kind        string          `json:"kind"`
+	Note        string          `json:"note"`
+	Online      []string        `json:"online"`
+	X           *float64        `json:"x"`
+	Y           *float64        `json:"y"`
+	Raw         json.RawMessage `json:"-"`
+}
+
+// Change is one entity change as the server sends it.
+type Change struct {
+	E   string          `json:"e"`
+	ID  string          `json:"id"`
+	V   json.RawMessage `json:"v"`
+	Del bool            `json:"del"`
+}
+
+// Client is one connection. Its replica and counters are guarded by mu;
+// the read loop is the only writer.
+type Client struct {
+	conn *websocket.Conn
+	// OnFrame, if set before Dial returns frames, sees every frame as it
+	// arrives (the load generator times deliveries with it). It runs on
+	// the read goroutine and must be quick.
+	onFrame func(Frame, time.Time)
+
+	Board       string
+	You         string
+	Token       string
+	Facilitator bool
+
+	mu       sync.Mutex
+	seq      uint64
+	entities map[string]map[string]json.RawMessage
+	online   []string
+	waiters  map[string]chan Frame
+	seqWait  []seqWaiter
+	ephs     []Frame
+	closed   chan struct{}
+	err      error
+	nextRef  int
+}
+
+type seqWaiter struct {
+	seq uint64
+	ch  chan struct{}
+}
+
+// Options tune Dial.
+type Options struct {
+	// Origin is sent as the Origin header (the server refuses foreign
+	// origins); empty uses the server's own.
+	Origin string
+	// OnFrame sees every frame as it arrives, on the read goroutine.
+	OnFrame func(Frame, time.Time)
+	// HTTPClient, if set, dials with it.
+	HTTPClient *http.Client
+}
+
+// Dial connects to the server at base (http://host:port), says hello and
+// waits for the welcome and the board's state.
+func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, error) {
+	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/ws"
+	origin := opt.Origin
+	if origin == "" {
+		origin = base
+	}
+	conn, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{
+		HTTPHeader: http.Header{"Origin": {origin}},
+		HTTPClient: opt.HTTPClient,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
+	}
+	conn.SetReadLimit(1 << 24)
+	c := &Client{
+		conn:     conn,
+		onFrame:  opt.OnFrame,
+		entities: map[string]map[string]json.RawMessage{},
+		waiters:  map[string]chan Frame{},
+		closed:   make(chan struct{}),
+	}
+	hello := map[string]any{"t": "hello", "v": 1, "board": h.Board}
+	if h.Token != "" {
+		hello["token"] = h.Token
+	}
+	if h.Join != nil {
+		hello["join"] = h.Join
+	}
+	if h.Since > 0 {
+		hello["since"] = h.Since
+		c.seq = h.Since
+	}
+	welcome := make(chan Frame, 1)
+	c.waiters["welcome"] = welcome
+	if err := c.write(ctx, hello); err != nil {
+		conn.CloseNow()
+		return nil, err
+	}
+	go c.readLoop()
+	select {
+	case f := <-welcome:
+		if f.T == "err" {
+			conn.CloseNow()
+			return nil, &board.Error{Code: f.Code, Message: f.Msg}
+		}
+		c.mu.Lock()
+		c.Board, c.You, c.Token, c.Facilitator = f.Board, f.You, f.Token, f.Facilitator
+		if c.Token == "" {
+			c.Token = h.Token
+		}
+		c.mu.Unlock()
+		return c, nil
+	case <-c.closed:
+		return nil, fmt.Errorf("closed before welcome: %w", c.Err())
+	case <-ctx.Done():
+		conn.CloseNow()
+		return nil, ctx.Err()
+	}
+}
+
+// Send sends a raw frame as it is, for tests of bad input.
+func (c *Client) Send(ctx context.Context, raw []byte) error {
+	return c.conn.Write(ctx, websocket.MessageText, raw)
+}
+
+func (c *Client) write(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.conn.Write(ctx, websocket.MessageText, b)
+}
+
+// Do sends op and waits for its acknowledgement: the change frame that
+// carries its ref, or the refusal (a *board.Error).
+func (c *Client) Do(ctx context.Context, op board.Op) (Frame, error) {
+	ref, ch, err := c.Start(ctx, op)
+	if err != nil {
+		return Frame{}, err
+	}
+	return c.Wait(ctx, ref, ch)
+}
+
+// Start sends op without waiting; Wait collects its answer.
+func (c *Client) Start(ctx context.Context, op board.Op) (string, chan Frame, error) {
+	c.mu.Lock()
+	c.nextRef++
+	ref := "c" + strconv.Itoa(c.nextRef)
+	ch := make(chan Frame, 1)
+	c.waiters[ref] = ch
+	c.mu.Unlock()
+	if err := c.write(ctx, map[string]any{"t": "op", "id": ref, "op": op}); err != nil {
+		return "", nil, err
+	}
+	return ref, ch, nil
+}
+
+// Wait waits for the answer to the op Start sent as ref.
+func (c *Client) Wait(ctx context.Context, ref string, ch chan Frame) (Frame, error) {
+	select {
+	case f := <-ch:
+		if f.T == "err" {
+			return f, &board.Error{Code: f.Code, Message: f.Msg}
+		}
+		return f, nil
+	case <-c.closed:
+		return Frame{}, fmt.Errorf("op %s: connection closed: %w", ref, c.Err())
+	case <-ctx.Done():
+		c.mu.Lock()
+		delete(c.waiters, ref)
+		c.mu.Unlock()
+		return Frame{}, ctx.Err()
+	}
+}
+
+// Ephemeral sends a drag, cursor or typing frame.
+func (c *Client) Ephemeral(ctx context.Context, kind, note string, x, y float64) error {
+	return c.write(ctx, map[string]any{"t": "eph", "kind": kind, "note": note, "x": x, "y": y})
+}
+
+func (c *Client) readLoop() {
+	defer close(c.closed)
+	for {
+		_, data, err := c.conn.Read(context.Background())
+		if err != nil {
+			c.mu.Lock()
+			c.err = err
+			c.mu.Unlock()
+			return
+		}
+		now := time.Now()
+		for line := range bytes.SplitSeq(data, []byte("\n")) {
+			var f Frame
+			if err := json.Unmarshal(line, &f); err != nil {
+				c.mu.Lock()
+				c.err = fmt.Errorf("undecodable frame %q: %w", line, err)
+				c.mu.Unlock()
+				c.conn.CloseNow()
+				return
+			}
+			f.Raw = line
+			c.receive(f)
+			if c.onFrame != nil {
+				c.onFrame(f, now)
+			}
+		}
+	}
+}
+
+func (c *Client) receive(f Frame) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch f.T {
+	case "welcome":
+		c.answer("welcome", f)
+	case "snap":
+		c.entities = map[string]map[string]json.RawMessage{}
+		c.patch(f.Changes)
+		c.seq = f.Seq
+	case "chg":
+		if f.Seq <= c.seq {
+			break
+		}
+		c.patch(f.Changes)
+		c.seq = f.Seq
+	case "err":
+		switch {
+		case f.Ref != "":
+			c.answer(f.Ref, f)
+		case c.waiters["welcome"] != nil:
+			c.answer("welcome", f)
+		}
+	case "presence":
+		c.online = f.Online
+	case "eph":
+		if len(c.ephs) < 1000 {
+			c.ephs = append(c.ephs, f)
+		}
+	}
+	if f.T == "chg" && f.Ref != "" {
+		c.answer(f.Ref, f)
+	}
+	c.seqWait = deleteReached(c.seqWait, c.seq)
+}
+
+func deleteReached(ws []seqWaiter, seq uint64) []seqWaiter {
+	kept := ws[:0]
+	for _, w := range ws {
+		if w.seq <= seq {
+			close(w.ch)
+			continue
+		}
+		kept = append(kept, w)
+	}
+	return kept
+}
+
+func (c *Client) answer(ref string, f Frame) {
+	if ch, ok := c.waiters[ref]; ok {
+		delete(c.waiters, ref)
+		ch <- f
+	}
+}
+
+func (c *Client) patch(changes []Change) {
+	for _, ch := range changes {
+		m := c.entities[ch.E]
+		if m == nil {
+			m = map[string]json.RawMessage{}
+			c.entities[ch.E] = m
+		}
+		if ch.Del {
+			delete(m, ch.ID)
+		} else {
+			m[ch.ID] = ch.V
+		}
+	}
+}
+
+// WaitSeq waits until the replica has applied seq.
+func (c *Client) WaitSeq(ctx context.Context, seq uint64) error {
+	c.mu.Lock()
+	if c.seq >= seq {
+		c.mu.Unlock()
+		return nil
+	}
+	w := seqWaiter{seq: seq, ch: make(chan struct{})}
+	c.seqWait = append(c.seqWait, w)
+	c.mu.Unlock()
+	select {
+	case <-w.ch:
+		return nil
+	case <-c.closed:
+		return fmt.Errorf("wait for seq %d: connection closed: %w", seq, c.Err())
+	case <-ctx.Done():
+		return fmt.Errorf("wait for seq %d (at %d): %w", seq, c.Seq(), ctx.Err())
+	}
+}
+
+// Seq is the last seq the replica applied.
+func (c *Client) Seq() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.seq
+}
+
+// Replica returns a copy of the replica: entity → id → value.
+func (c *Client) Replica() map[string]map[string]json.RawMessage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]map[string]json.RawMessage, len(c.entities))
+	for e, m := range c.entities {
+		cp := make(map[string]json.RawMessage, len(m))
+		for id, v := range m {
+			cp[id] = v
+		}
+		out[e] = cp
+	}
+	return out
+}
+
+// Get decodes one entity of the replica into v; it reports false if the
+// replica does not hold it.
+func (c *Client) Get(entity, id string, v any) bool {
+	c.mu.Lock()
+	raw, ok := c.entities[entity][id]
+	c.mu.Unlock()
+	return ok && json.Unmarshal(raw, v) == nil
+}
+
+// Online is the last presence list.
+func (c *Client) Online() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.online...)
+}
+
+// Ephemerals returns the ephemeral frames received so far.
+func (c *Client) Ephemerals() []Frame {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Frame(nil), c.ephs...)
+}
+
+// Closed is closed when the connection has ended.
+func (c *Client) Closed() <-chan struct{} { return c.closed }
+
+// Err is why the connection ended.
+func (c *Client) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// CloseStatus is the close code the server sent, or -1.
+func (c *Client) CloseStatus() int {
+	return int(websocket.CloseStatus(c.Err()))
+}
+
+// Close closes the connection.
+func (c *Client) Close() error {
+	err := c.conn.Close(websocket.StatusNormalClosure, "")
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,161 @@
+// Package hub serves boards to browsers: the HTTP API, websocket sessions,
+// one room per active board, fan-out of changes and ephemeral traffic, and
+// presence. It knows the store only by its interface; cmd/plenary decides
+// which store is in use.
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/plenary/plenary/store"
+)
+
+// Config is what a Hub needs. Log and Secret are required.
+type Config struct {
+	// Log is the boards' durable log.
+	Log store.Log
+	// Secret signs session tokens. Every instance serving the same boards
+	// needs the same secret, or a reconnect to another instance fails.
+	Secret []byte
+	// Static is the web app, served at / (nil serves the API only).
+	Static fs.FS
+	// Origins are extra host patterns (as coder/websocket's
+	// OriginPatterns) allowed to open a websocket; the server's own host
+	// is always allowed.
+	Origins []string
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Hub holds the rooms of the boards that clients of this instance have
+// open. rooms is guarded by mu; each room's contents belong to the room.
+type Hub struct {
+	log      store.Log
+	tokens   tokens
+	static   fs.FS
+	origins  []string
+	logger   *slog.Logger
+	instance string
+	metrics  *metrics
+	echo     *echo.Echo
+
+	mu    sync.Mutex
+	rooms map[string]*room
+
+	nextSession atomic.Uint64
+	closing     chan struct{}
+	closeOnce   sync.Once
+	// background counts goroutines that must finish before Close returns
+	// (snapshot writes).
+	background sync.WaitGroup
+}
+
+// New returns a Hub serving the boards in cfg.Log.
+func New(cfg Config) (*Hub, error) {
+	if cfg.Log == nil || len(cfg.Secret) < 16 {
+		return nil, errors.New("hub: a log and a secret of at least 16 bytes are required")
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	var id [6]byte
+	_, _ = rand.Read(id[:])
+	h := &Hub{
+		log:      cfg.Log,
+		tokens:   tokens{secret: cfg.Secret},
+		static:   cfg.Static,
+		origins:  cfg.Origins,
+		logger:   logger,
+		instance: hex.EncodeToString(id[:]),
+		metrics:  newMetrics(),
+		rooms:    map[string]*room{},
+		closing:  make(chan struct{}),
+	}
+	h.echo = h.routes()
+	return h, nil
+}
+
+// Handler is the whole HTTP surface: API, websocket, web app, probes.
+func (h *Hub) Handler() http.Handler { return h.echo }
+
+// Close tells every client to reconnect (close code 1001), saves a
+// snapshot of every open board and waits for those writes.
+func (h *Hub) Close(ctx context.Context) error {
+	h.closeOnce.Do(func() { close(h.closing) })
+	h.mu.Lock()
+	rooms := make([]*room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, r)
+	}
+	h.mu.Unlock()
+	for _, r := range rooms {
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	finished := make(chan struct{})
+	go func() { h.background.Wait(); close(finished) }()
+	select {
+	case <-finished:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// room returns the loaded room of a board, loading it if need be; the
+// error is errNoBoard when the board does not exist.
+func (h *Hub) room(ctx context.Context, id string) (*room, error) {
+	if !validBoardID(id) {
+		return nil, errNoBoard
+	}
+	h.mu.Lock()
+	r := h.rooms[id]
+	if r == nil {
+		r = newRoom(h, id)
+		h.rooms[id] = r
+		go r.run()
+	}
+	h.mu.Unlock()
+	select {
+	case <-r.loaded:
+		return r, r.loadErr
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// forget removes r, which failed to load, so the next request tries again.
+func (h *Hub) forget(r *room) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rooms[r.id] == r {
+		delete(h.rooms, r.id)
+	}
+}
+
+// forgetIfIdle removes r unless something is already queued for it; the
+// check and the removal are under one lock so no request can reach a room
+// that is leaving.
+func (h *Hub) forgetIfIdle(r *room) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(r.inbox) > 0 {
+		return false
+	}
+	delete(h.rooms, r.id)
+	return true
+}

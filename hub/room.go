@@ -1,0 +1,552 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/store"
+)
+
+const (
+	// recentLen is how many applied entries a room keeps so that a client
+	// that reconnects after a short drop gets the changes it missed, not
+	// the whole board again.
+	recentLen = 1024
+	// snapshotEvery is how many entries go by between snapshots, so a cold
+	// instance loads a snapshot and a short tail.
+	snapshotEvery = 500
+	// roomIdle is how long a room with no clients stays loaded.
+	roomIdle = time.Minute
+	// tickEvery paces presence frames and the room's housekeeping.
+	tickEvery = 200 * time.Millisecond
+	inboxLen  = 4096
+	loadReads = 1000
+)
+
+var errNoBoard = errors.New("no such board")
+
+// room is one board held by this instance: its replica of the board's
+// state, the sessions that hold it, and the recent changes they may resume
+// from. Everything in it belongs to the room's own goroutine (run); other
+// goroutines reach it only by posting funcs to inbox, so the state has one
+// owner and no lock.
+type room struct {
+	id  string
+	hub *Hub
+
+	inbox   chan func()
+	done    chan struct{} // closed when run returns
+	loaded  chan struct{} // closed once loading finished; then loadErr is set
+	loadErr error
+	// missed is set from the store's goroutine when a record may have been
+	// lost on the way (a full inbox, a dropped subscription); the room then
+	// reads what it lacks from the log.
+	missed atomic.Bool
+
+	state    *board.State
+	clients  map[uint64]*session
+	online   map[string]int // participant id → open sessions
+	waiting  []attachment
+	pending  map[uint64]store.Record // records that arrived ahead of a gap
+	recent   []applied               // ring of the last recentLen applied entries
+	snapSeq  uint64
+	presence bool // presence changed since the last presence frame
+	idle     time.Time
+}
+
+// attachment is a session waiting to be let in once the room's state has
+// reached minSeq (the seq of its own join).
+type attachment struct {
+	s      *session
+	minSeq uint64
+	since  uint64
+	token  string
+}
+
+// applied is an entry the room applied, kept for resuming clients.
+type applied struct {
+	seq     uint64
+	by      string
+	at      time.Time
+	changes []board.Change
+}
+
+func newRoom(h *Hub, id string) *room {
+	return &room{
+		id:      id,
+		hub:     h,
+		inbox:   make(chan func(), inboxLen),
+		done:    make(chan struct{}),
+		loaded:  make(chan struct{}),
+		clients: map[uint64]*session{},
+		online:  map[string]int{},
+		pending: map[uint64]store.Record{},
+	}
+}
+
+// run subscribes first, then loads, then applies what arrived meanwhile by
+// seq: loading first would miss what was appended in between.
+func (r *room) run() {
+	defer close(r.done)
+	cancel := r.hub.log.Subscribe(r.id, store.Events{
+		Record: func(rec store.Record) {
+			if !r.tryPost(func() { r.deliver(rec) }) {
+				r.missed.Store(true)
+			}
+		},
+		Ephemeral: func(frame []byte) {
+			r.tryPost(func() { r.fanOutEphemeral(nil, frame) })
+		},
+		Resync: func() { r.missed.Store(true) },
+	})
+	defer cancel()
+
+	r.loadErr = r.load()
+	close(r.loaded)
+	if r.loadErr != nil {
+		r.hub.forget(r)
+		return
+	}
+	r.hub.metrics.boards.Add(1)
+	defer r.hub.metrics.boards.Add(-1)
+	r.idle = time.Now()
+
+	tick := time.NewTicker(tickEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case fn := <-r.inbox:
+			fn()
+		case now := <-tick.C:
+			if r.missed.Swap(false) {
+				r.catchUp()
+			}
+			r.sendPresence()
+			if len(r.clients) == 0 && len(r.waiting) == 0 && now.Sub(r.idle) > roomIdle && r.hub.forgetIfIdle(r) {
+				r.saveSnapshot()
+				return
+			}
+		case <-r.hub.closing:
+			r.saveSnapshot()
+			for _, s := range r.clients {
+				s.close(CloseGoingAway, "the server is restarting: reconnect")
+			}
+			return
+		}
+	}
+}
+
+// post runs fn on the room's goroutine, waiting for room in the inbox. It
+// reports false if the room has stopped.
+func (r *room) post(fn func()) bool {
+	select {
+	case r.inbox <- fn:
+		return true
+	case <-r.done:
+		return false
+	}
+}
+
+// tryPost is post for callers that must never block: the store's delivery
+// goroutine and ephemeral traffic, which is dropped first under load.
+func (r *room) tryPost(fn func()) bool {
+	select {
+	case r.inbox <- fn:
+		return true
+	default:
+		return false
+	}
+}
+
+// call runs fn on the room's goroutine and waits for it to finish.
+func (r *room) call(fn func()) bool {
+	finished := make(chan struct{})
+	if !r.post(func() { fn(); close(finished) }) {
+		return false
+	}
+	select {
+	case <-finished:
+		return true
+	case <-r.done:
+		return false
+	}
+}
+
+// load builds the state from the latest snapshot and the log after it.
+func (r *room) load() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r.state = board.New()
+	snap, err := r.hub.log.LoadSnapshot(ctx, r.id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("load snapshot of %s: %w", r.id, err)
+	default:
+		if err := json.Unmarshal(snap.Data, r.state); err != nil {
+			return fmt.Errorf("decode snapshot of %s at %d: %w", r.id, snap.Seq, err)
+		}
+		r.snapSeq = r.state.Seq
+	}
+	if err := r.readTail(ctx); err != nil {
+		return err
+	}
+	if !r.state.Created {
+		return errNoBoard
+	}
+	return nil
+}
+
+// readTail applies every record the log holds after the state's seq.
+func (r *room) readTail(ctx context.Context) error {
+	for {
+		recs, err := r.hub.log.Read(ctx, r.id, r.state.Seq, loadReads)
+		if err != nil {
+			return fmt.Errorf("read log of %s after %d: %w", r.id, r.state.Seq, err)
+		}
+		if len(recs) > 0 && recs[0].Seq != r.state.Seq+1 {
+			return fmt.Errorf("log of %s starts at %d, state is at %d", r.id, recs[0].Seq, r.state.Seq)
+		}
+		for _, rec := range recs {
+			r.apply(rec)
+		}
+		if len(recs) < loadReads {
+			return nil
+		}
+	}
+}
+
+// catchUp reads from the log what the room lacks; a failure is retried on
+// the next tick.
+func (r *room) catchUp() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := r.readTail(ctx); err != nil {
+		r.hub.logger.Warn("catch up", "board", r.id, "err", err)
+		r.missed.Store(true)
+	}
+	r.applyPending()
+}
+
+// receive hands a record to the room; it is applied in seq order.
+func (r *room) receive(rec store.Record) {
+	r.post(func() { r.deliver(rec) })
+}
+
+// deliver applies rec if it is next, holds it if a gap is before it, and
+// ignores it if it was already applied (it came both from the append and
+// from the subscription).
+func (r *room) deliver(rec store.Record) {
+	switch {
+	case rec.Seq <= r.state.Seq:
+		return
+	case rec.Seq > r.state.Seq+1:
+		r.pending[rec.Seq] = rec
+		r.catchUp()
+		return
+	}
+	r.apply(rec)
+	r.applyPending()
+}
+
+func (r *room) applyPending() {
+	for seq := range r.pending {
+		if seq <= r.state.Seq {
+			delete(r.pending, seq)
+		}
+	}
+	for {
+		rec, ok := r.pending[r.state.Seq+1]
+		if !ok {
+			return
+		}
+		delete(r.pending, rec.Seq)
+		r.apply(rec)
+	}
+}
+
+// apply applies one record and tells every client what it may see of the
+// result.
+func (r *room) apply(rec store.Record) {
+	var e board.Entry
+	if err := json.Unmarshal(rec.Data, &e); err != nil {
+		// Every replica decodes the same bytes the same way, so each
+		// refuses this entry alike and stays in step.
+		r.hub.logger.Error("undecodable log entry", "board", r.id, "seq", rec.Seq, "err", err)
+		e = board.Entry{}
+	}
+	e.Seq = rec.Seq
+	changes, err := r.state.Apply(e)
+	if err == nil {
+		r.hub.metrics.opsApplied.Add(1)
+		r.remember(applied{seq: e.Seq, by: e.Actor, at: e.At, changes: changes})
+	}
+	r.broadcast(e, changes, err)
+	r.admitWaiting()
+	if r.state.Seq-r.snapSeq >= snapshotEvery {
+		r.saveSnapshot()
+	}
+}
+
+func (r *room) remember(a applied) {
+	if len(r.recent) == recentLen {
+		copy(r.recent, r.recent[1:])
+		r.recent = r.recent[:recentLen-1]
+	}
+	r.recent = append(r.recent, a)
+}
+
+// broadcast sends the changes of entry e. Each distinct view is encoded
+// once and the same bytes go to every session with that view: the
+// facilitators' view, the participants' view, and, only for the few
+// sessions concerned, the sender's acknowledgement and changes addressed to
+// one participant (their own votes).
+func (r *room) broadcast(e board.Entry, changes []board.Change, err error) {
+	senderID, clientRef, fromHere := parseRef(r.hub.instance, e.Ref)
+	sender := r.clients[senderID]
+	if !fromHere {
+		sender = nil
+	}
+	if err != nil {
+		if sender != nil {
+			sender.refuse(clientRef, asBoardError(err))
+		}
+		return
+	}
+	var owned map[string]bool
+	for _, c := range changes {
+		if c.Audience == board.Owner {
+			if owned == nil {
+				owned = map[string]bool{}
+			}
+			owned[c.Owner] = true
+		}
+	}
+	var shared [2][]byte // by facilitator or not; nil until first needed
+	var encoded [2]bool
+	for _, s := range r.clients {
+		if s == sender || owned[s.participant] {
+			ref := ""
+			if s == sender {
+				ref = clientRef
+			}
+			if frame := r.changeFrame(e, changes, s, ref); frame != nil {
+				s.enqueue(frame)
+			}
+			continue
+		}
+		v := 0
+		if s.facilitator {
+			v = 1
+		}
+		if !encoded[v] {
+			shared[v], encoded[v] = r.changeFrame(e, changes, s, ""), true
+		}
+		if shared[v] != nil {
+			s.enqueue(shared[v])
+		}
+	}
+	r.hub.metrics.latency.observe(time.Since(e.At))
+}
+
+// changeFrame encodes what s may see of an entry's changes, or nil if it
+// may see none of them and is not owed an acknowledgement.
+func (r *room) changeFrame(e board.Entry, changes []board.Change, s *session, ref string) []byte {
+	visible := visibleTo(changes, s)
+	if len(visible) == 0 && ref == "" {
+		return nil
+	}
+	return encode(changeFrame{T: "chg", Seq: e.Seq, Ref: ref, By: e.Actor, At: e.At, Changes: visible})
+}
+
+func visibleTo(changes []board.Change, s *session) []board.Change {
+	visible := make([]board.Change, 0, len(changes))
+	for _, c := range changes {
+		if c.Visible(s.participant, s.facilitator) {
+			visible = append(visible, c)
+		}
+	}
+	return visible
+}
+
+func asBoardError(err error) *board.Error {
+	var be *board.Error
+	if errors.As(err, &be) {
+		return be
+	}
+	return &board.Error{Code: CodeInternal, Message: err.Error()}
+}
+
+// check validates e against the room's state without changing it, so an
+// op that is sure to be refused is never logged.
+func (r *room) check(e board.Entry) *board.Error {
+	var bad *board.Error
+	if !r.call(func() {
+		if err := r.state.Check(e); err != nil {
+			bad = asBoardError(err)
+		}
+	}) {
+		return &board.Error{Code: CodeUnavailable, Message: "the workshop was closed: reconnect"}
+	}
+	return bad
+}
+
+// checkJoin is check for a join, which also needs the passcode.
+func (r *room) checkJoin(e board.Entry, passcode string) *board.Error {
+	var bad *board.Error
+	if !r.call(func() {
+		want := r.state.Info.Settings.Passcode
+		if want != "" && !equalSecret(want, passcode) {
+			bad = &board.Error{Code: CodeBadPasscode, Message: "that passcode is not right"}
+			return
+		}
+		if err := r.state.Check(e); err != nil {
+			bad = asBoardError(err)
+		}
+	}) {
+		return &board.Error{Code: CodeUnavailable, Message: "the workshop was closed: reconnect"}
+	}
+	return bad
+}
+
+// attach lets s in once the state holds its participant.
+func (r *room) attach(s *session, minSeq, since uint64, token string) {
+	if !r.post(func() {
+		r.waiting = append(r.waiting, attachment{s: s, minSeq: minSeq, since: since, token: token})
+		r.admitWaiting()
+	}) {
+		s.close(CloseGoingAway, "the workshop was closed: reconnect")
+	}
+}
+
+func (r *room) admitWaiting() {
+	if len(r.waiting) == 0 {
+		return
+	}
+	r.waiting = slices.DeleteFunc(r.waiting, func(a attachment) bool {
+		if a.minSeq > r.state.Seq {
+			return false
+		}
+		r.admit(a)
+		return true
+	})
+}
+
+func (r *room) admit(a attachment) {
+	s := a.s
+	p := r.state.Participants[s.participant]
+	if p == nil {
+		s.refuse("", &board.Error{Code: CodeBadToken, Message: "you are not a participant of this workshop: join again"})
+		s.close(CloseBadToken, "unknown participant")
+		return
+	}
+	s.facilitator = p.Facilitator
+	r.clients[s.id] = s
+	r.online[p.ID]++
+	r.presence = true
+	r.hub.metrics.sessions.Add(1)
+	s.enqueue(encode(welcomeFrame{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: p.Facilitator, Now: time.Now()}))
+	r.sendState(s, a.since)
+}
+
+// sendState brings s up to date: the changes since its last seq when the
+// room still holds them all, else a snapshot.
+func (r *room) sendState(s *session, since uint64) {
+	if since > 0 && since <= r.state.Seq && len(r.recent) > 0 && since+1 >= r.recent[0].seq {
+		for _, a := range r.recent {
+			if a.seq <= since {
+				continue
+			}
+			if visible := visibleTo(a.changes, s); len(visible) > 0 {
+				s.enqueue(encode(changeFrame{T: "chg", Seq: a.seq, By: a.by, At: a.at, Changes: visible}))
+			}
+		}
+		return
+	}
+	s.enqueue(encode(snapFrame{T: "snap", Seq: r.state.Seq, Changes: visibleTo(r.state.Changes(), s)}))
+}
+
+// detach forgets s when its connection ends.
+func (r *room) detach(s *session) {
+	r.post(func() {
+		if r.clients[s.id] != s {
+			return
+		}
+		delete(r.clients, s.id)
+		r.hub.metrics.sessions.Add(-1)
+		if r.online[s.participant]--; r.online[s.participant] <= 0 {
+			delete(r.online, s.participant)
+		}
+		r.presence = true
+		if len(r.clients) == 0 {
+			r.idle = time.Now()
+		}
+	})
+}
+
+// ephemeral passes a drag or cursor on to the board's other sessions here
+// and, through the store, on other instances.
+func (r *room) ephemeral(from *session, frame []byte) {
+	if r.tryPost(func() { r.fanOutEphemeral(from, frame) }) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := r.hub.log.Publish(ctx, r.id, frame); err != nil {
+			r.hub.logger.Debug("publish ephemeral", "board", r.id, "err", err)
+		}
+	}
+}
+
+func (r *room) fanOutEphemeral(from *session, frame []byte) {
+	for _, s := range r.clients {
+		if s != from {
+			s.enqueueEphemeral(frame)
+		}
+	}
+}
+
+// sendPresence tells everyone who is online, at most once a tick.
+func (r *room) sendPresence() {
+	if !r.presence {
+		return
+	}
+	r.presence = false
+	online := make([]string, 0, len(r.online))
+	for id := range r.online {
+		online = append(online, id)
+	}
+	slices.Sort(online)
+	frame := encode(presenceFrame{T: "presence", Online: online})
+	for _, s := range r.clients {
+		s.enqueueEphemeral(frame)
+	}
+}
+
+// saveSnapshot stores the state in the background; the log keeps the
+// entries, so a snapshot that fails to save loses nothing.
+func (r *room) saveSnapshot() {
+	if r.state == nil || r.state.Seq == r.snapSeq {
+		return
+	}
+	data, err := json.Marshal(r.state)
+	if err != nil {
+		r.hub.logger.Error("encode snapshot", "board", r.id, "err", err)
+		return
+	}
+	snap := store.Snapshot{Seq: r.state.Seq, Data: data}
+	r.snapSeq = snap.Seq
+	r.hub.background.Add(1)
+	go func() {
+		defer r.hub.background.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := r.hub.log.SaveSnapshot(ctx, r.id, snap); err != nil {
+			r.hub.logger.Warn("save snapshot", "board", r.id, "seq", snap.Seq, "err", err)
+		}
+	}()
+}

@@ -1,0 +1,273 @@
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/store"
+)
+
+// Close codes a session ends with. They tell the browser whether to
+// reconnect and whether it may resume (docs/protocol.md, "Close codes").
+const (
+	CloseNormal     = 1000 // the client left
+	CloseGoingAway  = 1001 // server shutting down, or the connection failed: reconnect and resume
+	CloseTooLarge   = 1009 // frame over the read limit
+	CloseResume     = 4000 // send queue overflowed: reconnect and resume
+	CloseBadHello   = 4001 // no valid hello: do not reconnect
+	CloseBadToken   = 4003 // forget the token and join again
+	CloseRateLimits = 4029 // too many ops too fast, repeatedly
+)
+
+// Per-connection bounds.
+const (
+	sendQueueLen   = 256
+	opsPerSecond   = 30
+	opsBurst       = 60
+	ephPerSecond   = 20
+	maxRateStrikes = 100 // refusals in a row before the connection is closed
+	appendTimeout  = 5 * time.Second
+)
+
+// session is one connection of one participant, whatever transport carries
+// its frames: the transport calls handle with each frame it reads and writes
+// out what arrives on queue. Keeping the two apart lets another transport
+// (an SSE stream plus POSTs, for networks that block websockets) carry the
+// same session.
+//
+// The reader goroutine owns room, participant and the limiters; facilitator
+// belongs to the room goroutine once the session is attached. queue is the
+// session's bounded outbox, filled by the room and drained by the writer.
+type session struct {
+	id  uint64
+	hub *Hub
+
+	room        *room
+	participant string
+	facilitator bool
+
+	ops, eph    limiter
+	rateStrikes int
+
+	queue     chan []byte
+	done      chan struct{}
+	closeOnce sync.Once
+	closeCode int
+	closeMsg  string
+}
+
+func newSession(h *Hub) *session {
+	return &session{
+		id:    h.nextSession.Add(1),
+		hub:   h,
+		ops:   newLimiter(opsPerSecond, opsBurst),
+		eph:   newLimiter(ephPerSecond, ephPerSecond),
+		queue: make(chan []byte, sendQueueLen),
+		done:  make(chan struct{}),
+	}
+}
+
+// enqueue hands a frame to the writer without ever blocking: a client too
+// slow to keep up is closed with CloseResume and catches up from the log
+// when it reconnects, so a logged change is never silently dropped.
+func (s *session) enqueue(frame []byte) {
+	select {
+	case s.queue <- frame:
+	default:
+		s.hub.metrics.overflows.Add(1)
+		s.close(CloseResume, "send queue full: reconnect and resume")
+	}
+}
+
+// enqueueEphemeral passes on a drag or cursor only while the queue is less
+// than half full: ephemeral traffic is the first thing dropped under load.
+func (s *session) enqueueEphemeral(frame []byte) {
+	if len(s.queue) < sendQueueLen/2 {
+		s.enqueue(frame)
+	}
+}
+
+// close ends the session once; the transport sends code and msg to the
+// client.
+func (s *session) close(code int, msg string) {
+	s.closeOnce.Do(func() {
+		s.closeCode, s.closeMsg = code, msg
+		close(s.done)
+	})
+}
+
+func (s *session) refuse(ref string, e *board.Error) {
+	s.hub.metrics.refused(e.Code)
+	s.enqueue(errorBytes(ref, e))
+}
+
+// handle acts on one frame from the client. It runs on the transport's
+// reader goroutine, one frame at a time, so a participant's ops reach the
+// log in the order they were sent.
+func (s *session) handle(ctx context.Context, data []byte) {
+	f, bad := decodeFrame(data)
+	if bad != nil {
+		if s.room == nil {
+			s.refuse("", bad)
+			s.close(CloseBadHello, bad.Message)
+			return
+		}
+		s.refuse(refOf(data), bad)
+		return
+	}
+	switch {
+	case s.room == nil && f.T != "hello":
+		s.close(CloseBadHello, "the first frame must be a hello")
+	case s.room != nil && f.T == "hello":
+		s.refuse("", &board.Error{Code: CodeBadHello, Message: "hello was already said"})
+	case f.T == "hello":
+		s.hello(ctx, f)
+	case f.T == "op":
+		s.op(ctx, f)
+	case f.T == "eph":
+		s.ephemeral(f)
+	}
+}
+
+// refOf digs the op id out of a frame that failed to decode, so the
+// refusal still lands beside the action the person took.
+func refOf(data []byte) string {
+	var probe struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(data, &probe) != nil || len(probe.ID) > maxRefLen {
+		return ""
+	}
+	return probe.ID
+}
+
+func (s *session) hello(ctx context.Context, f *inbound) {
+	boardID := strings.ToUpper(f.Board)
+	r, err := s.hub.room(ctx, boardID)
+	if err != nil {
+		e := &board.Error{Code: CodeNoBoard, Message: "there is no workshop with that code"}
+		if !errors.Is(err, errNoBoard) {
+			e = &board.Error{Code: CodeUnavailable, Message: "the workshop cannot be loaded just now; try again"}
+		}
+		s.refuse("", e)
+		s.close(CloseBadHello, e.Message)
+		return
+	}
+	now := time.Now()
+	if f.Token != "" {
+		participant, err := s.hub.tokens.open(f.Token, boardID, now)
+		if err != nil {
+			s.refuse("", &board.Error{Code: CodeBadToken, Message: "this link or session is not valid for this workshop"})
+			s.close(CloseBadToken, "bad token")
+			return
+		}
+		s.room, s.participant = r, participant
+		r.attach(s, 0, f.Since, f.Token)
+		return
+	}
+	e := board.Entry{At: now, Op: board.Op{Kind: board.ParticipantJoin, Name: f.Join.Name, Role: f.Join.Role}}
+	if bad := r.checkJoin(e, f.Join.Passcode); bad != nil {
+		s.refuse("", bad)
+		s.close(CloseBadHello, bad.Message)
+		return
+	}
+	seq, bad := s.append(ctx, r, e)
+	if bad != nil {
+		s.refuse("", bad)
+		s.close(CloseBadHello, bad.Message)
+		return
+	}
+	s.room, s.participant = r, "p"+strconv.FormatUint(seq, 10)
+	r.attach(s, seq, 0, s.hub.tokens.issue(boardID, s.participant, now))
+}
+
+func (s *session) op(ctx context.Context, f *inbound) {
+	now := time.Now()
+	if !s.ops.allow(now) {
+		s.rateStrikes++
+		if s.rateStrikes > maxRateStrikes {
+			s.close(CloseRateLimits, "too many ops too fast")
+		}
+		s.refuse(f.ID, &board.Error{Code: CodeRateLimited, Message: fmt.Sprintf("slow down: at most %d changes a second", opsPerSecond)})
+		return
+	}
+	s.rateStrikes = 0
+	if f.Op.Kind.FromServer() {
+		s.refuse(f.ID, &board.Error{Code: board.CodeForbidden, Message: fmt.Sprintf("%s is made by the server only", f.Op.Kind)})
+		return
+	}
+	e := board.Entry{Actor: s.participant, At: now, Ref: s.ref(f.ID), Op: *f.Op}
+	if e.Op.Kind == board.GroupsForm {
+		e.Seed = randomSeed()
+	}
+	if bad := s.room.check(e); bad != nil {
+		s.refuse(f.ID, bad)
+		return
+	}
+	if _, bad := s.append(ctx, s.room, e); bad != nil {
+		s.refuse(f.ID, bad)
+	}
+}
+
+// append makes e durable in the board's log and hands the record to the
+// room at once, rather than waiting for the subscription to bring it back.
+func (s *session) append(ctx context.Context, r *room, e board.Entry) (uint64, *board.Error) {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return 0, &board.Error{Code: board.CodeBadOp, Message: fmt.Sprintf("cannot encode op: %v", err)}
+	}
+	ctx, cancel := context.WithTimeout(ctx, appendTimeout)
+	defer cancel()
+	seq, err := s.hub.log.Append(ctx, r.id, data)
+	if err != nil {
+		s.hub.logger.Warn("append", "board", r.id, "err", err)
+		return 0, &board.Error{Code: CodeUnavailable, Message: "the change could not be saved just now; nothing was changed, try again"}
+	}
+	r.receive(store.Record{Seq: seq, Data: data})
+	return seq, nil
+}
+
+func (s *session) ephemeral(f *inbound) {
+	if !s.eph.allow(time.Now()) {
+		return
+	}
+	frame := encode(ephFrame{T: "eph", From: s.participant, Kind: f.Kind, Note: f.Note, Theme: f.Theme, Chart: f.Chart, X: f.X, Y: f.Y})
+	s.room.ephemeral(s, frame)
+}
+
+// ref is the op's id in the log: this instance, this session and the
+// client's own id, so that whichever instance applies the entry, only the
+// sender's connection gets the acknowledgement.
+func (s *session) ref(clientRef string) string {
+	return s.hub.instance + "." + strconv.FormatUint(s.id, 10) + "." + clientRef
+}
+
+// parseRef splits a log ref into the session id and client ref, if the
+// entry was sent through this instance.
+func parseRef(instance, ref string) (session uint64, clientRef string, ok bool) {
+	inst, rest, ok := strings.Cut(ref, ".")
+	if !ok || inst != instance {
+		return 0, "", false
+	}
+	id, clientRef, ok := strings.Cut(rest, ".")
+	if !ok {
+		return 0, "", false
+	}
+	n, err := strconv.ParseUint(id, 10, 64)
+	return n, clientRef, err == nil
+}
+
+func randomSeed() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
+	return binary.LittleEndian.Uint64(b[:])
+}
