@@ -89,6 +89,7 @@ type Client struct {
 	waiters  map[string]chan Frame
 	seqWait  []seqWaiter
 	ephs     []Frame
+	errs     []Frame
 	closed   chan struct{}
 	err      error
 	nextRef  int
@@ -278,6 +279,7 @@ func (c *Client) receive(f Frame) {
 		c.patch(f.Changes)
 		c.seq = f.Seq
 	case "err":
+		c.errs = append(c.errs, f)
 		switch {
 		case f.Ref != "":
 			c.answer(f.Ref, f)
@@ -394,6 +396,13 @@ func (c *Client) Ephemerals() []Frame {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]Frame(nil), c.ephs...)
+}
+
+// Errors returns every err frame received so far.
+func (c *Client) Errors() []Frame {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Frame(nil), c.errs...)
 }
 
 // Closed is closed when the connection has ended.

@@ -1,0 +1,247 @@
+package hub_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub"
+	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/store"
+	"github.com/plenary/plenary/store/bolt"
+)
+
+// testServer is a real hub on a real HTTP server over the embedded store.
+type testServer struct {
+	t   *testing.T
+	url string
+	log store.Log
+	hub *hub.Hub
+}
+
+func startServer(t *testing.T) *testServer {
+	t.Helper()
+	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startServerOn(t, log)
+}
+
+func startServerOn(t *testing.T, log store.Log) *testServer {
+	t.Helper()
+	h, err := hub.New(hub.Config{Log: log, Secret: []byte("a test secret of some length")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = h.Close(ctx)
+		srv.Close()
+		_ = log.Close()
+	})
+	return &testServer{t: t, url: srv.URL, log: log, hub: h}
+}
+
+type created struct {
+	ID             string `json:"id"`
+	JoinCode       string `json:"joinCode"`
+	JoinURL        string `json:"joinUrl"`
+	FacilitatorURL string `json:"facilitatorUrl"`
+}
+
+// facilitatorToken is the key in the facilitator link's fragment.
+func (c created) facilitatorToken() string {
+	_, key, _ := strings.Cut(c.FacilitatorURL, "#key=")
+	return key
+}
+
+func (ts *testServer) post(path string, body any) (*http.Response, []byte) {
+	ts.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	resp, err := http.Post(ts.url+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out bytes.Buffer
+	_, _ = out.ReadFrom(resp.Body)
+	return resp, out.Bytes()
+}
+
+func (ts *testServer) get(path, token string) (*http.Response, []byte) {
+	ts.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, ts.url+path, nil)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out bytes.Buffer
+	_, _ = out.ReadFrom(resp.Body)
+	return resp, out.Bytes()
+}
+
+func (ts *testServer) create(title, prompt string) created {
+	ts.t.Helper()
+	resp, body := ts.post("/api/boards", map[string]any{"title": title, "prompt": prompt})
+	if resp.StatusCode != http.StatusCreated {
+		ts.t.Fatalf("create board: %d %s", resp.StatusCode, body)
+	}
+	var c created
+	if err := json.Unmarshal(body, &c); err != nil {
+		ts.t.Fatal(err)
+	}
+	return c
+}
+
+func (ts *testServer) dial(h client.Hello) *client.Client {
+	ts.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, ts.url, h, client.Options{})
+	if err != nil {
+		ts.t.Fatalf("dial %+v: %v", h, err)
+	}
+	ts.t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func (ts *testServer) facilitator(b created) *client.Client {
+	return ts.dial(client.Hello{Board: b.ID, Token: b.facilitatorToken()})
+}
+
+func (ts *testServer) join(b created, name string, role board.Role) *client.Client {
+	return ts.dial(client.Hello{Board: b.ID, Join: &client.Join{Name: name, Role: role}})
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// do sends op as c and fails the test if it is refused.
+func do(t *testing.T, c *client.Client, op board.Op) client.Frame {
+	t.Helper()
+	f, err := c.Do(ctxT(t), op)
+	if err != nil {
+		t.Fatalf("%s by %s: %v", op.Kind, c.You, err)
+	}
+	return f
+}
+
+// refused sends op as c and fails the test unless it is refused with code.
+func refused(t *testing.T, c *client.Client, op board.Op, code string) {
+	t.Helper()
+	_, err := c.Do(ctxT(t), op)
+	var be *board.Error
+	if !errors.As(err, &be) || be.Code != code {
+		t.Fatalf("%s by %s: got %v, want refusal %s", op.Kind, c.You, err, code)
+	}
+}
+
+// replay folds the board's whole log into a fresh state, as a new replica
+// would.
+func replay(t *testing.T, log store.Log, id string) *board.State {
+	t.Helper()
+	st := board.New()
+	for {
+		recs, err := log.Read(ctxT(t), id, st.Seq, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) == 0 {
+			return st
+		}
+		for _, rec := range recs {
+			var e board.Entry
+			if err := json.Unmarshal(rec.Data, &e); err != nil {
+				t.Fatal(err)
+			}
+			e.Seq = rec.Seq
+			_, _ = st.Apply(e)
+		}
+	}
+}
+
+// view is what viewer may see of st, in the replica's shape.
+func view(t *testing.T, st *board.State, viewer string, facilitator bool) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for _, c := range st.Changes() {
+		if !c.Visible(viewer, facilitator) {
+			continue
+		}
+		b, err := json.Marshal(c.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		_ = json.Unmarshal(b, &v)
+		if out[c.Entity] == nil {
+			out[c.Entity] = map[string]any{}
+		}
+		out[c.Entity][c.ID] = v
+	}
+	return out
+}
+
+func replicaView(c *client.Client) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for e, m := range c.Replica() {
+		out[e] = map[string]any{}
+		for id, raw := range m {
+			var v any
+			_ = json.Unmarshal(raw, &v)
+			out[e][id] = v
+		}
+	}
+	return out
+}
+
+// assertConverged checks that every client, once it has caught up, holds
+// exactly what a fresh replay of the log says it may see.
+func assertConverged(t *testing.T, log store.Log, id string, clients ...*client.Client) {
+	t.Helper()
+	want := replay(t, log, id)
+	for _, c := range clients {
+		if err := c.WaitSeq(ctxT(t), want.Seq); err != nil {
+			t.Fatalf("%s: %v", c.You, err)
+		}
+		got, exp := replicaView(c), view(t, want, c.You, c.Facilitator)
+		if !reflect.DeepEqual(got, exp) {
+			for e := range exp {
+				if !reflect.DeepEqual(got[e], exp[e]) {
+					t.Errorf("%s's replica differs in %s:\n got %v\nwant %v", c.You, e, got[e], exp[e])
+				}
+			}
+			for e := range got {
+				if _, ok := exp[e]; !ok {
+					t.Errorf("%s's replica has %s it should not: %v", c.You, e, got[e])
+				}
+			}
+			t.FailNow()
+		}
+	}
+}

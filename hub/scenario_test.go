@@ -1,0 +1,302 @@
+package hub_test
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/client"
+)
+
+// scenario is ../shared/workshop/scenario.json, a realistic room, copied
+// into testdata so the tests need nothing outside the repository.
+type scenario struct {
+	Title        string `json:"title"`
+	Prompt       string `json:"prompt"`
+	GroupSize    int    `json:"groupSize"`
+	Votes        int    `json:"votesPerParticipant"`
+	Participants []struct {
+		Name string     `json:"name"`
+		Role board.Role `json:"role"`
+	} `json:"participants"`
+	Ideas []string `json:"ideas"`
+}
+
+func loadScenario(t *testing.T) scenario {
+	t.Helper()
+	b, err := os.ReadFile("testdata/scenario.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s scenario
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// themesOf is how the plenary clumps the scenario's ideas: theme name →
+// words that put an idea in it. Ideas matching none stay unclustered.
+var themesOf = []struct{ name, words string }{
+	{"Reach the remote villages", "remote|rural|transport|travel|mobile clinic|evening"},
+	{"One door for every service", "intake|referral|help desk|one-stop|documents|forms"},
+	{"Speak people's languages", "translate|plain-language|radio|text message|youth ambassadors"},
+	{"Learn together", "training|mentoring|story bank|joint field|service learning"},
+	{"Run the community of practice", "chair|code of conduct|quarterly|fund|indicators"},
+}
+
+func themeFor(idea string) int {
+	low := strings.ToLower(idea)
+	for i, th := range themesOf {
+		for _, w := range strings.Split(th.words, "|") {
+			if strings.Contains(low, w) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// TestScenarioWorkshop plays the Community of Practice inception workshop
+// end to end over real websockets: the room joins, groups are formed and
+// balanced, every idea goes on a group's flip chart, the charts are shared,
+// the plenary clusters them into themes, dot-votes a top three and records
+// what is possible; the exports hold it all, and every screen ends up with
+// exactly the board a fresh replay of the log gives.
+func TestScenarioWorkshop(t *testing.T) {
+	sc := loadScenario(t)
+	ts := startServer(t)
+	b := ts.create(sc.Title, sc.Prompt)
+	fac := ts.facilitator(b)
+	if !fac.Facilitator {
+		t.Fatal("the facilitator link did not open the board as facilitator")
+	}
+
+	var people []*client.Client
+	for _, p := range sc.Participants {
+		if p.Role == board.RoleFacilitator {
+			continue
+		}
+		people = append(people, ts.join(b, p.Name, p.Role))
+	}
+	everyone := append([]*client.Client{fac}, people...)
+
+	// Brainstorm: balanced breakout groups.
+	do(t, fac, board.Op{Kind: board.GroupsForm, Size: sc.GroupSize})
+	st := replay(t, ts.log, b.ID)
+	checkBalanced(t, st)
+	groupOf := map[string]string{}
+	for _, c := range people {
+		var p board.Participant
+		if err := c.WaitSeq(ctxT(t), st.Seq); err != nil {
+			t.Fatal(err)
+		}
+		if !c.Get("participant", c.You, &p) || p.Group == "" {
+			t.Fatalf("%s does not see their own group", c.You)
+		}
+		groupOf[c.You] = p.Group
+	}
+
+	// Every idea on its author's group chart; a note on another group's
+	// chart is refused.
+	noteOf := map[string]string{} // idea → note id
+	for i, idea := range sc.Ideas {
+		author := people[i%len(people)]
+		x, y := float64(i%5)/5, float64(i/5)/8
+		f := do(t, author, board.Op{Kind: board.NoteAdd, Chart: groupOf[author.You], Text: idea, X: &x, Y: &y})
+		noteOf[idea] = noteID(t, f)
+	}
+	other := groupOf[people[1].You]
+	if other == groupOf[people[0].You] {
+		other = groupOf[people[2].You]
+	}
+	half := 0.5
+	refused(t, people[0], board.Op{Kind: board.NoteAdd, Chart: other, Text: "not my chart", X: &half, Y: &half}, board.CodeNotYourChart)
+	refused(t, people[0], board.Op{Kind: board.PhaseSet, Phase: board.Share}, board.CodeForbidden)
+
+	// Share: everyone sees every chart.
+	do(t, fac, board.Op{Kind: board.PhaseSet, Phase: board.Share})
+	for _, c := range everyone {
+		if err := c.WaitSeq(ctxT(t), replay(t, ts.log, b.ID).Seq); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(c.Replica()["note"]); n != len(sc.Ideas) {
+			t.Fatalf("%s sees %d notes in share, want %d", c.You, n, len(sc.Ideas))
+		}
+	}
+
+	// Cluster: the first note of each theme is dropped on the second to
+	// make the theme; the rest are dragged in.
+	do(t, fac, board.Op{Kind: board.PhaseSet, Phase: board.Cluster})
+	themeID := make([]string, len(themesOf))
+	var members [][]string
+	members = make([][]string, len(themesOf))
+	for _, idea := range sc.Ideas {
+		if i := themeFor(idea); i >= 0 {
+			members[i] = append(members[i], noteOf[idea])
+		}
+	}
+	for i, th := range themesOf {
+		if len(members[i]) < 2 {
+			t.Fatalf("theme %q gathers %d ideas; the scenario needs at least 2", th.name, len(members[i]))
+		}
+		dragger := people[i%len(people)]
+		x, y := float64(i)/len(themesOf), 0.5
+		f := do(t, dragger, board.Op{Kind: board.ThemeCreate, Notes: members[i][:2], X: &x, Y: &y})
+		themeID[i] = entityID(t, f, "theme")
+		do(t, people[(i+1)%len(people)], board.Op{Kind: board.ThemeRename, Theme: themeID[i], Name: th.name})
+		for _, n := range members[i][2:] {
+			do(t, people[(i+2)%len(people)], board.Op{Kind: board.NoteTheme, Note: n, Theme: themeID[i]})
+		}
+	}
+
+	// Vote: each participant spends their three dots; the votes lean on
+	// three themes so the top three is known.
+	do(t, fac, board.Op{Kind: board.PhaseSet, Phase: board.Vote})
+	wantTop := []string{themeID[0], themeID[1], themeID[3]}
+	for i, c := range people {
+		picks := []string{wantTop[i%3], wantTop[(i+1)%3], themeID[2]}
+		if i%4 == 0 {
+			picks[2] = themeID[4]
+		}
+		for _, item := range picks {
+			do(t, c, board.Op{Kind: board.VoteCast, Item: item})
+		}
+		if i == 0 {
+			refused(t, c, board.Op{Kind: board.VoteCast, Item: themeID[4]}, board.CodeVoteBudget)
+			do(t, c, board.Op{Kind: board.VoteRetract, Item: picks[2]})
+			do(t, c, board.Op{Kind: board.VoteCast, Item: picks[2]})
+		}
+	}
+	refused(t, fac, board.Op{Kind: board.VoteCast, Item: themeID[0]}, board.CodeForbidden)
+	var ranking board.Ranking
+	if err := fac.WaitSeq(ctxT(t), replay(t, ts.log, b.ID).Seq); err != nil {
+		t.Fatal(err)
+	}
+	if !fac.Get("ranking", "ranking", &ranking) {
+		t.Fatal("the plenary screen shows no ranking")
+	}
+	if got := slices.Sorted(slices.Values(ranking.Top)); !slices.Equal(got, slices.Sorted(slices.Values(wantTop))) {
+		t.Fatalf("top three = %v, want %v", ranking.Top, wantTop)
+	}
+	var tally board.Tally
+	if !people[5].Get("tally", themeID[0], &tally) || tally.Votes == 0 || tally.CivilServant+tally.CivilSociety != tally.Votes {
+		t.Fatalf("a participant sees tally %+v for %q", tally, themesOf[0].name)
+	}
+
+	// Discuss: what is possible and how, for each of the top three.
+	do(t, fac, board.Op{Kind: board.PhaseSet, Phase: board.Discuss})
+	for i, item := range wantTop {
+		c := people[i]
+		do(t, c, board.Op{Kind: board.DiscussSet, Item: item, Field: "possible", Text: fmt.Sprintf("Possible for %s", themesOf[i].name)})
+		do(t, c, board.Op{Kind: board.DiscussSet, Item: item, Field: "how", Text: "Start with two districts"})
+		do(t, c, board.Op{Kind: board.DiscussSet, Item: item, Field: "owner", Text: sc.Participants[i+1].Name})
+		do(t, c, board.Op{Kind: board.DiscussSet, Item: item, Field: "next", Text: "Meet again in a month"})
+	}
+
+	// Exports: the community's shared record.
+	resp, md := ts.get("/api/boards/"+b.ID+"/export.md", fac.Token)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("export.md: %d %s", resp.StatusCode, md)
+	}
+	for _, want := range []string{sc.Title, sc.Prompt, themesOf[0].name, themesOf[1].name, themesOf[3].name, "Possible for " + themesOf[0].name, "Meet again in a month", sc.Ideas[0]} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("export.md lacks %q", want)
+		}
+	}
+	if resp, _ := ts.get("/api/boards/"+b.ID+"/export.md", people[0].Token); resp.StatusCode != http.StatusOK {
+		t.Errorf("a participant cannot read the report in discuss: %d", resp.StatusCode)
+	}
+	if resp, _ := ts.get("/api/boards/"+b.ID+"/export.csv", people[0].Token); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a participant got the CSV export: %d", resp.StatusCode)
+	}
+	resp, csvBody := ts.get("/api/boards/"+b.ID+"/export.csv", fac.Token)
+	rows, err := csv.NewReader(strings.NewReader(string(csvBody))).ReadAll()
+	if resp.StatusCode != http.StatusOK || err != nil || len(rows) != len(sc.Ideas)+1 {
+		t.Fatalf("export.csv: %d, %d rows, %v", resp.StatusCode, len(rows), err)
+	}
+	resp, js := ts.get("/api/boards/"+b.ID+"/export.json", fac.Token)
+	var exported board.Export
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(js, &exported) != nil || len(exported.Notes) != len(sc.Ideas) {
+		t.Fatalf("export.json: %d, %d notes", resp.StatusCode, len(exported.Notes))
+	}
+	resp, body := ts.post("/api/boards", map[string]any{"import": exported})
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("import: %d %s", resp.StatusCode, body)
+	}
+	var copied created
+	_ = json.Unmarshal(body, &copied)
+	imported := replay(t, ts.log, copied.ID)
+	if len(imported.Notes) != len(sc.Ideas) || len(imported.Themes) != len(themesOf) || imported.Info.Title != sc.Title {
+		t.Fatalf("the imported board has %d notes, %d themes, title %q", len(imported.Notes), len(imported.Themes), imported.Info.Title)
+	}
+
+	assertConverged(t, ts.log, b.ID, everyone...)
+}
+
+// checkBalanced asserts the breakout rule: group sizes, and the number of
+// each role in a group, differ by at most one between any two groups.
+func checkBalanced(t *testing.T, st *board.State) {
+	t.Helper()
+	type count struct{ all, servants, society int }
+	counts := map[string]*count{}
+	for id := range st.Groups {
+		counts[id] = &count{}
+	}
+	for _, p := range st.Participants {
+		if p.Facilitator {
+			continue
+		}
+		c := counts[p.Group]
+		if c == nil {
+			t.Fatalf("%s (%s) is in no group", p.ID, p.Name)
+		}
+		c.all++
+		if p.Role == board.CivilServant {
+			c.servants++
+		} else {
+			c.society++
+		}
+	}
+	spread := func(f func(*count) int) int {
+		lo, hi := 1<<30, -1
+		for _, c := range counts {
+			lo, hi = min(lo, f(c)), max(hi, f(c))
+		}
+		return hi - lo
+	}
+	if len(counts) < 2 {
+		t.Fatalf("%d groups formed", len(counts))
+	}
+	if s := spread(func(c *count) int { return c.all }); s > 1 {
+		t.Errorf("group sizes differ by %d", s)
+	}
+	if s := spread(func(c *count) int { return c.servants }); s > 1 {
+		t.Errorf("civil servants per group differ by %d", s)
+	}
+	if s := spread(func(c *count) int { return c.society }); s > 1 {
+		t.Errorf("civil society per group differ by %d", s)
+	}
+}
+
+func noteID(t *testing.T, f client.Frame) string { return entityID(t, f, "note") }
+
+// entityID is the id of the entity of kind e that an acknowledged op
+// created: ids come from the seq.
+func entityID(t *testing.T, f client.Frame, e string) string {
+	t.Helper()
+	id := fmt.Sprintf("%s%d", e[:1], f.Seq)
+	for _, c := range f.Changes {
+		if c.E == e && c.ID == id {
+			return id
+		}
+	}
+	t.Fatalf("the ack of seq %d creates no %s %s: %+v", f.Seq, e, id, f.Changes)
+	return ""
+}
