@@ -118,6 +118,10 @@ type Note struct {
 	CX    float64 `json:"cx"`
 	CY    float64 `json:"cy"`
 	Theme string  `json:"theme,omitempty"`
+	// Placed is set once the note has a place on the plenary canvas (CX,
+	// CY): from the cluster phase on every note has one, laid out by group
+	// until someone drags it.
+	Placed bool `json:"placed"`
 }
 
 // Theme is a named cluster of notes on the plenary canvas.
@@ -181,6 +185,10 @@ type State struct {
 	// Votes is participant id → item id → dots.
 	Votes       map[string]map[string]int `json:"votes"`
 	Discussions map[string]*Discussion    `json:"discussions"`
+	// IDOffset is the highest number an imported note or theme id holds;
+	// new notes and themes are numbered after it (see newID). Zero on a
+	// board that copies nothing.
+	IDOffset uint64 `json:"idOffset,omitempty"`
 }
 
 // New returns an empty board, ready for its board.create entry.

@@ -1,0 +1,99 @@
+package board
+
+// The entities a change names; docs/protocol.md lists each one's value.
+const (
+	entityBoard       = "board"
+	entityParticipant = "participant"
+	entityGroup       = "group"
+	entityNote        = "note"
+	entityTheme       = "theme"
+	entityTally       = "tally"
+	entityRanking     = "ranking"
+	entityMyVotes     = "myvotes"
+	entityDiscussion  = "discussion"
+)
+
+// boardID is the id of the one board entity.
+const boardID = "board"
+
+func upsert(entity, id string, v any) Change {
+	return Change{Entity: entity, ID: id, Value: v}
+}
+
+func deletion(entity, id string) Change {
+	return Change{Entity: entity, ID: id, Deleted: true}
+}
+
+// to returns c for audience a only.
+func (c Change) to(a Audience) Change {
+	c.Audience = a
+	return c
+}
+
+// boardChange is the board entity. The passcode is left out for everyone:
+// participants must never see it and the facilitator does not need it back.
+func (s *State) boardChange() Change {
+	info := s.Info
+	info.Settings.Passcode = ""
+	return upsert(entityBoard, boardID, info)
+}
+
+func participantChange(p *Participant) Change { return upsert(entityParticipant, p.ID, *p) }
+
+func groupChange(g *Group) Change { return upsert(entityGroup, g.ID, *g) }
+
+func themeChange(t *Theme) Change { return upsert(entityTheme, t.ID, *t) }
+
+func discussionChange(d *Discussion) Change { return upsert(entityDiscussion, d.Item, *d) }
+
+// noteChanges is a note as each audience may see it: on an anonymous board
+// the facilitator sees its author and participants do not.
+func (s *State) noteChanges(n *Note) []Change {
+	whole := upsert(entityNote, n.ID, *n)
+	if !s.Info.Settings.Anonymous {
+		return []Change{whole}
+	}
+	redacted := *n
+	redacted.Author = ""
+	return []Change{whole.to(Facilitators), upsert(entityNote, n.ID, redacted).to(Participants)}
+}
+
+// notesChanges is noteChanges for the notes ids, in that order.
+func (s *State) notesChanges(ids []string) []Change {
+	var out []Change
+	for _, id := range ids {
+		out = append(out, s.noteChanges(s.Notes[id])...)
+	}
+	return out
+}
+
+// Changes is the whole board as upserts, each with its audience, in a stable
+// order: board, participants, groups, notes, themes, tallies, ranking, each
+// voter's own votes, discussions. The hub keeps the ones a viewer may see
+// (Change.Visible) to make that viewer's snapshot.
+func (s *State) Changes() []Change {
+	out := []Change{s.boardChange()}
+	for _, id := range sortedIDs(s.Participants) {
+		out = append(out, participantChange(s.Participants[id]))
+	}
+	for _, id := range sortedIDs(s.Groups) {
+		out = append(out, groupChange(s.Groups[id]))
+	}
+	out = append(out, s.notesChanges(sortedIDs(s.Notes))...)
+	for _, id := range sortedIDs(s.Themes) {
+		out = append(out, themeChange(s.Themes[id]))
+	}
+	tallies := s.tallies()
+	audience := s.tallyAudience()
+	for _, id := range sortedIDs(tallies) {
+		out = append(out, upsert(entityTally, id, *tallies[id]).to(audience))
+	}
+	out = append(out, upsert(entityRanking, entityRanking, rank(tallies)).to(audience))
+	for _, id := range s.voterIDs() {
+		out = append(out, s.myVotesChange(id))
+	}
+	for _, id := range sortedIDs(s.Discussions) {
+		out = append(out, discussionChange(s.Discussions[id]))
+	}
+	return out
+}

@@ -1,0 +1,122 @@
+package board
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// formGroups splits the room into breakout groups of about the op's size
+// (0: the settings' group size) with equal numbers of civil servants and
+// civil society, as the workshop asks: group sizes differ by at most one,
+// and so do the counts of each role in any two groups.
+//
+// Each role is shuffled with the entry's seed, so groups mix people who
+// arrived together yet every replica forms the same ones. Civil servants are
+// dealt round the groups first and civil society continue from the group
+// where they stopped, which keeps both the sizes and each role even.
+//
+// Forming again replaces every group, so it is refused once a flip chart
+// holds notes: they would lose the group they came from.
+func (s *State) formGroups(r request) (mutation, *Error) {
+	size := r.Op.Size
+	if size == 0 {
+		size = s.Info.Settings.GroupSize
+	}
+	if size < minGroupSize || size > maxGroupSize {
+		return nil, refuse(CodeBadOp, "a group has %d to %d people", minGroupSize, maxGroupSize)
+	}
+	for _, n := range s.Notes {
+		if s.Groups[n.Chart] != nil {
+			return nil, refuse(CodeGroupsInUse, "groups cannot be formed again once flip charts hold notes")
+		}
+	}
+	servants, society := s.byRole(CivilServant), s.byRole(CivilSociety)
+	people := len(servants) + len(society)
+	k := max(1, (2*people+size)/(2*size)) // people/size, rounded half up
+	if k > MaxGroups {
+		return nil, refuse(CodeTooMany, "that makes over %d groups; choose larger groups", MaxGroups)
+	}
+	return func() []Change {
+		var out []Change
+		for _, id := range sortedIDs(s.Groups) {
+			if idNumber(id) > uint64(k) || !wellFormed(groupPrefix, id) {
+				out = append(out, deletion(entityGroup, id))
+			}
+		}
+		clear(s.Groups)
+		for i := 1; i <= k; i++ {
+			g := &Group{ID: groupID(i), Name: fmt.Sprintf("Group %d", i)}
+			s.Groups[g.ID] = g
+			out = append(out, groupChange(g))
+		}
+		if s.Info.Spotlight != "" && s.Groups[s.Info.Spotlight] == nil {
+			s.Info.Spotlight = ""
+			out = append(out, s.boardChange())
+		}
+		shuffle := rand.New(rand.NewPCG(r.Seed, r.Seq))
+		dealt := 0
+		for _, sector := range [][]*Participant{servants, society} {
+			shuffle.Shuffle(len(sector), func(i, j int) { sector[i], sector[j] = sector[j], sector[i] })
+			for _, p := range sector {
+				group := groupID(dealt%k + 1)
+				dealt++
+				if p.Group != group {
+					p.Group = group
+					out = append(out, participantChange(p))
+				}
+			}
+		}
+		return out
+	}, nil
+}
+
+// byRole is the participants of a role, in id order.
+func (s *State) byRole(role Role) []*Participant {
+	var out []*Participant
+	for _, id := range sortedIDs(s.Participants) {
+		if p := s.Participants[id]; p.Role == role {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// balancedGroup is the group a newcomer of role joins: the one with fewest
+// of that role, then the smallest, then the first. Empty while there are no
+// groups.
+func (s *State) balancedGroup(role Role) string {
+	size, same := map[string]int{}, map[string]int{}
+	for _, p := range s.Participants {
+		size[p.Group]++
+		if p.Role == role {
+			same[p.Group]++
+		}
+	}
+	best := ""
+	for _, id := range sortedIDs(s.Groups) {
+		if best == "" || same[id] < same[best] || same[id] == same[best] && size[id] < size[best] {
+			best = id
+		}
+	}
+	return best
+}
+
+// renameGroup names a group; its members may name it as well as the
+// facilitator.
+func (s *State) renameGroup(r request) (mutation, *Error) {
+	g := s.Groups[r.Op.Group]
+	if g == nil {
+		return nil, refuse(CodeNotFound, "there is no group %q", r.Op.Group)
+	}
+	if !r.facilitator() && r.by.Group != g.ID {
+		return nil, refuse(CodeForbidden, "only the group's members or the facilitator may rename it")
+	}
+	name, err := nameText.clean(r.Op.Name)
+	if err != nil {
+		return nil, err
+	}
+	return func() []Change {
+		g.Name = name
+		return []Change{groupChange(g)}
+	}, nil
+}

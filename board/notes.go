@@ -1,0 +1,180 @@
+package board
+
+// mayWrite refuses a participant's writing on a chart that is not theirs:
+// in brainstorm each group writes on its own flip chart only. The
+// facilitator writes anywhere, in any phase.
+func (s *State) mayWrite(r request, chart string) *Error {
+	if r.facilitator() {
+		return nil
+	}
+	if err := s.during(r, Brainstorm); err != nil {
+		return err
+	}
+	if r.by.Group == "" {
+		return refuse(CodeNoGroup, "you have no group yet")
+	}
+	if chart != r.by.Group {
+		return refuse(CodeNotYourChart, "in brainstorm you write on your own group's chart only")
+	}
+	return nil
+}
+
+// note finds a note the op names.
+func (s *State) note(id string) (*Note, *Error) {
+	if n := s.Notes[id]; n != nil {
+		return n, nil
+	}
+	return nil, refuse(CodeNotFound, "there is no note %q", id)
+}
+
+// addNote sticks a note on a flip chart. It keeps the group and the role of
+// whoever wrote it, which the room sees even when authors are anonymous. A
+// note added once the plenary canvas is in use gets a place there at once.
+func (s *State) addNote(r request) (mutation, *Error) {
+	chart := r.Op.Chart
+	if s.Groups[chart] == nil {
+		return nil, refuse(CodeNotFound, "there is no chart %q", chart)
+	}
+	if err := s.mayWrite(r, chart); err != nil {
+		return nil, err
+	}
+	text, err := noteText.clean(r.Op.Text)
+	if err != nil {
+		return nil, err
+	}
+	c, err := color(r.Op.Color)
+	if err != nil {
+		return nil, err
+	}
+	x, y, err := position(r.Op.X, r.Op.Y)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Notes) >= MaxNotes {
+		return nil, refuse(CodeTooMany, "the board is full: %d notes", MaxNotes)
+	}
+	return func() []Change {
+		n := &Note{
+			ID: s.newID(notePrefix, r.Seq), Chart: chart, Group: chart, Role: r.by.Role, Author: r.by.ID,
+			Text: text, Color: c, X: x, Y: y,
+		}
+		if s.onCanvas() {
+			s.canvas().place(n)
+		}
+		s.Notes[n.ID] = n
+		return s.noteChanges(n)
+	}, nil
+}
+
+// editNote rewrites a note's text.
+func (s *State) editNote(r request) (mutation, *Error) {
+	n, err := s.writable(r)
+	if err != nil {
+		return nil, err
+	}
+	text, err := noteText.clean(r.Op.Text)
+	if err != nil {
+		return nil, err
+	}
+	return s.changeNote(n, func() { n.Text = text }), nil
+}
+
+// colorNote gives a note another colour from the palette.
+func (s *State) colorNote(r request) (mutation, *Error) {
+	n, err := s.writable(r)
+	if err != nil {
+		return nil, err
+	}
+	if r.Op.Color == "" {
+		return nil, refuse(CodeBadOp, "a colour is needed")
+	}
+	c, err := color(r.Op.Color)
+	if err != nil {
+		return nil, err
+	}
+	return s.changeNote(n, func() { n.Color = c }), nil
+}
+
+// moveNote moves a note on its flip chart before the cluster phase, and on
+// the plenary canvas from then on, where anyone may move any note.
+func (s *State) moveNote(r request) (mutation, *Error) {
+	n, err := s.note(r.Op.Note)
+	if err != nil {
+		return nil, err
+	}
+	x, y, err := position(r.Op.X, r.Op.Y)
+	if err != nil {
+		return nil, err
+	}
+	if s.onCanvas() {
+		if err := s.during(r, Cluster); err != nil {
+			return nil, err
+		}
+		return s.changeNote(n, func() { n.CX, n.CY, n.Placed = x, y, true }), nil
+	}
+	if err := s.mayWrite(r, n.Chart); err != nil {
+		return nil, err
+	}
+	return s.changeNote(n, func() { n.X, n.Y = x, y }), nil
+}
+
+// deleteNote removes a note with its discussion, and gives back the dots on
+// it.
+func (s *State) deleteNote(r request) (mutation, *Error) {
+	n, err := s.writable(r)
+	if err != nil {
+		return nil, err
+	}
+	return func() []Change {
+		delete(s.Notes, n.ID)
+		out := []Change{deletion(entityNote, n.ID)}
+		out = append(out, s.dropDiscussion(n.ID)...)
+		return append(out, s.refund(n.ID)...)
+	}, nil
+}
+
+// themeNote puts a note in a theme, or takes it out with theme "". A note
+// that joins a theme counts toward the theme from then on, so the dots on it
+// are given back.
+func (s *State) themeNote(r request) (mutation, *Error) {
+	if err := s.during(r, Cluster); err != nil {
+		return nil, err
+	}
+	n, err := s.note(r.Op.Note)
+	if err != nil {
+		return nil, err
+	}
+	theme := r.Op.Theme
+	if theme != "" && s.Themes[theme] == nil {
+		return nil, refuse(CodeNotFound, "there is no theme %q", theme)
+	}
+	return func() []Change {
+		n.Theme = theme
+		out := s.noteChanges(n)
+		if theme != "" {
+			out = append(out, s.refund(n.ID)...)
+		}
+		return out
+	}, nil
+}
+
+// writable finds the note an op names and refuses the op if the actor may
+// not write on the note's chart.
+func (s *State) writable(r request) (*Note, *Error) {
+	n, err := s.note(r.Op.Note)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.mayWrite(r, n.Chart); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// changeNote is the mutation that applies change to n and reports n.
+func (s *State) changeNote(n *Note, change func()) mutation {
+	return func() []Change {
+		change()
+		return s.noteChanges(n)
+	}
+}

@@ -1,0 +1,62 @@
+package board
+
+// join adds a participant. When groups are formed already, the newcomer goes
+// where the groups stay balanced best (see balancedGroup), so late arrivals
+// do not undo the mix of civil servants and civil society.
+func (s *State) join(r request) (mutation, *Error) {
+	name, err := nameText.clean(r.Op.Name)
+	if err != nil {
+		return nil, err
+	}
+	role := r.Op.Role
+	if role != CivilServant && role != CivilSociety {
+		return nil, refuse(CodeBadOp, "a role is needed: %s or %s", CivilServant, CivilSociety)
+	}
+	if len(s.Participants) >= MaxParticipants {
+		return nil, refuse(CodeTooMany, "the board is full: %d participants", MaxParticipants)
+	}
+	return func() []Change {
+		p := &Participant{ID: participantID(r.Seq), Name: name, Role: role, Group: s.balancedGroup(role)}
+		s.Participants[p.ID] = p
+		return []Change{participantChange(p), s.myVotesChange(p.ID)}
+	}, nil
+}
+
+// renameParticipant changes the actor's own display name, or, for the
+// facilitator, anyone's.
+func (s *State) renameParticipant(r request) (mutation, *Error) {
+	p := r.by
+	if id := r.Op.Participant; id != "" && id != p.ID {
+		if !r.facilitator() {
+			return nil, refuse(CodeForbidden, "only the facilitator may rename someone else")
+		}
+		if p = s.Participants[id]; p == nil {
+			return nil, refuse(CodeNotFound, "there is no participant %q", id)
+		}
+	}
+	name, err := nameText.clean(r.Op.Name)
+	if err != nil {
+		return nil, err
+	}
+	return func() []Change {
+		p.Name = name
+		return []Change{participantChange(p)}
+	}, nil
+}
+
+// moveParticipant puts a participant in another group.
+func (s *State) moveParticipant(r request) (mutation, *Error) {
+	p := s.Participants[r.Op.Participant]
+	switch {
+	case p == nil:
+		return nil, refuse(CodeNotFound, "there is no participant %q", r.Op.Participant)
+	case p.Facilitator:
+		return nil, refuse(CodeBadOp, "the facilitator belongs to no group")
+	case s.Groups[r.Op.Group] == nil:
+		return nil, refuse(CodeNotFound, "there is no group %q", r.Op.Group)
+	}
+	return func() []Change {
+		p.Group = r.Op.Group
+		return []Change{participantChange(p)}
+	}, nil
+}

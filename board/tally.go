@@ -1,0 +1,155 @@
+package board
+
+import "slices"
+
+// Ranking is the items that have dots, most first. Tied items share a rank
+// (1, 1, 3), and Top holds every item ranked third or better, so a tie can
+// put more than three ideas in the top three rather than drop one at random.
+type Ranking struct {
+	Ranks []Rank   `json:"ranks"`
+	Top   []string `json:"top"`
+}
+
+// MyVotes is one participant's own dots, item id → dots, and how many they
+// have left. Only that participant receives it.
+type MyVotes struct {
+	Votes map[string]int `json:"votes"`
+	Left  int            `json:"left"`
+}
+
+// topRanks is how many ranks make the top: the workshop takes its top three
+// ideas on to the discussion.
+const topRanks = 3
+
+// tallies counts the dots on every item that has any. Tallies are derived
+// from Votes, never stored, so they cannot drift from the votes cast.
+func (s *State) tallies() map[string]*Tally {
+	out := map[string]*Tally{}
+	// Sums only: the order the maps are walked in does not matter.
+	for voter, votes := range s.Votes {
+		var role Role
+		if p := s.Participants[voter]; p != nil {
+			role = p.Role
+		}
+		for item, dots := range votes {
+			t := out[item]
+			if t == nil {
+				t = &Tally{Item: item}
+				out[item] = t
+			}
+			t.Votes += dots
+			switch role {
+			case CivilServant:
+				t.CivilServant += dots
+			case CivilSociety:
+				t.CivilSociety += dots
+			}
+		}
+	}
+	return out
+}
+
+// rank orders the tallied items by dots, then by when they were made.
+func rank(tallies map[string]*Tally) Ranking {
+	ids := sortedIDs(tallies)
+	slices.SortStableFunc(ids, func(a, b string) int { return tallies[b].Votes - tallies[a].Votes })
+	r := Ranking{Ranks: []Rank{}, Top: []string{}}
+	for i, id := range ids {
+		line := Rank{Item: id, Votes: tallies[id].Votes, Rank: i + 1}
+		if i > 0 && r.Ranks[i-1].Votes == line.Votes {
+			line.Rank = r.Ranks[i-1].Rank
+		}
+		r.Ranks = append(r.Ranks, line)
+		if line.Rank <= topRanks {
+			r.Top = append(r.Top, id)
+		}
+	}
+	return r
+}
+
+// tallyAudience is who sees tallies and the ranking: everyone while tallies
+// are live or once revealed, otherwise the facilitator alone, so early votes
+// do not sway later ones.
+func (s *State) tallyAudience() Audience {
+	if !s.Info.Settings.HideTallies || s.Info.Revealed {
+		return Everyone
+	}
+	return Facilitators
+}
+
+// voteChanges reports the votes on items after they changed: their tallies
+// (deleted once no dots are left), the ranking, and the own votes of voters.
+func (s *State) voteChanges(items, voters []string) []Change {
+	tallies := s.tallies()
+	audience := s.tallyAudience()
+	var out []Change
+	for _, item := range items {
+		if t := tallies[item]; t != nil {
+			out = append(out, upsert(entityTally, item, *t).to(audience))
+		} else {
+			out = append(out, deletion(entityTally, item).to(audience))
+		}
+	}
+	out = append(out, upsert(entityRanking, entityRanking, rank(tallies)).to(audience))
+	for _, voter := range voters {
+		out = append(out, s.myVotesChange(voter))
+	}
+	return out
+}
+
+// showTallies sends every tally and the ranking again after who may see them
+// changed: to everyone once they are public; once hidden, to the facilitator
+// only, while participants are told to drop theirs.
+func (s *State) showTallies() []Change {
+	tallies := s.tallies()
+	all := make([]Change, 0, len(tallies)+1)
+	for _, id := range sortedIDs(tallies) {
+		all = append(all, upsert(entityTally, id, *tallies[id]))
+	}
+	all = append(all, upsert(entityRanking, entityRanking, rank(tallies)))
+	if s.tallyAudience() == Everyone {
+		return all
+	}
+	out := make([]Change, 0, 2*len(all))
+	for _, c := range all {
+		out = append(out, c.to(Facilitators), deletion(c.Entity, c.ID).to(Participants))
+	}
+	return out
+}
+
+// myVotes is what voter has cast and has left.
+func (s *State) myVotes(voter string) MyVotes {
+	mine := map[string]int{}
+	used := 0
+	for item, dots := range s.Votes[voter] {
+		mine[item] = dots
+		used += dots
+	}
+	return MyVotes{Votes: mine, Left: max(0, s.Info.Settings.VotesPerParticipant-used)}
+}
+
+func (s *State) myVotesChange(voter string) Change {
+	c := upsert(entityMyVotes, voter, s.myVotes(voter)).to(Owner)
+	c.Owner = voter
+	return c
+}
+
+// voterIDs is every participant who votes, that is all but the facilitator.
+func (s *State) voterIDs() []string {
+	var ids []string
+	for _, id := range sortedIDs(s.Participants) {
+		if !s.Participants[id].Facilitator {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// used is how many dots voter has cast.
+func (s *State) used(voter string) int {
+	n := 0
+	for _, dots := range s.Votes[voter] {
+		n += dots
+	}
+	return n
+}
