@@ -1,0 +1,177 @@
+package hub_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/client"
+)
+
+// TestFanOut is the chat test of coder/websocket for a board: many
+// participants, many ops from several of them at once, and every
+// participant must receive every change, in seq order.
+func TestFanOut(t *testing.T) {
+	const participants, writers, opsEach = 100, 5, 20
+	ts := startServer(t)
+	b := ts.create("Fan-out", "Does everyone see everything?")
+	fac := ts.facilitator(b)
+	var people []*client.Client
+	for i := range participants {
+		role := board.CivilServant
+		if i%2 == 1 {
+			role = board.CivilSociety
+		}
+		people = append(people, ts.join(b, fmt.Sprintf("P%d", i), role))
+	}
+	do(t, fac, board.Op{Kind: board.GroupsForm, Size: 6})
+	seen := make([]map[uint64]bool, len(people))
+	for i, c := range people {
+		if err := c.WaitSeq(ctxT(t), replay(t, ts.log, b.ID).Seq); err != nil {
+			t.Fatal(err)
+		}
+		seen[i] = map[uint64]bool{}
+	}
+
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := people[w]
+			var p board.Participant
+			c.Get("participant", c.You, &p)
+			for i := range opsEach {
+				x, y := float64(i)/opsEach, float64(w)/writers
+				if _, err := c.Do(context.Background(), board.Op{Kind: board.NoteAdd, Chart: p.Group, Text: fmt.Sprintf("idea %d from %s", i, c.You), X: &x, Y: &y}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	final := replay(t, ts.log, b.ID)
+	if len(final.Notes) != writers*opsEach {
+		t.Fatalf("%d notes in the log, want %d", len(final.Notes), writers*opsEach)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, c := range append(people, fac) {
+		if err := c.WaitSeq(ctx, final.Seq); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(c.Replica()["note"]); n != writers*opsEach {
+			t.Fatalf("%s holds %d notes, want %d", c.You, n, writers*opsEach)
+		}
+	}
+	assertConverged(t, ts.log, b.ID, append(people, fac)...)
+}
+
+// TestResume drops a participant's connection while the board changes;
+// reconnecting with the last seq it applied, it is sent just what it
+// missed, not the whole board, and ends up with the same board as everyone.
+func TestResume(t *testing.T) {
+	ts := startServer(t)
+	b := ts.create("Resume", "Weak connections")
+	fac := ts.facilitator(b)
+	remote := ts.join(b, "Remote participant (Toledo)", board.CivilSociety)
+	do(t, fac, board.Op{Kind: board.GroupsForm, Size: 6})
+	st := replay(t, ts.log, b.ID)
+	if err := remote.WaitSeq(ctxT(t), st.Seq); err != nil {
+		t.Fatal(err)
+	}
+	since, token := remote.Seq(), remote.Token
+	_ = remote.Close()
+
+	half := 0.5
+	for i := range 5 {
+		do(t, fac, board.Op{Kind: board.NoteAdd, Chart: "g1", Text: fmt.Sprintf("while you were away %d", i), X: &half, Y: &half})
+	}
+
+	var mu sync.Mutex
+	var kinds []string
+	back, err := client.Dial(ctxT(t), ts.url, client.Hello{Board: b.ID, Token: token, Since: since}, client.Options{
+		OnFrame: func(f client.Frame, _ time.Time) {
+			mu.Lock()
+			kinds = append(kinds, f.T)
+			mu.Unlock()
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = back.Close() })
+	if back.You != remote.You {
+		t.Fatalf("reconnected as %s, was %s", back.You, remote.You)
+	}
+	// This client object starts with an empty replica, so after resuming
+	// it holds exactly the changes it was sent: the five notes.
+	if err := back.WaitSeq(ctxT(t), replay(t, ts.log, b.ID).Seq); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, k := range kinds {
+		if k == "snap" {
+			t.Fatalf("a short drop was answered with a whole snapshot: %v", kinds)
+		}
+	}
+	if n := len(back.Replica()["note"]); n != 5 {
+		t.Fatalf("after resuming the participant sees %d notes, want 5", n)
+	}
+}
+
+// TestEphemeral: a note being dragged is seen by others while it moves,
+// and presence says who is online.
+func TestEphemeral(t *testing.T) {
+	ts := startServer(t)
+	b := ts.create("Drag", "Watch it move")
+	fac := ts.facilitator(b)
+	ana := ts.join(b, "Ana", board.CivilSociety)
+	ben := ts.join(b, "Ben", board.CivilServant)
+
+	deadline := time.Now().Add(10 * time.Second)
+	for len(ben.Online()) != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("presence shows %v, want three online", ben.Online())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i := range 10 {
+		if err := ana.Ephemeral(ctxT(t), "drag", "n9", float64(i)/10, 0.5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		var drags int
+		for _, f := range ben.Ephemerals() {
+			if f.Kind == "drag" && f.From == ana.You && f.Note == "n9" {
+				drags++
+			}
+		}
+		if drags == 10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ben saw %d of ana's 10 drag positions", drags)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, f := range ana.Ephemerals() {
+		if f.From == ana.You {
+			t.Fatal("ana was sent her own drag back")
+		}
+	}
+	_ = ben.Close()
+	for len(fac.Online()) != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after ben left presence shows %v", fac.Online())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
