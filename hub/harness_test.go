@@ -161,11 +161,21 @@ func refused(t *testing.T, c *client.Client, op board.Op, code string) {
 	}
 }
 
-// replay folds the board's whole log into a fresh state, as a new replica
-// would.
+// replay loads the board as a fresh replica would: the latest snapshot,
+// then every entry after it.
 func replay(t *testing.T, log store.Log, id string) *board.State {
 	t.Helper()
 	st := board.New()
+	snap, err := log.LoadSnapshot(ctxT(t), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		t.Fatal(err)
+	default:
+		if err := json.Unmarshal(snap.Data, st); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for {
 		recs, err := log.Read(ctxT(t), id, st.Seq, 1000)
 		if err != nil {

@@ -164,9 +164,22 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 			c.Token = h.Token
 		}
 		c.mu.Unlock()
+		if h.Since == 0 {
+			// A client that holds nothing is always sent a snapshot
+			// next; return once it has the board.
+			if err := c.WaitSeq(ctx, 1); err != nil {
+				conn.CloseNow()
+				return nil, err
+			}
+		}
 		return c, nil
 	case <-c.closed:
-		return nil, fmt.Errorf("closed before welcome: %w", c.Err())
+		select {
+		case f := <-welcome: // the refusal came just before the close
+			return nil, &board.Error{Code: f.Code, Message: f.Msg}
+		default:
+			return nil, fmt.Errorf("closed before welcome: %w", c.Err())
+		}
 	case <-ctx.Done():
 		conn.CloseNow()
 		return nil, ctx.Err()
