@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -52,6 +53,11 @@ type Hub struct {
 	mu    sync.Mutex
 	rooms map[string]*room
 
+	// outbound carries ephemeral frames to other instances through one
+	// publisher goroutine, so a slow or unreachable store never holds up a
+	// room.
+	outbound chan outbound
+
 	nextSession atomic.Uint64
 	closing     chan struct{}
 	closeOnce   sync.Once
@@ -81,9 +87,33 @@ func New(cfg Config) (*Hub, error) {
 		metrics:  newMetrics(),
 		rooms:    map[string]*room{},
 		closing:  make(chan struct{}),
+		outbound: make(chan outbound, outboundLen),
 	}
 	h.echo = h.routes()
+	go h.publishLoop()
 	return h, nil
+}
+
+const outboundLen = 4096
+
+type outbound struct {
+	board string
+	frame []byte
+}
+
+func (h *Hub) publishLoop() {
+	for {
+		select {
+		case o := <-h.outbound:
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			if err := h.log.Publish(ctx, o.board, o.frame); err != nil {
+				h.logger.Debug("publish ephemeral", "board", o.board, "err", err)
+			}
+			cancel()
+		case <-h.closing:
+			return
+		}
+	}
 }
 
 // Handler is the whole HTTP surface: API, websocket, web app, probes.

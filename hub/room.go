@@ -51,12 +51,11 @@ type room struct {
 
 	state    *board.State
 	clients  map[uint64]*session
-	online   map[string]int // participant id → open sessions
+	presence presence
 	waiting  []attachment
 	pending  map[uint64]store.Record // records that arrived ahead of a gap
 	recent   []applied               // ring of the last recentLen applied entries
 	snapSeq  uint64
-	presence bool // presence changed since the last presence frame
 	idle     time.Time
 }
 
@@ -79,14 +78,14 @@ type applied struct {
 
 func newRoom(h *Hub, id string) *room {
 	return &room{
-		id:      id,
-		hub:     h,
-		inbox:   make(chan func(), inboxLen),
-		done:    make(chan struct{}),
-		loaded:  make(chan struct{}),
-		clients: map[uint64]*session{},
-		online:  map[string]int{},
-		pending: map[uint64]store.Record{},
+		id:       id,
+		hub:      h,
+		inbox:    make(chan func(), inboxLen),
+		done:     make(chan struct{}),
+		loaded:   make(chan struct{}),
+		clients:  map[uint64]*session{},
+		presence: newPresence(),
+		pending:  map[uint64]store.Record{},
 	}
 }
 
@@ -101,7 +100,11 @@ func (r *room) run() {
 			}
 		},
 		Ephemeral: func(frame []byte) {
-			r.tryPost(func() { r.fanOutEphemeral(nil, frame) })
+			r.tryPost(func() {
+				if !r.presence.heard(frame, time.Now()) {
+					r.fanOutEphemeral(nil, frame)
+				}
+			})
 		},
 		Resync: func() { r.missed.Store(true) },
 	})
@@ -127,7 +130,7 @@ func (r *room) run() {
 			if r.missed.Swap(false) {
 				r.catchUp()
 			}
-			r.sendPresence()
+			r.sendPresence(now)
 			if len(r.clients) == 0 && len(r.waiting) == 0 && now.Sub(r.idle) > roomIdle && r.hub.forgetIfIdle(r) {
 				r.saveSnapshot()
 				return
@@ -448,8 +451,7 @@ func (r *room) admit(a attachment) {
 	}
 	s.facilitator = p.Facilitator
 	r.clients[s.id] = s
-	r.online[p.ID]++
-	r.presence = true
+	r.presence.join(p.ID)
 	r.hub.metrics.sessions.Add(1)
 	s.enqueue(encode(welcomeFrame{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: p.Facilitator, Now: time.Now()}))
 	r.sendState(s, a.since)
@@ -480,10 +482,7 @@ func (r *room) detach(s *session) {
 		}
 		delete(r.clients, s.id)
 		r.hub.metrics.sessions.Add(-1)
-		if r.online[s.participant]--; r.online[s.participant] <= 0 {
-			delete(r.online, s.participant)
-		}
-		r.presence = true
+		r.presence.leave(s.participant)
 		if len(r.clients) == 0 {
 			r.idle = time.Now()
 		}
@@ -494,11 +493,17 @@ func (r *room) detach(s *session) {
 // and, through the store, on other instances.
 func (r *room) ephemeral(from *session, frame []byte) {
 	if r.tryPost(func() { r.fanOutEphemeral(from, frame) }) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		if err := r.hub.log.Publish(ctx, r.id, frame); err != nil {
-			r.hub.logger.Debug("publish ephemeral", "board", r.id, "err", err)
-		}
+		r.publish(frame)
+	}
+}
+
+// publish hands an ephemeral frame to the hub's publisher for the board's
+// other instances, never waiting: a lost drag position is replaced by the
+// next one.
+func (r *room) publish(frame []byte) {
+	select {
+	case r.hub.outbound <- outbound{board: r.id, frame: frame}:
+	default:
 	}
 }
 
@@ -510,20 +515,18 @@ func (r *room) fanOutEphemeral(from *session, frame []byte) {
 	}
 }
 
-// sendPresence tells everyone who is online, at most once a tick.
-func (r *room) sendPresence() {
-	if !r.presence {
-		return
+// sendPresence tells this instance's clients who is online, when that
+// changed, and tells other instances who is online here.
+func (r *room) sendPresence(now time.Time) {
+	online, part := r.presence.tick(r.hub.instance, now)
+	if online != nil {
+		frame := encode(presenceFrame{T: "presence", Online: online})
+		for _, s := range r.clients {
+			s.enqueueEphemeral(frame)
+		}
 	}
-	r.presence = false
-	online := make([]string, 0, len(r.online))
-	for id := range r.online {
-		online = append(online, id)
-	}
-	slices.Sort(online)
-	frame := encode(presenceFrame{T: "presence", Online: online})
-	for _, s := range r.clients {
-		s.enqueueEphemeral(frame)
+	if part != nil {
+		r.publish(part)
 	}
 }
 
