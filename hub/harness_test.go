@@ -22,24 +22,28 @@ import (
 
 // testServer is a real hub on a real HTTP server over the embedded store.
 type testServer struct {
-	t   *testing.T
+	t   testing.TB
 	url string
 	log store.Log
 	hub *hub.Hub
 }
 
-func startServer(t *testing.T) *testServer {
+func startServer(t testing.TB, opts ...func(*hub.Config)) *testServer {
 	t.Helper()
 	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startServerOn(t, log)
+	return startServerOn(t, log, opts...)
 }
 
-func startServerOn(t *testing.T, log store.Log) *testServer {
+func startServerOn(t testing.TB, log store.Log, opts ...func(*hub.Config)) *testServer {
 	t.Helper()
-	h, err := hub.New(hub.Config{Log: log, Secret: []byte("a test secret of some length")})
+	cfg := hub.Config{Log: log, Secret: []byte("a test secret of some length")}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := hub.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,14 +139,14 @@ func (ts *testServer) join(b created, name string, role board.Role) *client.Clie
 	return ts.dial(client.Hello{Board: b.ID, Join: &client.Join{Name: name, Role: role}})
 }
 
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
 // do sends op as c and fails the test if it is refused.
-func do(t *testing.T, c *client.Client, op board.Op) client.Frame {
+func do(t testing.TB, c *client.Client, op board.Op) client.Frame {
 	t.Helper()
 	f, err := c.Do(ctxT(t), op)
 	if err != nil {
@@ -152,7 +156,7 @@ func do(t *testing.T, c *client.Client, op board.Op) client.Frame {
 }
 
 // refused sends op as c and fails the test unless it is refused with code.
-func refused(t *testing.T, c *client.Client, op board.Op, code string) {
+func refused(t testing.TB, c *client.Client, op board.Op, code string) {
 	t.Helper()
 	_, err := c.Do(ctxT(t), op)
 	var be *board.Error
@@ -163,7 +167,7 @@ func refused(t *testing.T, c *client.Client, op board.Op, code string) {
 
 // replay loads the board as a fresh replica would: the latest snapshot,
 // then every entry after it.
-func replay(t *testing.T, log store.Log, id string) *board.State {
+func replay(t testing.TB, log store.Log, id string) *board.State {
 	t.Helper()
 	st := board.New()
 	snap, err := log.LoadSnapshot(ctxT(t), id)
@@ -196,7 +200,7 @@ func replay(t *testing.T, log store.Log, id string) *board.State {
 }
 
 // view is what viewer may see of st, in the replica's shape.
-func view(t *testing.T, st *board.State, viewer string, facilitator bool) map[string]map[string]any {
+func view(t testing.TB, st *board.State, viewer string, facilitator bool) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
 	for _, c := range st.Changes() {
@@ -232,7 +236,7 @@ func replicaView(c *client.Client) map[string]map[string]any {
 
 // assertConverged checks that every client, once it has caught up, holds
 // exactly what a fresh replay of the log says it may see.
-func assertConverged(t *testing.T, log store.Log, id string, clients ...*client.Client) {
+func assertConverged(t testing.TB, log store.Log, id string, clients ...*client.Client) {
 	t.Helper()
 	want := replay(t, log, id)
 	for _, c := range clients {

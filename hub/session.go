@@ -30,12 +30,11 @@ const (
 
 // Per-connection bounds.
 const (
-	sendQueueLen   = 256
-	opsPerSecond   = 30
-	opsBurst       = 60
-	ephPerSecond   = 20
-	maxRateStrikes = 100 // refusals in a row before the connection is closed
-	appendTimeout  = 5 * time.Second
+	sendQueueLen        = 256
+	defaultOpsPerSecond = 30
+	ephPerSecond        = 20
+	maxRateStrikes      = 100 // refusals in a row before the connection is closed
+	appendTimeout       = 5 * time.Second
 )
 
 // session is one connection of one participant, whatever transport carries
@@ -69,7 +68,7 @@ func newSession(h *Hub) *session {
 	return &session{
 		id:    h.nextSession.Add(1),
 		hub:   h,
-		ops:   newLimiter(opsPerSecond, opsBurst),
+		ops:   newLimiter(h.opRate, 2*h.opRate),
 		eph:   newLimiter(ephPerSecond, ephPerSecond),
 		queue: make(chan []byte, sendQueueLen),
 		done:  make(chan struct{}),
@@ -197,7 +196,7 @@ func (s *session) op(ctx context.Context, f *inbound) {
 		if s.rateStrikes > maxRateStrikes {
 			s.close(CloseRateLimits, "too many ops too fast")
 		}
-		s.refuse(f.ID, &board.Error{Code: CodeRateLimited, Message: fmt.Sprintf("slow down: at most %d changes a second", opsPerSecond)})
+		s.refuse(f.ID, &board.Error{Code: CodeRateLimited, Message: fmt.Sprintf("slow down: at most %d changes a second", s.hub.opRate)})
 		return
 	}
 	s.rateStrikes = 0
