@@ -253,6 +253,7 @@ func TestBoardFull(t *testing.T) {
 	})
 	fac = ts.facilitator(b)
 	do(t, fac, board.Op{Kind: board.GroupsForm, Size: 20})
+	_ = fac.Close()
 	zero := 0.0
 	appendMany(t, ts, b.ID, board.MaxNotes, func(i int) board.Entry {
 		return board.Entry{Actor: facID, At: time.Now(), Op: board.Op{Kind: board.NoteAdd, Chart: "g1", Text: "idea", X: &zero, Y: &zero}}
@@ -262,6 +263,7 @@ func TestBoardFull(t *testing.T) {
 		t.Fatalf("%d participants after filling, want %d", len(st.Participants), board.MaxParticipants)
 	}
 
+	fac = ts.facilitator(b)
 	_, err := client.Dial(ctxT(t), ts.url, client.Hello{Board: b.ID, Join: &client.Join{Name: "Late", Role: board.CivilServant}}, client.Options{})
 	wantRefusal(t, err, "too_many")
 	if len(st.Notes) == board.MaxNotes {

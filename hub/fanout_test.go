@@ -3,11 +3,15 @@ package hub_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
 )
 
@@ -174,4 +178,32 @@ func TestEphemeral(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestSlowClientIsClosed: a client that stops reading does not hold up the
+// board. Its queue fills, the server closes it with 4000 ("reconnect and
+// resume"), and when it comes back with its last seq it gets the board as
+// everyone else has it.
+func TestSlowClientIsClosed(t *testing.T) {
+	ts := startServer(t)
+	b := ts.create("Slow", "Who keeps up?")
+	fac := ts.facilitator(b)
+	stuck := rawDial(t, ts.url, ts.url)
+	stuck.SetReadLimit(-1)
+	hello := fmt.Sprintf(`{"t":"hello","v":1,"board":%q,"token":%q}`, b.ID, fac.Token)
+	if err := stuck.Write(ctxT(t), websocket.MessageText, []byte(hello)); err != nil {
+		t.Fatal(err)
+	}
+	// The stuck client never reads while the board takes thousands of
+	// changes of a kilobyte each: more than its socket buffers and its
+	// queue hold.
+	prompt := strings.Repeat("a long prompt ", 70)
+	appendMany(t, ts, b.ID, 6000, func(i int) board.Entry {
+		return board.Entry{Actor: fac.You, At: time.Now(), Op: board.Op{Kind: board.BoardEdit, Title: fmt.Sprintf("Edit %d", i), Prompt: prompt}}
+	})
+	wantClose(t, stuck, hub.CloseResume)
+	// Meanwhile a client that reads keeps up with every change.
+	assertConverged(t, ts.log, b.ID, fac)
+	back := ts.dial(client.Hello{Board: b.ID, Token: fac.Token, Since: 2})
+	assertConverged(t, ts.log, b.ID, back)
 }

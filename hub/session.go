@@ -30,7 +30,7 @@ const (
 
 // Per-connection bounds.
 const (
-	sendQueueLen        = 256
+	sendQueueLen        = 1024
 	defaultOpsPerSecond = 30
 	ephPerSecond        = 20
 	maxRateStrikes      = 100 // refusals in a row before the connection is closed
@@ -39,13 +39,13 @@ const (
 
 // session is one connection of one participant, whatever transport carries
 // its frames: the transport calls handle with each frame it reads and writes
-// out what arrives on queue. Keeping the two apart lets another transport
+// out what it takes from out. Keeping the two apart lets another transport
 // (an SSE stream plus POSTs, for networks that block websockets) carry the
 // same session.
 //
 // The reader goroutine owns room, participant and the limiters; facilitator
-// belongs to the room goroutine once the session is attached. queue is the
-// session's bounded outbox, filled by the room and drained by the writer.
+// belongs to the room goroutine once the session is attached. out is the
+// session's bounded queue, filled by the room and drained by the writer.
 type session struct {
 	id  uint64
 	hub *Hub
@@ -57,7 +57,7 @@ type session struct {
 	ops, eph    limiter
 	rateStrikes int
 
-	queue     chan []byte
+	out       outbox
 	done      chan struct{}
 	closeOnce sync.Once
 	closeCode int
@@ -66,12 +66,12 @@ type session struct {
 
 func newSession(h *Hub) *session {
 	return &session{
-		id:    h.nextSession.Add(1),
-		hub:   h,
-		ops:   newLimiter(h.opRate, 2*h.opRate),
-		eph:   newLimiter(ephPerSecond, ephPerSecond),
-		queue: make(chan []byte, sendQueueLen),
-		done:  make(chan struct{}),
+		id:   h.nextSession.Add(1),
+		hub:  h,
+		ops:  newLimiter(h.opRate, 2*h.opRate),
+		eph:  newLimiter(ephPerSecond, ephPerSecond),
+		out:  newOutbox(),
+		done: make(chan struct{}),
 	}
 }
 
@@ -79,9 +79,7 @@ func newSession(h *Hub) *session {
 // slow to keep up is closed with CloseResume and catches up from the log
 // when it reconnects, so a logged change is never silently dropped.
 func (s *session) enqueue(frame []byte) {
-	select {
-	case s.queue <- frame:
-	default:
+	if !s.out.push(frame, sendQueueLen) {
 		s.hub.metrics.overflows.Add(1)
 		s.close(CloseResume, "send queue full: reconnect and resume")
 	}
@@ -90,9 +88,7 @@ func (s *session) enqueue(frame []byte) {
 // enqueueEphemeral passes on a drag or cursor only while the queue is less
 // than half full: ephemeral traffic is the first thing dropped under load.
 func (s *session) enqueueEphemeral(frame []byte) {
-	if len(s.queue) < sendQueueLen/2 {
-		s.enqueue(frame)
-	}
+	s.out.push(frame, sendQueueLen/2)
 }
 
 // close ends the session once; the transport sends code and msg to the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -18,9 +19,9 @@ const (
 	// own writer, never the room.
 	writeTimeout = 10 * time.Second
 	pingEvery    = 25 * time.Second
-	// maxBatch bounds how many queued frames go out in one websocket
-	// message (one per line): a write costs far more than its bytes.
-	maxBatch      = 64
+	// maxBatchBytes bounds a websocket message of several queued frames
+	// (one per line): a write costs far more than its bytes, so a busy
+	// connection gets fewer, larger writes.
 	maxBatchBytes = 64 << 10
 )
 
@@ -65,19 +66,22 @@ func (h *Hub) serveWebsocket(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
-// writeLoop drains the session's queue, several frames to a message, until
-// the session ends; then it closes the connection with the session's code.
+// writeLoop writes what the session queues, several frames to a message,
+// until the session ends; then it closes the connection with the
+// session's code.
 func (h *Hub) writeLoop(ctx context.Context, conn *websocket.Conn, s *session) {
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
-	var batch bytes.Buffer
+	// One timer for the session's whole life bounds every write without
+	// allocating per write: if a write takes longer than writeTimeout the
+	// connection is torn down and the write fails.
+	stalled := time.AfterFunc(time.Hour, func() { conn.CloseNow() })
+	stalled.Stop()
+	defer stalled.Stop()
 	for {
 		select {
-		case frame := <-s.queue:
-			batch.Reset()
-			batch.Write(frame)
-			drain(&batch, s.queue)
-			if err := write(ctx, conn, batch.Bytes()); err != nil {
+		case <-s.out.wake:
+			if err := writeFrames(conn, stalled, s.out.take()); err != nil {
 				s.close(CloseGoingAway, "write failed")
 				conn.CloseNow()
 				return
@@ -92,7 +96,9 @@ func (h *Hub) writeLoop(ctx context.Context, conn *websocket.Conn, s *session) {
 			}()
 		case <-s.done:
 			if s.closeCode != CloseResume {
-				h.flush(ctx, conn, s)
+				// An error frame must reach the client before the
+				// close that follows it.
+				_ = writeFrames(conn, stalled, s.out.take())
 			}
 			conn.Close(websocket.StatusCode(s.closeCode), s.closeMsg)
 			return
@@ -100,37 +106,34 @@ func (h *Hub) writeLoop(ctx context.Context, conn *websocket.Conn, s *session) {
 	}
 }
 
-// flush writes what is still queued when the session ends, so an error
-// frame reaches the client before the close that follows it.
-func (h *Hub) flush(ctx context.Context, conn *websocket.Conn, s *session) {
-	for {
-		select {
-		case frame := <-s.queue:
-			if write(ctx, conn, frame) != nil {
-				return
+// batches pools the buffers frames are joined in, so an idle connection
+// holds none.
+var batches = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// writeFrames writes frames joined one per line into messages of at most
+// maxBatchBytes (a larger frame goes alone).
+func writeFrames(conn *websocket.Conn, stalled *time.Timer, frames [][]byte) error {
+	buf := batches.Get().(*bytes.Buffer)
+	defer batches.Put(buf)
+	for len(frames) > 0 {
+		buf.Reset()
+		n := 0
+		for n < len(frames) && (n == 0 || buf.Len()+1+len(frames[n]) <= maxBatchBytes) {
+			if n > 0 {
+				buf.WriteByte('\n')
 			}
-		default:
-			return
+			buf.Write(frames[n])
+			n++
+		}
+		frames = frames[n:]
+		stalled.Reset(writeTimeout)
+		// A context that is never done: coder/websocket then sets up no
+		// per-write timer of its own; stalled bounds the write instead.
+		err := conn.Write(context.Background(), websocket.MessageText, buf.Bytes())
+		stalled.Stop()
+		if err != nil {
+			return err
 		}
 	}
-}
-
-// drain adds to batch, one per line, the frames already queued behind the
-// first, up to the batch bounds.
-func drain(batch *bytes.Buffer, queue <-chan []byte) {
-	for n := 1; n < maxBatch && batch.Len() < maxBatchBytes; n++ {
-		select {
-		case frame := <-queue:
-			batch.WriteByte('\n')
-			batch.Write(frame)
-		default:
-			return
-		}
-	}
-}
-
-func write(ctx context.Context, conn *websocket.Conn, msg []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
-	defer cancel()
-	return conn.Write(ctx, websocket.MessageText, msg)
+	return nil
 }
