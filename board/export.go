@@ -1,5 +1,11 @@
 package board
 
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
 // Export is a whole board as a document: what export.json holds and what
 // board.create reads back (Op.Import) to start a new board from it. Votes
 // are kept as tallies, not per person, since a new board starts a new vote.
@@ -17,3 +23,82 @@ type Export struct {
 	Ranking      []Rank        `json:"ranking"`
 	Discussions  []Discussion  `json:"discussions"`
 }
+
+// exportVersion is the Export document's version, raised when its shape
+// changes in a way an older reader would misread.
+const exportVersion = 1
+
+// Export is the whole board as a document, every list in id order. The
+// passcode is left out, since the document is shared, and so are the notes'
+// authors on an anonymous board.
+func (s *State) Export() Export {
+	tallies := s.tallies()
+	x := Export{
+		Version:      exportVersion,
+		Title:        s.Info.Title,
+		Prompt:       s.Info.Prompt,
+		Phase:        s.Info.Phase,
+		Settings:     s.Info.Settings,
+		Groups:       values(s.Groups),
+		Participants: values(s.Participants),
+		Notes:        values(s.Notes),
+		Themes:       values(s.Themes),
+		Tallies:      values(tallies),
+		Ranking:      rank(tallies).Ranks,
+		Discussions:  values(s.Discussions),
+	}
+	x.Settings.Passcode = ""
+	if s.Info.Settings.Anonymous {
+		for i := range x.Notes {
+			x.Notes[i].Author = ""
+		}
+	}
+	return x
+}
+
+// values copies the entities of m into a list in id order.
+func values[V any](m map[string]*V) []V {
+	out := make([]V, 0, len(m))
+	for _, id := range sortedIDs(m) {
+		out = append(out, *m[id])
+	}
+	return out
+}
+
+// notesByChart is every note, chart by chart in group order, and in the
+// order they were written on each chart: the order a reader of the flip
+// charts expects.
+func (s *State) notesByChart() []*Note {
+	notes := make([]*Note, 0, len(s.Notes))
+	for _, id := range sortedIDs(s.Notes) {
+		notes = append(notes, s.Notes[id])
+	}
+	slices.SortStableFunc(notes, func(a, b *Note) int { return compareIDs(a.Chart, b.Chart) })
+	return notes
+}
+
+// label is how an export names a theme or note: the theme's name, or the
+// note's text.
+func (s *State) label(item string) string {
+	if t := s.Themes[item]; t != nil {
+		return themeName(t)
+	}
+	if n := s.Notes[item]; n != nil {
+		return n.Text
+	}
+	return item
+}
+
+// themeName is a theme's name, or what clients show for a theme without one.
+func themeName(t *Theme) string { return cmp.Or(t.Name, "Untitled theme") }
+
+// groupName is the name of the group whose flip chart is chart.
+func (s *State) groupName(chart string) string {
+	if g := s.Groups[chart]; g != nil {
+		return g.Name
+	}
+	return chart
+}
+
+// roleName is a role as a report says it.
+func roleName(r Role) string { return strings.ReplaceAll(string(r), "-", " ") }

@@ -1,10 +1,5 @@
 package board
 
-import (
-	"cmp"
-	"slices"
-)
-
 // The plenary canvas is cut into one block per group, in group order, and
 // each block into a grid of cells, so the plenary first sees every flip
 // chart as it was shared and then drags its notes into themes.
@@ -56,19 +51,12 @@ func (c *canvas) place(n *Note) {
 // reports them.
 func (s *State) layOut() []Change {
 	c := s.canvas()
-	var waiting []*Note
-	for _, n := range s.Notes {
-		if !n.Placed {
-			waiting = append(waiting, n)
-		}
-	}
-	slices.SortFunc(waiting, func(a, b *Note) int {
-		return cmp.Or(cmp.Compare(c.block[a.Chart], c.block[b.Chart]), compareIDs(a.ID, b.ID))
-	})
 	var out []Change
-	for _, n := range waiting {
-		c.place(n)
-		out = append(out, s.noteChanges(n)...)
+	for _, n := range s.notesByChart() {
+		if !n.Placed {
+			c.place(n)
+			out = append(out, s.noteChanges(n)...)
+		}
 	}
 	return out
 }

@@ -32,11 +32,11 @@ func (s *State) note(id string) (*Note, *Error) {
 // note added once the plenary canvas is in use gets a place there at once.
 func (s *State) addNote(r request) (mutation, *Error) {
 	chart := r.Op.Chart
-	if s.Groups[chart] == nil {
-		return nil, refuse(CodeNotFound, "there is no chart %q", chart)
-	}
 	if err := s.mayWrite(r, chart); err != nil {
 		return nil, err
+	}
+	if s.Groups[chart] == nil {
+		return nil, refuse(CodeNotFound, "there is no chart %q", chart)
 	}
 	text, err := noteText.clean(r.Op.Text)
 	if err != nil {

@@ -1,0 +1,125 @@
+package board
+
+import (
+	"cmp"
+	"fmt"
+	"strings"
+)
+
+// Markdown is the workshop's record for the community: the prompt, every
+// flip chart, the themes, the ranked results with the civil servant / civil
+// society split (ties shown as ties), and what was agreed about each top
+// idea. Authors are named only on a board that is not anonymous.
+func (s *State) Markdown() []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", inline(s.Info.Title))
+	if s.Info.Prompt != "" {
+		fmt.Fprintf(&b, "> %s\n\n", inline(s.Info.Prompt))
+	}
+	servants, society := len(s.byRole(CivilServant)), len(s.byRole(CivilSociety))
+	fmt.Fprintf(&b, "%d participants (%d civil servants, %d civil society) in %d groups.\n\n",
+		servants+society, servants, society, len(s.Groups))
+
+	b.WriteString("## Flip charts\n")
+	chart := ""
+	for _, n := range s.notesByChart() {
+		if n.Chart != chart {
+			chart = n.Chart
+			fmt.Fprintf(&b, "\n### %s\n\n", inline(s.groupName(chart)))
+		}
+		fmt.Fprintf(&b, "- %s (%s%s)\n", inline(n.Text), roleName(n.Role), s.byline(n))
+	}
+	if chart == "" {
+		b.WriteString("\nNo notes were written.\n")
+	}
+
+	if len(s.Themes) > 0 {
+		b.WriteString("\n## Themes\n")
+		for _, id := range sortedIDs(s.Themes) {
+			fmt.Fprintf(&b, "\n### %s\n\n", inline(themeName(s.Themes[id])))
+			s.writeThemeNotes(&b, id)
+		}
+	}
+
+	tallies := s.tallies()
+	ranking := rank(tallies)
+	b.WriteString("\n## Results\n\n")
+	if len(ranking.Ranks) == 0 {
+		b.WriteString("No votes were cast.\n")
+	} else {
+		b.WriteString("| Rank | Idea | Votes | Civil servants | Civil society |\n| --- | --- | --- | --- | --- |\n")
+		for _, r := range ranking.Ranks {
+			t := tallies[r.Item]
+			fmt.Fprintf(&b, "| %s | %s | %d | %d | %d |\n",
+				rankName(r, ranking), inline(s.label(r.Item)), t.Votes, t.CivilServant, t.CivilSociety)
+		}
+	}
+
+	if len(ranking.Top) > 0 {
+		b.WriteString("\n## Top ideas\n")
+	}
+	for i, item := range ranking.Top {
+		r := ranking.Ranks[i]
+		fmt.Fprintf(&b, "\n### %s. %s\n\n", rankName(r, ranking), inline(s.label(item)))
+		fmt.Fprintf(&b, "%d votes: %d from civil servants, %d from civil society.\n\n",
+			r.Votes, tallies[item].CivilServant, tallies[item].CivilSociety)
+		if s.Themes[item] != nil {
+			s.writeThemeNotes(&b, item)
+			b.WriteString("\n")
+		}
+		d := s.Discussions[item]
+		if d == nil {
+			d = &Discussion{}
+		}
+		for _, q := range []struct{ question, answer string }{
+			{"What is possible", d.Possible}, {"How it gets done", d.How}, {"Owner", d.Owner}, {"Next step", d.Next},
+		} {
+			fmt.Fprintf(&b, "- **%s:** %s\n", q.question, cmp.Or(inline(q.answer), "—"))
+		}
+	}
+	return []byte(b.String())
+}
+
+// writeThemeNotes lists the notes of a theme.
+func (s *State) writeThemeNotes(b *strings.Builder, theme string) {
+	for _, n := range s.notesByChart() {
+		if n.Theme == theme {
+			fmt.Fprintf(b, "- %s (%s, %s)\n", inline(n.Text), inline(s.groupName(n.Chart)), roleName(n.Role))
+		}
+	}
+}
+
+// byline names a note's author, unless the board is anonymous.
+func (s *State) byline(n *Note) string {
+	p := s.Participants[n.Author]
+	if s.Info.Settings.Anonymous || p == nil {
+		return ""
+	}
+	return ", " + inline(p.Name)
+}
+
+// rankName is a rank as the report shows it: "2 (tie)" when items share it.
+func rankName(r Rank, ranking Ranking) string {
+	shared := 0
+	for _, other := range ranking.Ranks {
+		if other.Rank == r.Rank {
+			shared++
+		}
+	}
+	if shared > 1 {
+		return fmt.Sprintf("%d (tie)", r.Rank)
+	}
+	return fmt.Sprint(r.Rank)
+}
+
+// markdownEscaper keeps people's text from being read as Markdown: a note
+// that starts with "#" or holds a "|" must not break the report.
+var markdownEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"<", "&lt;", ">", "&gt;", "|", `\|`, "#", `\#`,
+)
+
+// inline is text set on one line of the report: line breaks become spaces.
+func inline(s string) string {
+	return markdownEscaper.Replace(strings.Join(strings.Fields(s), " "))
+}
