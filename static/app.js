@@ -1,0 +1,131 @@
+// The app's entry: routing between the three screens and the wiring of a
+// board session (connection → replica → screen).
+//
+//   /            start: create a workshop, or type a join code
+//   /j/CODE      join a workshop
+//   /b/CODE      the board; the facilitator's link is /b/CODE#key=TOKEN
+//
+// The facilitator's key travels in the fragment, which browsers never send
+// to a server, so it stays out of every access log; it is moved into
+// localStorage at once and taken off the address bar.
+
+import { h, showRefusal } from './dom.js';
+import { t, onLanguageChange } from './i18n.js';
+import { Connection, savedToken, saveToken } from './connection.js';
+import { Replica } from './replica.js';
+import { renderStart } from './render_start.js';
+import { renderJoin } from './render_join.js';
+import { renderBoard } from './render_board.js';
+
+const root = document.getElementById('app');
+let screen = null; // the mounted start or join screen
+let session = null; // the open board: ctx, conn and its screen
+
+function navigate(path) {
+  history.pushState(null, '', path);
+  route();
+}
+
+function route() {
+  screen?.destroy();
+  screen = null;
+  const board = /^\/b\/([A-Za-z0-9]{1,16})\/?$/.exec(location.pathname);
+  const join = /^\/j\/([A-Za-z0-9]{1,16})\/?$/.exec(location.pathname);
+  if (session && session.code !== (board?.[1] ?? '').toUpperCase()) closeSession();
+  if (board) {
+    openBoard(board[1].toUpperCase());
+  } else if (join) {
+    const code = join[1].toUpperCase();
+    if (savedToken(code)) return navigate(`/b/${code}`);
+    screen = renderJoin(root, code, { join: (details) => openBoard(code, details) });
+  } else {
+    screen = renderStart(root, { navigate });
+  }
+}
+
+function closeSession() {
+  session.view?.destroy();
+  session.conn.stop();
+  session = null;
+}
+
+/**
+ * openBoard starts a session with board code, with the saved token or, from
+ * the join screen, as a new participant (join). The board screen replaces
+ * the current one at the first welcome, so a refused join stays on the join
+ * form with its message.
+ */
+function openBoard(code, join) {
+  const key = /^#key=(.+)$/.exec(location.hash);
+  if (key) {
+    saveToken(code, decodeURIComponent(key[1]));
+    history.replaceState(null, '', `/b/${code}`);
+  }
+  if (session) return;
+  const token = savedToken(code);
+  if (!token && !join) return navigate(`/j/${code}`);
+  if (!join) root.replaceChildren(h('p', { class: 'waiting' }, t('board.loading')));
+
+  const replica = new Replica();
+  const ctx = {
+    code,
+    replica,
+    you: '',
+    facilitator: false,
+    skew: 0,
+    presence: new Set(),
+    /** act sends op; a refusal is shown beside anchor. It resolves true when the op was applied. */
+    act: (op, anchor) => ctx.conn.send(op).then(() => true, (e) => {
+      showRefusal(anchor, e.msg);
+      return false;
+    }),
+    eph: (frame) => ctx.conn.ephemeral(frame),
+  };
+  const s = { code, ctx, view: null };
+  session = s;
+  ctx.conn = s.conn = new Connection({
+    board: code,
+    token,
+    join,
+    since: () => replica.seq,
+    handlers: {
+      welcome(f) {
+        ctx.you = f.you;
+        ctx.facilitator = f.facilitator;
+        ctx.skew = Date.parse(f.now) - Date.now();
+        if (location.pathname !== `/b/${code}`) history.replaceState(null, '', `/b/${code}`);
+        if (!s.view) s.view = renderBoard(root, ctx);
+      },
+      frame(f) {
+        if (f.t === 'snap') replica.snap(f.seq, f.changes);
+        else if (f.t === 'chg') replica.chg(f.seq, f.changes);
+        else if (f.t === 'presence') ctx.presence = new Set(f.online);
+        if (f.t === 'presence' || f.t === 'eph') s.view?.frame(f);
+      },
+      state: (name) => s.view?.state(name),
+      fatal(closeCode, msg) {
+        if (session === s) closeSession();
+        if (screen?.refused) {
+          screen.refused(msg || t('join.refused'));
+        } else if (closeCode === 4003) {
+          navigate(`/j/${code}`);
+        } else {
+          root.replaceChildren(h('main', { class: 'fatal' }, h('h1', {}, t('board.closed')), h('p', { role: 'alert' }, msg),
+            h('p', {}, h('a', { href: '/' }, t('board.home')))));
+        }
+      },
+    },
+  });
+  s.conn.start();
+}
+
+onLanguageChange(() => {
+  if (session?.view) {
+    session.view.destroy();
+    session.view = renderBoard(root, session.ctx);
+  } else {
+    route();
+  }
+});
+addEventListener('popstate', route);
+route();

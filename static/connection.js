@@ -1,0 +1,179 @@
+// The websocket session with the server: hello and welcome, the session
+// token kept per board, reconnects with jittered exponential backoff that
+// resume from the last applied seq, and an outbox of ops that survives a
+// dropped connection. It knows the frames of docs/protocol.md and nothing
+// of the screens.
+
+const tokenKey = (board) => `plenary:token:${board.toUpperCase()}`;
+
+/** savedToken is the session token this browser holds for board, if any. */
+export function savedToken(board) {
+  return localStorage.getItem(tokenKey(board));
+}
+
+/** saveToken keeps a token so a reload keeps the same participant. */
+export function saveToken(board, token) {
+  localStorage.setItem(tokenKey(board), token);
+}
+
+function forgetToken(board) {
+  localStorage.removeItem(tokenKey(board));
+}
+
+// Backoff: full jitter over an exponentially growing window, so a room of
+// phones that lost the same Wi-Fi does not come back in one burst.
+const backoffBase = 500;
+const backoffCap = 15000;
+const rateLimitPause = 10000;
+
+// Close codes from docs/protocol.md that change what a reconnect does.
+const closeBadHello = 4001;
+const closeBadToken = 4003;
+const closeRateLimited = 4029;
+
+/**
+ * Connection is one participant's session with one board.
+ *
+ * handlers: welcome(frame) once per connect, frame(frame) for snap, chg,
+ * eph and presence, state(name) for connecting, connected, reconnecting
+ * and offline, fatal(code, msg) when the server said not to come back
+ * (bad hello or bad token).
+ *
+ * since() is asked at every connect for the last seq the replica applied.
+ */
+export class Connection {
+  constructor({ board, token, join, since, handlers }) {
+    this.board = board;
+    this.token = token;
+    this.join = join;
+    this.since = since;
+    this.handlers = handlers;
+    this.state = 'connecting';
+    this.attempt = 0;
+    this.nextId = 1;
+    // outbox holds every op not yet acknowledged, in the order sent. All
+    // of it is (re)sent after each welcome: an op typed while offline, or
+    // one whose answer was lost with the connection, is not lost.
+    this.outbox = new Map();
+    this.stopped = false;
+    this.onOnline = () => this.reconnectNow();
+    this.onOffline = () => this.setState('offline');
+    addEventListener('online', this.onOnline);
+    addEventListener('offline', this.onOffline);
+  }
+
+  start() {
+    this.connect();
+  }
+
+  /** stop ends the session for good (leaving the board screen). */
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    removeEventListener('online', this.onOnline);
+    removeEventListener('offline', this.onOffline);
+    this.ws?.close(1000);
+  }
+
+  connect() {
+    if (this.stopped) return;
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const ws = new WebSocket(`${scheme}://${location.host}/ws`);
+    this.ws = ws;
+    this.welcomed = false;
+    ws.onopen = () => {
+      const hello = { t: 'hello', v: 1, board: this.board };
+      if (this.token) {
+        hello.token = this.token;
+        const since = this.since();
+        if (since > 0) hello.since = since;
+      } else {
+        hello.join = this.join;
+      }
+      ws.send(JSON.stringify(hello));
+    };
+    ws.onmessage = (ev) => this.receive(JSON.parse(ev.data));
+    ws.onclose = (ev) => this.closed(ws, ev);
+  }
+
+  receive(f) {
+    switch (f.t) {
+      case 'welcome':
+        this.welcomed = true;
+        this.attempt = 0;
+        this.token = f.token;
+        saveToken(this.board, f.token);
+        this.handlers.welcome(f);
+        this.setState('connected');
+        for (const frame of this.outbox.values()) this.ws.send(frame.text);
+        return;
+      case 'err':
+        if (f.ref && this.outbox.has(f.ref)) {
+          this.outbox.get(f.ref).reject(f);
+          this.outbox.delete(f.ref);
+        } else if (!this.welcomed) {
+          this.helloRefusal = f;
+        }
+        return;
+      case 'chg':
+        if (f.ref && this.outbox.has(f.ref)) {
+          this.outbox.get(f.ref).resolve(f);
+          this.outbox.delete(f.ref);
+        }
+        break;
+    }
+    this.handlers.frame(f);
+  }
+
+  closed(ws, ev) {
+    if (ws !== this.ws || this.stopped) return;
+    if (ev.code === closeBadHello || ev.code === closeBadToken) {
+      if (ev.code === closeBadToken) forgetToken(this.board);
+      this.stopped = true;
+      this.setState('offline');
+      const refusal = this.helloRefusal;
+      for (const op of this.outbox.values()) op.reject({ code: 'offline', msg: refusal?.msg || ev.reason });
+      this.outbox.clear();
+      this.handlers.fatal(ev.code, refusal?.msg || ev.reason, refusal?.code);
+      return;
+    }
+    this.setState(navigator.onLine === false ? 'offline' : 'reconnecting');
+    const span = Math.min(backoffCap, backoffBase * 2 ** this.attempt++);
+    const pause = ev.code === closeRateLimited ? rateLimitPause : 0;
+    this.timer = setTimeout(() => this.connect(), pause + 250 + Math.random() * span);
+  }
+
+  reconnectNow() {
+    if (this.stopped || this.ws?.readyState === WebSocket.OPEN) return;
+    clearTimeout(this.timer);
+    this.setState('reconnecting');
+    this.connect();
+  }
+
+  setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this.handlers.state(state);
+  }
+
+  /**
+   * send queues op and sends it now if connected. The promise resolves with
+   * the chg that acknowledges it and rejects with the server's err frame.
+   */
+  send(op) {
+    const id = `c${this.nextId++}`;
+    const text = JSON.stringify({ t: 'op', id, op });
+    return new Promise((resolve, reject) => {
+      this.outbox.set(id, { text, resolve, reject });
+      if (this.welcomed && this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
+      else this.handlers.state(this.state); // show how many changes wait to be sent
+    });
+  }
+
+  /** ephemeral sends a drag or cursor now, or never: it is not worth queuing. */
+  ephemeral(frame) {
+    if (this.welcomed && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify({ t: 'eph', ...frame }));
+    }
+  }
+}

@@ -1,0 +1,158 @@
+// Dragging notes and themes with Pointer Events, so mouse, touch and pen
+// all work, and showing other people's drags as they happen. Positions are
+// fractions (0 to 1) of the area the element sits in: a flip chart or the
+// plenary canvas, whatever its size on each screen.
+
+// Ephemeral drag frames go out at most this often: the server passes on
+// 20 a second per connection and drops the rest.
+const ephInterval = 55;
+// A remote drag with no news for this long is over (its sender may have
+// gone); the element returns to where the replica says it is.
+const remoteIdle = 2500;
+// Movement below this many pixels is a click or a tap, not a drag.
+const slop = 4;
+
+/** offsetIn is el's top-left corner in area, as fractions of area's size. */
+export function offsetIn(el, area) {
+  const r = el.getBoundingClientRect();
+  const a = area.getBoundingClientRect();
+  return { x: (r.left - a.left) / a.width, y: (r.top - a.top) / a.height, w: r.width / a.width, h: r.height / a.height };
+}
+
+const clamp = (v, max) => Math.min(Math.max(v, 0), Math.max(max, 0));
+
+/**
+ * draggable makes el draggable within area. While dragging, el follows the
+ * pointer by a CSS transform (no layout), send(x, y) is called at most 18
+ * times a second with the position, and hover(clientX, clientY) on each
+ * move so the caller can mark a drop target. drop(x, y, clientX, clientY)
+ * is called once on release; the caller then places el (or not) and the
+ * transform is cleared. Presses on buttons, fields and links are left
+ * alone so the note's own controls keep working.
+ */
+export function draggable(el, area, { send, hover, drop }) {
+  let start = null;
+  let lastSent = 0;
+  let pending = null;
+
+  const position = (ev) => {
+    const a = area.getBoundingClientRect();
+    const dx = ev.clientX - start.px;
+    const dy = ev.clientY - start.py;
+    return { dx, dy, x: clamp(start.x + dx / a.width, 1 - start.w), y: clamp(start.y + dy / a.height, 1 - start.h) };
+  };
+
+  el.addEventListener('pointerdown', (ev) => {
+    if (ev.button !== 0 || ev.target.closest('button, select, input, textarea, a, [contenteditable]')) return;
+    ev.stopPropagation(); // a note inside a theme drags the note, not the theme
+    start = { px: ev.clientX, py: ev.clientY, dragging: false, ...offsetIn(el, area) };
+    el.setPointerCapture(ev.pointerId);
+  });
+
+  el.addEventListener('pointermove', (ev) => {
+    if (!start) return;
+    const p = position(ev);
+    if (!start.dragging && Math.hypot(p.dx, p.dy) < slop) return;
+    if (!start.dragging) {
+      start.dragging = true;
+      el.classList.add('dragging');
+    }
+    el.style.transform = `translate(${p.dx}px, ${p.dy}px)`;
+    hover?.(ev.clientX, ev.clientY);
+    const now = performance.now();
+    clearTimeout(pending);
+    if (now - lastSent >= ephInterval) {
+      lastSent = now;
+      send(p.x, p.y);
+    } else {
+      pending = setTimeout(() => {
+        lastSent = performance.now();
+        send(p.x, p.y);
+      }, ephInterval - (now - lastSent));
+    }
+  });
+
+  const end = (ev, cancelled) => {
+    if (!start) return;
+    clearTimeout(pending);
+    const s = start;
+    start = null;
+    el.classList.remove('dragging');
+    if (!s.dragging) return;
+    const p = position(ev);
+    el.style.transform = '';
+    if (!cancelled) drop(p.x, p.y, ev.clientX, ev.clientY);
+  };
+  el.addEventListener('pointerup', (ev) => end(ev, false));
+  el.addEventListener('pointercancel', (ev) => end(ev, true));
+}
+
+/**
+ * elementUnder is the topmost element matching selector at a point, other
+ * than the one being dragged (which is under the pointer itself).
+ */
+export function elementUnder(clientX, clientY, selector, dragged) {
+  for (const el of document.elementsFromPoint(clientX, clientY)) {
+    const hit = el.closest(selector);
+    if (hit && hit !== dragged && !dragged.contains(hit)) return hit;
+  }
+  return null;
+}
+
+/**
+ * RemoteDrags shows other people's drags. locate(id) gives the element and
+ * the area its fractions refer to. Frames are applied once per animation
+ * frame (a burst of them costs one layout), by a transform from where the
+ * element rests, so the resting layout is never disturbed.
+ */
+export class RemoteDrags {
+  constructor(locate) {
+    this.locate = locate;
+    this.latest = new Map();
+    this.active = new Map();
+    this.frame = 0;
+  }
+
+  /** show records that id is being dragged to (x, y). */
+  show(id, x, y) {
+    this.latest.set(id, { x, y });
+    if (document.hidden) this.flush();
+    else if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+  }
+
+  flush() {
+    this.frame = 0;
+    for (const [id, p] of this.latest) {
+      const found = this.locate(id);
+      if (!found) continue;
+      const { el, area } = found;
+      let drag = this.active.get(id);
+      if (!drag || drag.el !== el) {
+        el.style.transform = '';
+        drag = { el, rest: offsetIn(el, area), timer: 0 };
+        this.active.set(id, drag);
+        el.classList.add('remote-drag');
+      }
+      const a = area.getBoundingClientRect();
+      el.style.transform = `translate(${(p.x - drag.rest.x) * a.width}px, ${(p.y - drag.rest.y) * a.height}px)`;
+      clearTimeout(drag.timer);
+      drag.timer = setTimeout(() => this.settle(id), remoteIdle);
+    }
+    this.latest.clear();
+  }
+
+  /** settle ends a remote drag: the element goes back to its resting place (call it when the note changes). */
+  settle(id) {
+    const drag = this.active.get(id);
+    if (!drag) return;
+    clearTimeout(drag.timer);
+    drag.el.style.transform = '';
+    drag.el.classList.remove('remote-drag');
+    this.active.delete(id);
+  }
+
+  destroy() {
+    cancelAnimationFrame(this.frame);
+    for (const id of [...this.active.keys()]) this.settle(id);
+  }
+}

@@ -1,0 +1,24 @@
+// What can be voted on and discussed: a theme, or a note in no theme. The
+// server decides which items exist (tally, ranking); these helpers only
+// name them for the screens.
+
+import { t } from './i18n.js';
+
+/** voteItems lists the board's items in a stable order: themes first, then loose notes. */
+export function voteItems(replica) {
+  const themes = replica.all('theme').sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+  const loose = replica.all('note').filter((n) => !n.theme).sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+  return [...themes.map((th) => ({ id: th.id, theme: th })), ...loose.map((n) => ({ id: n.id, note: n }))];
+}
+
+/** itemTitle is how an item is named on screen. */
+export function itemTitle(replica, id) {
+  const theme = replica.get('theme', id);
+  if (theme) return theme.name || t('theme.untitled');
+  return replica.get('note', id)?.text ?? id;
+}
+
+/** splitText says how many dots an item has and from which sector. */
+export function splitText(tally) {
+  return t('vote.split', { votes: tally.votes, cs: tally.civilServant, so: tally.civilSociety });
+}

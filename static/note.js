@@ -1,0 +1,88 @@
+// One sticky note element, shared by the flip charts and the plenary
+// canvas. It is built once and patched when its note changes.
+
+import { h, setText } from './dom.js';
+import { t } from './i18n.js';
+
+/** colors is the server's palette (board.Colors), first the default. */
+export const colors = ['yellow', 'pink', 'blue', 'green', 'orange', 'purple'];
+
+/** colorSelect is a labelled choice of note colour. */
+export function colorSelect(value, onchange) {
+  return h('select', { class: 'color-select', 'aria-label': t('note.color'), onchange },
+    colors.map((c) => h('option', { value: c, selected: c === value }, t(`color.${c}`))));
+}
+
+/** provenance says where a note came from: its group, its author's role and, unless anonymous, its author. */
+export function provenance(replica, note) {
+  const group = replica.get('group', note.group)?.name;
+  const author = note.author && replica.get('participant', note.author)?.name;
+  return [group, note.role && t(`role.${note.role}`), author].filter(Boolean).join(' · ');
+}
+
+/**
+ * makeNote builds the element of note; tools are the controls shown when
+ * it has focus (edit, colour, delete, move to theme...). el.patch(note)
+ * brings it up to date.
+ */
+export function makeNote(replica, note, tools = []) {
+  const text = h('p', { class: 'note-text' });
+  const meta = h('p', { class: 'note-meta' });
+  const el = h('div', { class: 'note', tabindex: '0', role: 'group', 'data-refusals': '', dataset: { note: note.id } },
+    text, meta, tools.length ? h('div', { class: 'note-tools' }, tools) : null);
+  el.patch = (n) => {
+    setText(text, n.text);
+    setText(meta, provenance(replica, n));
+    el.setAttribute('aria-label', t('note.label', { text: n.text }));
+    for (const c of colors) el.classList.toggle(`note-${c}`, c === (n.color || colors[0]));
+  };
+  el.patch(note);
+  return el;
+}
+
+/**
+ * editInPlace swaps the note's text for a field; Enter or leaving the field
+ * saves (save(text)), Escape cancels.
+ */
+export function editInPlace(el, current, save) {
+  const text = el.querySelector('.note-text');
+  const field = h('textarea', { class: 'note-field', 'aria-label': t('note.edit'), maxlength: '500', value: current });
+  let done = false;
+  const finish = (keep) => {
+    if (done) return;
+    done = true;
+    field.replaceWith(text);
+    if (keep && field.value.trim() && field.value !== current) save(field.value.trim());
+    el.focus();
+  };
+  field.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey) {
+      ev.preventDefault();
+      finish(true);
+    } else if (ev.key === 'Escape') {
+      finish(false);
+    }
+  });
+  field.addEventListener('blur', () => finish(true));
+  text.replaceWith(field);
+  field.focus();
+}
+
+/**
+ * arrowMoves lets the keyboard move a focused element by small steps, the
+ * alternative to dragging. moved(dx, dy) shows the step at once; commit()
+ * is called when the keys have rested, so holding an arrow sends one op,
+ * not thirty.
+ */
+export function arrowMoves(el, moved, commit) {
+  const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+  let timer = 0;
+  el.addEventListener('keydown', (ev) => {
+    const step = steps[ev.key];
+    if (!step || ev.target !== el) return;
+    ev.preventDefault();
+    moved(step[0] * 0.02, step[1] * 0.02);
+    clearTimeout(timer);
+    timer = setTimeout(commit, 400);
+  });
+}

@@ -1,0 +1,123 @@
+// The board screen: a header every participant sees (title, phase, the
+// timer, who you are, the connection state, the language), the
+// facilitator's console, and the stage, whose content follows the phase.
+// The stage is rebuilt only when the phase changes; otherwise each change
+// is handed to the phase's screen to patch.
+
+import { h, setText } from './dom.js';
+import { t, languageSwitch } from './i18n.js';
+import { renderCharts } from './render_charts.js';
+import { renderCluster } from './render_cluster.js';
+import { renderVote } from './render_vote.js';
+import { renderDiscuss } from './render_discuss.js';
+import { renderConsole } from './render_console.js';
+
+const screens = { brainstorm: renderCharts, share: renderCharts, cluster: renderCluster, vote: renderVote, discuss: renderDiscuss };
+
+/** clock formats seconds left as m:ss. */
+function clock(seconds) {
+  const s = Math.max(0, Math.ceil(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * renderBoard mounts the board screen into root and returns its handle:
+ * frame(f) for eph and presence frames, state(name) for the connection,
+ * and destroy().
+ */
+export function renderBoard(root, ctx) {
+  const { replica } = ctx;
+  const title = h('h1', { class: 'board-title' });
+  const phase = h('p', { class: 'phase-name', role: 'status' });
+  const timer = h('p', { class: 'timer', role: 'timer', 'aria-live': 'off' });
+  const who = h('p', { class: 'who' });
+  const conn = h('p', { class: 'conn', role: 'status', 'aria-live': 'polite' });
+  const locked = h('p', { class: 'locked-banner', hidden: true }, t('board.locked'));
+  const stage = h('main', { class: 'stage', id: 'stage' });
+  const consoleView = ctx.facilitator ? renderConsole(ctx) : null;
+  root.replaceChildren(
+    h('header', { class: 'top' }, h('div', { class: 'titles' }, title, phase), timer, who, conn, languageSwitch()),
+    locked,
+    h('div', { class: ctx.facilitator ? 'layout with-console' : 'layout' }, consoleView?.el, stage));
+
+  let view = null;
+  let shownPhase = null;
+
+  function mountStage() {
+    view?.destroy();
+    view = null;
+    shownPhase = replica.board?.phase ?? null;
+    const render = screens[shownPhase];
+    if (!render) {
+      stage.replaceChildren(h('p', { class: 'waiting' }, t('board.loading')));
+      return;
+    }
+    view = render(ctx);
+    stage.dataset.phase = shownPhase;
+    stage.replaceChildren(h('h2', { class: 'sr-only' }, t(`phase.${shownPhase}`)), view.el);
+  }
+
+  function patchHeader() {
+    const b = replica.board;
+    if (b) {
+      setText(title, b.title);
+      document.title = `${b.title} · Plenary`;
+      setText(phase, t(`phase.${b.phase}`));
+      locked.hidden = !b.locked;
+    }
+    const me = replica.get('participant', ctx.you);
+    if (me) {
+      const group = me.group && replica.get('group', me.group)?.name;
+      setText(who, [me.name, t(me.facilitator ? 'role.facilitator' : `role.${me.role}`), group].filter(Boolean).join(' · '));
+    }
+    tick();
+  }
+
+  // The countdown is computed from the board's endsAt in server time; skew
+  // (server clock minus ours, from welcome) keeps every screen in step even
+  // when a phone's clock is wrong.
+  function tick() {
+    const tm = replica.board?.timer;
+    const running = tm?.running && tm.endsAt;
+    timer.hidden = !running;
+    if (!running) return;
+    const left = (Date.parse(tm.endsAt) - (Date.now() + ctx.skew)) / 1000;
+    setText(timer, left > 0 ? t('timer.left', { time: clock(left) }) : t('timer.up'));
+    timer.classList.toggle('up', left <= 0);
+  }
+  const ticker = setInterval(tick, 250);
+
+  function state(name) {
+    conn.dataset.state = name;
+    const waiting = ctx.conn.outbox.size;
+    setText(conn, t(`conn.${name}`) + (waiting && name !== 'connected' ? ` · ${t('conn.waiting', { n: waiting })}` : ''));
+  }
+
+  const unlisten = replica.listen((changes, reset) => {
+    const phaseNow = replica.board?.phase ?? null;
+    if (reset || phaseNow !== shownPhase) mountStage();
+    else view?.update(changes);
+    consoleView?.update(changes);
+    patchHeader();
+  });
+
+  mountStage();
+  patchHeader();
+  state(ctx.conn.state);
+  return {
+    frame(f) {
+      if (f.t === 'presence') {
+        view?.update([{ e: 'presence' }]);
+        consoleView?.update([{ e: 'presence' }]);
+      } else if (f.t === 'eph' && f.from !== ctx.you) {
+        view?.eph(f);
+      }
+    },
+    state,
+    destroy() {
+      clearInterval(ticker);
+      unlisten();
+      view?.destroy();
+    },
+  };
+}
