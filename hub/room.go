@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -185,39 +186,63 @@ func (r *room) call(fn func()) bool {
 func (r *room) load() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	r.state = board.New()
-	snap, err := r.hub.log.LoadSnapshot(ctx, r.id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return fmt.Errorf("load snapshot of %s: %w", r.id, err)
-	default:
-		if err := json.Unmarshal(snap.Data, r.state); err != nil {
-			return fmt.Errorf("decode snapshot of %s at %d: %w", r.id, snap.Seq, err)
-		}
-		r.snapSeq = r.state.Seq
-	}
-	if err := r.readTail(ctx); err != nil {
+	st, tail, err := r.loadState(ctx)
+	if err != nil {
 		return err
 	}
-	if !r.state.Created {
+	if !st.Created {
 		return errNoBoard
+	}
+	r.state, r.snapSeq = st, st.Seq
+	for _, a := range tail {
+		r.remember(a)
 	}
 	return nil
 }
 
-// readTail applies every record the log holds after the state's seq.
-func (r *room) readTail(ctx context.Context) error {
-	for {
-		recs, err := r.hub.log.Read(ctx, r.id, r.state.Seq, loadReads)
-		if err != nil {
-			return fmt.Errorf("read log of %s after %d: %w", r.id, r.state.Seq, err)
+// loadState builds a board's state as a fresh replica does: the latest
+// snapshot, then every entry after it. It also returns the changes of
+// those entries, for clients that resume from a seq among them.
+func (r *room) loadState(ctx context.Context) (*board.State, []applied, error) {
+	st := board.New()
+	snap, err := r.hub.log.LoadSnapshot(ctx, r.id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return nil, nil, fmt.Errorf("load snapshot of %s: %w", r.id, err)
+	default:
+		if err := json.Unmarshal(snap.Data, st); err != nil {
+			return nil, nil, fmt.Errorf("decode snapshot of %s at %d: %w", r.id, snap.Seq, err)
 		}
-		if len(recs) > 0 && recs[0].Seq != r.state.Seq+1 {
-			return fmt.Errorf("log of %s starts at %d, state is at %d", r.id, recs[0].Seq, r.state.Seq)
+	}
+	var tail []applied
+	err = r.readLog(ctx, st, func(rec store.Record) {
+		e := decodeEntry(rec)
+		if changes, err := st.Apply(e); err == nil {
+			tail = append(tail, applied{seq: e.Seq, by: e.Actor, at: e.At, changes: changes})
+		}
+	})
+	return st, tail, err
+}
+
+// errBehind says the log no longer holds the entries right after a
+// state's seq: they were trimmed behind a newer snapshot, or the board
+// was restored from one. Only a reload catches up.
+var errBehind = errors.New("the log no longer holds the next entry")
+
+// readLog calls apply with every record after st's seq, in order, while
+// apply advances st.
+func (r *room) readLog(ctx context.Context, st *board.State, apply func(store.Record)) error {
+	for {
+		recs, err := r.hub.log.Read(ctx, r.id, st.Seq, loadReads)
+		if err != nil {
+			return fmt.Errorf("read log of %s after %d: %w", r.id, st.Seq, err)
+		}
+		if len(recs) > 0 && recs[0].Seq != st.Seq+1 {
+			return fmt.Errorf("log of %s resumes at %d after %d: %w", r.id, recs[0].Seq, st.Seq, errBehind)
 		}
 		for _, rec := range recs {
-			r.apply(rec)
+			apply(rec)
 		}
 		if len(recs) < loadReads {
 			return nil
@@ -225,16 +250,62 @@ func (r *room) readTail(ctx context.Context) error {
 	}
 }
 
-// catchUp reads from the log what the room lacks; a failure is retried on
-// the next tick.
+func decodeEntry(rec store.Record) board.Entry {
+	var e board.Entry
+	if err := json.Unmarshal(rec.Data, &e); err != nil {
+		// Every replica decodes the same bytes the same way, so each
+		// refuses this entry alike (it has no kind) and stays in step.
+		slog.Error("undecodable log entry", "seq", rec.Seq, "err", err)
+		e = board.Entry{}
+	}
+	e.Seq = rec.Seq
+	return e
+}
+
+// catchUp reads from the log what the room lacks, or reloads the board if
+// the log cannot supply it; a failure is retried on the next tick.
 func (r *room) catchUp() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := r.readTail(ctx); err != nil {
+	err := r.readLog(ctx, r.state, r.apply)
+	if err == nil {
+		// A log restored from a snapshot holds nothing before the
+		// snapshot's seq, so reading returns nothing; tell that from
+		// entries appended since the read by reading once more.
+		var last uint64
+		if last, err = r.hub.log.Last(ctx, r.id); err == nil && last > r.state.Seq {
+			if err = r.readLog(ctx, r.state, r.apply); err == nil && last > r.state.Seq {
+				err = fmt.Errorf("log of %s is at %d and holds nothing after %d: %w", r.id, last, r.state.Seq, errBehind)
+			}
+		}
+	}
+	if errors.Is(err, errBehind) {
+		err = r.reload(ctx)
+	}
+	if err != nil {
 		r.hub.logger.Warn("catch up", "board", r.id, "err", err)
 		r.missed.Store(true)
 	}
 	r.applyPending()
+}
+
+// reload replaces the state with a fresh load and sends every client a
+// snapshot, since the changes between cannot be known.
+func (r *room) reload(ctx context.Context) error {
+	st, tail, err := r.loadState(ctx)
+	if err != nil {
+		return err
+	}
+	r.hub.logger.Info("reloaded board", "board", r.id, "from", r.state.Seq, "to", st.Seq)
+	r.state, r.snapSeq, r.recent = st, st.Seq, nil
+	for _, a := range tail {
+		r.remember(a)
+	}
+	for _, s := range r.clients {
+		r.sendState(s, 0)
+	}
+	r.admitWaiting()
+	return nil
 }
 
 // receive hands a record to the room; it is applied in seq order.
@@ -277,14 +348,7 @@ func (r *room) applyPending() {
 // apply applies one record and tells every client what it may see of the
 // result.
 func (r *room) apply(rec store.Record) {
-	var e board.Entry
-	if err := json.Unmarshal(rec.Data, &e); err != nil {
-		// Every replica decodes the same bytes the same way, so each
-		// refuses this entry alike and stays in step.
-		r.hub.logger.Error("undecodable log entry", "board", r.id, "seq", rec.Seq, "err", err)
-		e = board.Entry{}
-	}
-	e.Seq = rec.Seq
+	e := decodeEntry(rec)
 	changes, err := r.state.Apply(e)
 	if err == nil {
 		r.hub.metrics.opsApplied.Add(1)

@@ -112,9 +112,11 @@ func TestScenarioWorkshop(t *testing.T) {
 		f := do(t, author, board.Op{Kind: board.NoteAdd, Chart: groupOf[author.You], Text: idea, X: &x, Y: &y})
 		noteOf[idea] = noteID(t, f)
 	}
-	other := groupOf[people[1].You]
-	if other == groupOf[people[0].You] {
-		other = groupOf[people[2].You]
+	var other string
+	for _, g := range groupOf {
+		if g != groupOf[people[0].You] {
+			other = g
+		}
 	}
 	half := 0.5
 	refused(t, people[0], board.Op{Kind: board.NoteAdd, Chart: other, Text: "not my chart", X: &half, Y: &half}, board.CodeNotYourChart)
