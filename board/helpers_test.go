@@ -119,7 +119,7 @@ func snapshot(t testing.TB, s *State) string {
 // two groups of a civil servant and a member of civil society each.
 type room struct {
 	*workshop
-	ana, ben string // group g1: civil servant, civil society
+	ana, ben  string // group g1: civil servant, civil society
 	cleo, dev string // group g2: civil servant, civil society
 }
 
