@@ -84,14 +84,7 @@ func TestAllowed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRoom(t)
-			if tt.prep != nil {
-				tt.prep(r)
-			}
-			actor := r.ana
-			if tt.actor != nil {
-				actor = tt.actor(r)
-			}
+			r, actor := newRoomFor(t, tt.prep, tt.actor)
 			e := r.entry(actor, tt.op)
 			if err := r.s.Check(e); err != nil {
 				t.Fatalf("Check: %v", err)

@@ -128,17 +128,23 @@ func TestRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRoom(t)
-			if tt.prep != nil {
-				tt.prep(r)
-			}
-			actor := r.ana
-			if tt.actor != nil {
-				actor = tt.actor(r)
-			}
+			r, actor := newRoomFor(t, tt.prep, tt.actor)
 			r.refused(actor, tt.op, tt.code)
 		})
 	}
+}
+
+// newRoomFor is a room made ready by prep (if any), and the actor of a case:
+// Ana unless actor names another.
+func newRoomFor(t *testing.T, prep func(*room), actor func(*room) string) (*room, string) {
+	r := newRoom(t)
+	if prep != nil {
+		prep(r)
+	}
+	if actor == nil {
+		return r, r.ana
+	}
+	return r, actor(r)
 }
 
 func server(*room) string   { return "" }
