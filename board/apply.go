@@ -118,6 +118,8 @@ func (s *State) prepare(e Entry) (mutation, *Error) {
 		return nil, refuse(CodeNotFound, "the board has not been created")
 	}
 	r := request{Entry: e}
+	// The server's own ops pass a locked board: the lock holds the board's
+	// content still, and a latecomer may still join.
 	if rule.gate == fromServer {
 		if e.Actor != "" {
 			return nil, refuse(CodeForbidden, "%s is made by the server only", e.Op.Kind)
