@@ -17,12 +17,12 @@ const facilitator = "p1"
 // workshop drives a board through its log the way the hub does: one entry
 // per op, seq by seq, a second apart.
 type workshop struct {
-	t *testing.T
+	t testing.TB
 	s *State
 }
 
 // newWorkshop creates a board with settings (nil: the defaults).
-func newWorkshop(t *testing.T, settings *Settings) *workshop {
+func newWorkshop(t testing.TB, settings *Settings) *workshop {
 	t.Helper()
 	w := &workshop{t: t, s: New()}
 	w.must("", Op{Kind: BoardCreate, Title: "Community of Practice Inception Workshop",
