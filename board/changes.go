@@ -68,10 +68,21 @@ func (s *State) notesChanges(ids []string) []Change {
 }
 
 // Changes is the whole board as upserts, each with its audience, in a stable
-// order: board, participants, groups, notes, themes, tallies, ranking, each
-// voter's own votes, discussions. The hub keeps the ones a viewer may see
-// (Change.Visible) to make that viewer's snapshot.
+// order: SharedChanges, then each voter's OwnChanges. The hub keeps the ones
+// a viewer may see (Change.Visible) to make that viewer's snapshot.
 func (s *State) Changes() []Change {
+	out := s.SharedChanges()
+	for _, id := range s.voterIDs() {
+		out = append(out, s.OwnChanges(id)...)
+	}
+	return out
+}
+
+// SharedChanges is the board as upserts without the changes addressed to
+// one participant alone: board, participants, groups, notes, themes,
+// tallies, ranking, discussions. Every viewer of one kind (facilitator or
+// not) sees the same of it, so the hub encodes it once for all of them.
+func (s *State) SharedChanges() []Change {
 	out := []Change{s.boardChange()}
 	for _, id := range sortedIDs(s.Participants) {
 		out = append(out, participantChange(s.Participants[id]))
@@ -89,11 +100,17 @@ func (s *State) Changes() []Change {
 		out = append(out, upsert(entityTally, id, *tallies[id]).to(audience))
 	}
 	out = append(out, upsert(entityRanking, entityRanking, rank(tallies)).to(audience))
-	for _, id := range s.voterIDs() {
-		out = append(out, s.myVotesChange(id))
-	}
 	for _, id := range sortedIDs(s.Discussions) {
 		out = append(out, discussionChange(s.Discussions[id]))
 	}
 	return out
+}
+
+// OwnChanges is what participant id alone is sent of the board: their own
+// votes. Facilitators, who do not vote, and strangers get nothing.
+func (s *State) OwnChanges(id string) []Change {
+	if p := s.Participants[id]; p == nil || p.Facilitator {
+		return nil
+	}
+	return []Change{s.myVotesChange(id)}
 }

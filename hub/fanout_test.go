@@ -16,8 +16,8 @@ import (
 )
 
 // TestFanOut is the chat test of coder/websocket for a board: many
-// participants, many ops from several of them at once, and every
-// participant must receive every change, in seq order.
+// participants, many ops from several of them at once, latecomers joining
+// meanwhile, and every participant must end up with every change.
 func TestFanOut(t *testing.T) {
 	const participants, writers, opsEach = 100, 5, 20
 	ts := startServer(t)
@@ -40,7 +40,22 @@ func TestFanOut(t *testing.T) {
 		seen[i] = map[uint64]bool{}
 	}
 
+	// Latecomers join while the notes pour in: each is sent a snapshot
+	// that may lag the board and then the entries after it.
 	var wg sync.WaitGroup
+	var late []*client.Client
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range 20 {
+			c, err := client.Dial(context.Background(), ts.url, client.Hello{Board: b.ID, Join: &client.Join{Name: fmt.Sprintf("Late %d", i), Role: board.CivilSociety}}, client.Options{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			late = append(late, c)
+		}
+	}()
 	for w := range writers {
 		wg.Add(1)
 		go func() {
@@ -65,6 +80,10 @@ func TestFanOut(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	for _, c := range late {
+		t.Cleanup(func() { _ = c.Close() })
+	}
+	people = append(people, late...)
 	for _, c := range append(people, fac) {
 		if err := c.WaitSeq(ctx, final.Seq); err != nil {
 			t.Fatal(err)

@@ -50,14 +50,15 @@ type room struct {
 	// reads what it lacks from the log.
 	missed atomic.Bool
 
-	state    *board.State
-	clients  map[uint64]*session
-	presence presence
-	waiting  []attachment
-	pending  map[uint64]store.Record // records that arrived ahead of a gap
-	recent   []applied               // ring of the last recentLen applied entries
-	snapSeq  uint64
-	idle     time.Time
+	state     *board.State
+	clients   map[uint64]*session
+	presence  presence
+	waiting   []attachment
+	pending   map[uint64]store.Record // records that arrived ahead of a gap
+	recent    []applied               // the last recentLen applied entries, oldest first
+	snapCache snapshotCache
+	snapSeq   uint64
+	idle      time.Time
 }
 
 // attachment is a session waiting to be let in once the room's state has
@@ -67,14 +68,6 @@ type attachment struct {
 	minSeq uint64
 	since  uint64
 	token  string
-}
-
-// applied is an entry the room applied, kept for resuming clients.
-type applied struct {
-	seq     uint64
-	by      string
-	at      time.Time
-	changes []board.Change
 }
 
 func newRoom(h *Hub, id string) *room {
@@ -219,7 +212,7 @@ func (r *room) loadState(ctx context.Context) (*board.State, []applied, error) {
 	err = r.readLog(ctx, st, func(rec store.Record) {
 		e := decodeEntry(rec)
 		if changes, err := st.Apply(e); err == nil {
-			tail = append(tail, applied{seq: e.Seq, by: e.Actor, at: e.At, changes: changes})
+			tail = append(tail, newApplied(e, changes))
 		}
 	})
 	return st, tail, err
@@ -297,7 +290,7 @@ func (r *room) reload(ctx context.Context) error {
 		return err
 	}
 	r.hub.logger.Info("reloaded board", "board", r.id, "from", r.state.Seq, "to", st.Seq)
-	r.state, r.snapSeq, r.recent = st, st.Seq, nil
+	r.state, r.snapSeq, r.recent, r.snapCache = st, st.Seq, nil, snapshotCache{}
 	for _, a := range tail {
 		r.remember(a)
 	}
@@ -350,96 +343,18 @@ func (r *room) applyPending() {
 func (r *room) apply(rec store.Record) {
 	e := decodeEntry(rec)
 	changes, err := r.state.Apply(e)
-	if err == nil {
+	if err != nil {
+		r.refused(e, err)
+	} else {
 		r.hub.metrics.opsApplied.Add(1)
-		r.remember(applied{seq: e.Seq, by: e.Actor, at: e.At, changes: changes})
+		a := newApplied(e, changes)
+		r.remember(a)
+		r.broadcast(e, a)
 	}
-	r.broadcast(e, changes, err)
 	r.admitWaiting()
 	if r.state.Seq-r.snapSeq >= snapshotEvery {
 		r.saveSnapshot()
 	}
-}
-
-func (r *room) remember(a applied) {
-	if len(r.recent) == recentLen {
-		copy(r.recent, r.recent[1:])
-		r.recent = r.recent[:recentLen-1]
-	}
-	r.recent = append(r.recent, a)
-}
-
-// broadcast sends the changes of entry e. Each distinct view is encoded
-// once and the same bytes go to every session with that view: the
-// facilitators' view, the participants' view, and, only for the few
-// sessions concerned, the sender's acknowledgement and changes addressed to
-// one participant (their own votes).
-func (r *room) broadcast(e board.Entry, changes []board.Change, err error) {
-	senderID, clientRef, fromHere := parseRef(r.hub.instance, e.Ref)
-	sender := r.clients[senderID]
-	if !fromHere {
-		sender = nil
-	}
-	if err != nil {
-		if sender != nil {
-			sender.refuse(clientRef, asBoardError(err))
-		}
-		return
-	}
-	var owned map[string]bool
-	for _, c := range changes {
-		if c.Audience == board.Owner {
-			if owned == nil {
-				owned = map[string]bool{}
-			}
-			owned[c.Owner] = true
-		}
-	}
-	var shared [2][]byte // by facilitator or not; nil until first needed
-	var encoded [2]bool
-	for _, s := range r.clients {
-		if s == sender || owned[s.participant] {
-			ref := ""
-			if s == sender {
-				ref = clientRef
-			}
-			if frame := r.changeFrame(e, changes, s, ref); frame != nil {
-				s.enqueue(frame)
-			}
-			continue
-		}
-		v := 0
-		if s.facilitator {
-			v = 1
-		}
-		if !encoded[v] {
-			shared[v], encoded[v] = r.changeFrame(e, changes, s, ""), true
-		}
-		if shared[v] != nil {
-			s.enqueue(shared[v])
-		}
-	}
-	r.hub.metrics.latency.observe(time.Since(e.At))
-}
-
-// changeFrame encodes what s may see of an entry's changes, or nil if it
-// may see none of them and is not owed an acknowledgement.
-func (r *room) changeFrame(e board.Entry, changes []board.Change, s *session, ref string) []byte {
-	visible := visibleTo(changes, s)
-	if len(visible) == 0 && ref == "" {
-		return nil
-	}
-	return encode(changeFrame{T: "chg", Seq: e.Seq, Ref: ref, By: e.Actor, At: e.At, Changes: visible})
-}
-
-func visibleTo(changes []board.Change, s *session) []board.Change {
-	visible := make([]board.Change, 0, len(changes))
-	for _, c := range changes {
-		if c.Visible(s.participant, s.facilitator) {
-			visible = append(visible, c)
-		}
-	}
-	return visible
 }
 
 func asBoardError(err error) *board.Error {
@@ -519,23 +434,6 @@ func (r *room) admit(a attachment) {
 	r.hub.metrics.sessions.Add(1)
 	s.enqueue(encode(welcomeFrame{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: p.Facilitator, Now: time.Now()}))
 	r.sendState(s, a.since)
-}
-
-// sendState brings s up to date: the changes since its last seq when the
-// room still holds them all, else a snapshot.
-func (r *room) sendState(s *session, since uint64) {
-	if since > 0 && since <= r.state.Seq && len(r.recent) > 0 && since+1 >= r.recent[0].seq {
-		for _, a := range r.recent {
-			if a.seq <= since {
-				continue
-			}
-			if visible := visibleTo(a.changes, s); len(visible) > 0 {
-				s.enqueue(encode(changeFrame{T: "chg", Seq: a.seq, By: a.by, At: a.at, Changes: visible}))
-			}
-		}
-		return
-	}
-	s.enqueue(encode(snapFrame{T: "snap", Seq: r.state.Seq, Changes: visibleTo(r.state.Changes(), s)}))
 }
 
 // detach forgets s when its connection ends.

@@ -1,0 +1,219 @@
+package hub
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/plenary/plenary/board"
+)
+
+// What each viewer is sent. A board has two shared views: participants'
+// and facilitators' (hidden tallies and anonymous authors differ). Every
+// change is encoded once per view and the same bytes go to every session of
+// that view; only the few sessions owed something of their own (the
+// sender's acknowledgement, a participant's own votes) get frames encoded
+// for them.
+
+// view is which shared view a session gets.
+type view int
+
+const (
+	participantView view = iota
+	facilitatorView
+)
+
+func viewOf(s *session) view {
+	if s.facilitator {
+		return facilitatorView
+	}
+	return participantView
+}
+
+// sharedIn reports whether c belongs to view v's shared frames. Changes
+// addressed to one participant are never shared.
+func sharedIn(c board.Change, v view) bool {
+	return c.Audience != board.Owner && c.Visible("", v == facilitatorView)
+}
+
+// applied is an entry the room applied, with its change frame for each
+// shared view encoded once. The room keeps the recent ones so a client
+// that resumes is sent the very same bytes.
+type applied struct {
+	seq     uint64
+	by      string
+	at      time.Time
+	changes []board.Change
+	// frames are the chg frames of each view, nil where the view sees
+	// none of the changes.
+	frames [2][]byte
+	// owners are the participants some change is addressed to alone.
+	owners map[string]bool
+}
+
+func newApplied(e board.Entry, changes []board.Change) applied {
+	a := applied{seq: e.Seq, by: e.Actor, at: e.At, changes: changes}
+	for _, c := range changes {
+		if c.Audience == board.Owner {
+			if a.owners == nil {
+				a.owners = map[string]bool{}
+			}
+			a.owners[c.Owner] = true
+		}
+	}
+	for v := range a.frames {
+		var shared []board.Change
+		for _, c := range changes {
+			if sharedIn(c, view(v)) {
+				shared = append(shared, c)
+			}
+		}
+		if shared != nil {
+			a.frames[v] = encode(changeFrame{T: "chg", Seq: a.seq, By: a.by, At: a.at, Changes: shared})
+		}
+	}
+	return a
+}
+
+// frameFor is what s is sent of a: its view's shared frame, or a frame of
+// its own when it is owed an acknowledgement (ref) or a change of its own.
+// Nil means nothing.
+func (a *applied) frameFor(s *session, ref string) []byte {
+	if ref == "" && !a.owners[s.participant] {
+		return a.frames[viewOf(s)]
+	}
+	visible := make([]board.Change, 0, len(a.changes))
+	for _, c := range a.changes {
+		if c.Visible(s.participant, s.facilitator) {
+			visible = append(visible, c)
+		}
+	}
+	if len(visible) == 0 && ref == "" {
+		return nil
+	}
+	return encode(changeFrame{T: "chg", Seq: a.seq, Ref: ref, By: a.by, At: a.at, Changes: visible})
+}
+
+func (r *room) remember(a applied) {
+	if len(r.recent) == recentLen {
+		copy(r.recent, r.recent[1:])
+		r.recent = r.recent[:recentLen-1]
+	}
+	r.recent = append(r.recent, a)
+}
+
+// broadcast sends what each session may see of an applied entry.
+func (r *room) broadcast(e board.Entry, a applied) {
+	senderID, clientRef, fromHere := parseRef(r.hub.instance, e.Ref)
+	for _, s := range r.clients {
+		ref := ""
+		if fromHere && s.id == senderID {
+			ref = clientRef
+		}
+		if frame := a.frameFor(s, ref); frame != nil {
+			s.enqueue(frame)
+		}
+	}
+	r.hub.metrics.latency.observe(time.Since(e.At))
+}
+
+// refused tells the sender, if it is connected here, why its op was
+// refused when the log reached it.
+func (r *room) refused(e board.Entry, err error) {
+	if senderID, clientRef, ok := parseRef(r.hub.instance, e.Ref); ok {
+		if s := r.clients[senderID]; s != nil {
+			s.refuse(clientRef, asBoardError(err))
+		}
+	}
+}
+
+// snapStale is how many entries a cached snapshot may lag the state: a
+// joining client is sent the cached snapshot and then the entries after
+// it, so a storm of joins re-encodes the board at most once per snapStale
+// entries instead of once per join.
+const snapStale = 128
+
+// snapshotCache is the board's shared changes at seq, encoded for each
+// view and joined with commas (n of them): the body of a snap frame.
+type snapshotCache struct {
+	valid bool
+	seq   uint64
+	body  [2][]byte
+	n     [2]int
+}
+
+// sendState brings s up to date: the entries since its last seq when the
+// room still holds them all, else a snapshot and the entries after it.
+func (r *room) sendState(s *session, since uint64) {
+	if since == 0 || since > r.state.Seq || len(r.recent) == 0 || since+1 < r.recent[0].seq {
+		since = r.sendSnapshot(s)
+	}
+	r.replay(s, since)
+}
+
+// replay sends s the recent entries after seq.
+func (r *room) replay(s *session, seq uint64) {
+	for i := range r.recent {
+		if a := &r.recent[i]; a.seq > seq {
+			if frame := a.frameFor(s, ""); frame != nil {
+				s.enqueue(frame)
+			}
+		}
+	}
+}
+
+// sendSnapshot sends s a snapshot and returns its seq, which may be a
+// little behind the state's: replay sends what follows.
+func (r *room) sendSnapshot(s *session) uint64 {
+	if c := &r.snapCache; !c.valid || r.state.Seq-c.seq > snapStale || !r.holdsAfter(c.seq) {
+		r.snapCache = r.encodeSnapshot()
+	}
+	c, v := &r.snapCache, viewOf(s)
+	var frame bytes.Buffer
+	frame.WriteString(`{"t":"snap","seq":`)
+	frame.WriteString(strconv.FormatUint(c.seq, 10))
+	frame.WriteString(`,"changes":[`)
+	frame.Write(c.body[v])
+	n := c.n[v]
+	for _, own := range r.state.OwnChanges(s.participant) {
+		if n > 0 {
+			frame.WriteByte(',')
+		}
+		frame.Write(encode(own))
+		n++
+	}
+	frame.WriteString(`]}`)
+	s.enqueue(frame.Bytes())
+	return c.seq
+}
+
+// holdsAfter reports whether the recent entries cover everything after seq.
+func (r *room) holdsAfter(seq uint64) bool {
+	return seq == r.state.Seq || (len(r.recent) > 0 && r.recent[0].seq <= seq+1)
+}
+
+func (r *room) encodeSnapshot() snapshotCache {
+	c := snapshotCache{valid: true, seq: r.state.Seq}
+	shared := r.state.SharedChanges()
+	for v := range c.body {
+		var body bytes.Buffer
+		for _, ch := range shared {
+			if !sharedIn(ch, view(v)) {
+				continue
+			}
+			b, err := json.Marshal(ch)
+			if err != nil {
+				r.hub.logger.Error("encode snapshot change", "board", r.id, "entity", ch.Entity, "id", ch.ID, "err", err)
+				continue
+			}
+			if c.n[v] > 0 {
+				body.WriteByte(',')
+			}
+			body.Write(b)
+			c.n[v]++
+		}
+		c.body[v] = body.Bytes()
+	}
+	return c
+}
