@@ -22,8 +22,8 @@ func TestBadRequests(t *testing.T) {
 
 	cases := []struct {
 		name, method, path, body, token string
-		status                           int
-		code                             string
+		status                          int
+		code                            string
 	}{
 		{"create with invalid JSON", "POST", "/api/boards", `{"title":`, "", 400, "bad_frame"},
 		{"create with an unknown field", "POST", "/api/boards", `{"title":"x","owner":"me"}`, "", 400, "bad_frame"},

@@ -26,6 +26,7 @@ type testServer struct {
 	url string
 	log store.Log
 	hub *hub.Hub
+	srv *httptest.Server
 }
 
 func startServer(t testing.TB, opts ...func(*hub.Config)) *testServer {
@@ -55,7 +56,7 @@ func startServerOn(t testing.TB, log store.Log, opts ...func(*hub.Config)) *test
 		srv.Close()
 		_ = log.Close()
 	})
-	return &testServer{t: t, url: srv.URL, log: log, hub: h}
+	return &testServer{t: t, url: srv.URL, log: log, hub: h, srv: srv}
 }
 
 type created struct {

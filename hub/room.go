@@ -266,7 +266,13 @@ func (r *room) catchUp() {
 		// snapshot's seq, so reading returns nothing; tell that from
 		// entries appended since the read by reading once more.
 		var last uint64
-		if last, err = r.hub.log.Last(ctx, r.id); err == nil && last > r.state.Seq {
+		last, err = r.hub.log.Last(ctx, r.id)
+		switch {
+		case err != nil:
+		case last < r.state.Seq:
+			// The store lost entries this room applied: give them back.
+			err = r.restore(ctx)
+		case last > r.state.Seq:
 			if err = r.readLog(ctx, r.state, r.apply); err == nil && last > r.state.Seq {
 				err = fmt.Errorf("log of %s is at %d and holds nothing after %d: %w", r.id, last, r.state.Seq, errBehind)
 			}
@@ -280,6 +286,38 @@ func (r *room) catchUp() {
 		r.missed.Store(true)
 	}
 	r.applyPending()
+}
+
+// restore gives the store back a board it lost (a Redis that restarted
+// empty) from this room's state, so what everyone was looking at
+// survives. If another replica restored it first at a later seq, the next
+// catch-up reads from there.
+func (r *room) restore(ctx context.Context) error {
+	restorer, ok := r.hub.log.(store.Restorer)
+	if !ok {
+		return fmt.Errorf("the store lost board %s and cannot take it back", r.id)
+	}
+	data, err := json.Marshal(r.state)
+	if err != nil {
+		return fmt.Errorf("encode board %s: %w", r.id, err)
+	}
+	r.hub.logger.Warn("the store lost the board; restoring it from this instance", "board", r.id, "seq", r.state.Seq)
+	if err := restorer.Restore(ctx, r.id, store.Snapshot{Seq: r.state.Seq, Data: data}); err != nil {
+		return err
+	}
+	r.snapSeq = r.state.Seq
+	return nil
+}
+
+// restoreNow is restore for a session whose append found the board lost.
+func (r *room) restoreNow() error {
+	err := errors.New("the workshop was closed: reconnect")
+	r.call(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = r.restore(ctx)
+	})
+	return err
 }
 
 // reload replaces the state with a fresh load and sends every client a

@@ -70,8 +70,14 @@ func themeFor(idea string) int {
 // what is possible; the exports hold it all, and every screen ends up with
 // exactly the board a fresh replay of the log gives.
 func TestScenarioWorkshop(t *testing.T) {
+	playScenario(t, startServer(t))
+}
+
+// playScenario plays the workshop with the facilitator on the first
+// server and the participants spread over all of them in turn.
+func playScenario(t *testing.T, servers ...*testServer) {
 	sc := loadScenario(t)
-	ts := startServer(t)
+	ts := servers[0]
 	b := ts.create(sc.Title, sc.Prompt)
 	fac := ts.facilitator(b)
 	if !fac.Facilitator {
@@ -83,7 +89,7 @@ func TestScenarioWorkshop(t *testing.T) {
 		if p.Role == board.RoleFacilitator {
 			continue
 		}
-		people = append(people, ts.join(b, p.Name, p.Role))
+		people = append(people, servers[len(people)%len(servers)].join(b, p.Name, p.Role))
 	}
 	everyone := append([]*client.Client{fac}, people...)
 
@@ -241,6 +247,11 @@ func TestScenarioWorkshop(t *testing.T) {
 	}
 
 	assertConverged(t, ts.log, b.ID, everyone...)
+	// Every instance's own replica of the board, as a newcomer there
+	// is sent it, is the replay too.
+	for _, srv := range servers {
+		assertConverged(t, ts.log, b.ID, srv.facilitator(b))
+	}
 }
 
 // checkBalanced asserts the breakout rule: group sizes, and the number of

@@ -223,6 +223,13 @@ func (s *session) append(ctx context.Context, r *room, e board.Entry) (uint64, *
 	ctx, cancel := context.WithTimeout(ctx, appendTimeout)
 	defer cancel()
 	seq, err := s.hub.log.Append(ctx, r.id, data)
+	if errors.Is(err, store.ErrReset) {
+		// The store lost the board; once it is given back, the op
+		// goes on top of what everyone sees.
+		if err = r.restoreNow(); err == nil {
+			seq, err = s.hub.log.Append(ctx, r.id, data)
+		}
+	}
 	if err != nil {
 		s.hub.logger.Warn("append", "board", r.id, "err", err)
 		return 0, &board.Error{Code: CodeUnavailable, Message: "the change could not be saved just now; nothing was changed, try again"}

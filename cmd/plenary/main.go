@@ -27,6 +27,7 @@ import (
 	"github.com/plenary/plenary/static"
 	"github.com/plenary/plenary/store"
 	"github.com/plenary/plenary/store/bolt"
+	"github.com/plenary/plenary/store/redis"
 )
 
 // config is everything the server can be told.
@@ -134,9 +135,16 @@ func storeName(cfg config) string {
 	return "embedded"
 }
 
+// openStore opens Redis when a URL is given, else the embedded store in
+// the data directory.
 func openStore(ctx context.Context, cfg config) (store.Log, error) {
 	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if cfg.redisURL != "" {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return redis.Open(ctx, cfg.redisURL)
 	}
 	return bolt.Open(filepath.Join(cfg.data, "plenary.db"))
 }

@@ -1,0 +1,192 @@
+package hub_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/store/redis"
+	"github.com/plenary/plenary/store/redis/redistest"
+)
+
+// instances starts n hubs in this process, each with its own connections
+// to the Redis at url, as n servers behind a load balancer would be.
+func instances(t *testing.T, url string, n int) []*testServer {
+	t.Helper()
+	var servers []*testServer
+	for range n {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		log, err := redis.Open(ctx, url)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		servers = append(servers, startServerOn(t, log))
+	}
+	return servers
+}
+
+func TestScenarioOnThreeInstances(t *testing.T) {
+	srv := redistest.Start(t, redistest.Persistent...)
+	playScenario(t, instances(t, srv.URL(), 3)...)
+}
+
+func TestScenarioOnRedisCluster(t *testing.T) {
+	cluster := redistest.StartCluster(t)
+	playScenario(t, instances(t, cluster.URL(), 3)...)
+}
+
+// room is a board with a facilitator and participants in groups, spread
+// over several instances.
+type room struct {
+	b      created
+	fac    *client.Client
+	people []*client.Client
+	groups map[string]string // participant → group
+}
+
+func newRoom(t *testing.T, servers []*testServer, participants int) *room {
+	t.Helper()
+	r := &room{b: servers[0].create("Convergence", "Does every screen agree?"), groups: map[string]string{}}
+	r.fac = servers[0].facilitator(r.b)
+	for i := range participants {
+		role := []board.Role{board.CivilServant, board.CivilSociety}[i%2]
+		r.people = append(r.people, servers[i%len(servers)].join(r.b, fmt.Sprintf("P%d", i), role))
+	}
+	do(t, r.fac, board.Op{Kind: board.GroupsForm, Size: 4})
+	seq := r.fac.Seq()
+	for _, c := range r.people {
+		if err := c.WaitSeq(ctxT(t), seq); err != nil {
+			t.Fatal(err)
+		}
+		var p board.Participant
+		c.Get("participant", c.You, &p)
+		r.groups[c.You] = p.Group
+	}
+	return r
+}
+
+func (r *room) everyone() []*client.Client { return append([]*client.Client{r.fac}, r.people...) }
+
+func pos(rng *rand.Rand) *float64 { v := rng.Float64(); return &v }
+
+// TestConvergence: many participants on three instances race each other
+// for a few seconds (themes made, renamed and deleted while notes are
+// dragged into them and deleted; dots racing the budget while themes
+// vanish). Every screen ends with the same board as a fresh replay of the
+// log, and no participant is over budget.
+func TestConvergence(t *testing.T) {
+	srv := redistest.Start(t)
+	servers := instances(t, srv.URL(), 3)
+	r := newRoom(t, servers, 18)
+	var notes []string
+	for _, c := range r.people {
+		for i := range 3 {
+			f := do(t, c, board.Op{Kind: board.NoteAdd, Chart: r.groups[c.You], Text: fmt.Sprintf("%s idea %d", c.You, i), X: pos(rand.New(rand.NewPCG(1, uint64(i)))), Y: pos(rand.New(rand.NewPCG(2, uint64(i))))})
+			notes = append(notes, noteID(t, f))
+		}
+	}
+	do(t, r.fac, board.Op{Kind: board.PhaseSet, Phase: board.Cluster})
+
+	var applied, refusedOps atomic.Int64
+	race := func(d time.Duration, step func(c *client.Client, rng *rand.Rand) board.Op) {
+		var wg sync.WaitGroup
+		deadline := time.Now().Add(d)
+		for i, c := range r.everyone() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(uint64(i), 42))
+				for time.Now().Before(deadline) {
+					if _, err := c.Do(context.Background(), step(c, rng)); err != nil {
+						var be *board.Error
+						if !errors.As(err, &be) {
+							t.Error(err)
+							return
+						}
+						refusedOps.Add(1)
+					} else {
+						applied.Add(1)
+					}
+					time.Sleep(40 * time.Millisecond) // under the rate limit
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	var themes sync.Map // theme ids seen created
+	anyTheme := func(rng *rand.Rand) string {
+		var ids []string
+		themes.Range(func(k, _ any) bool { ids = append(ids, k.(string)); return true })
+		if len(ids) == 0 {
+			return "t1"
+		}
+		return ids[rng.IntN(len(ids))]
+	}
+	anyNote := func(rng *rand.Rand) string { return notes[rng.IntN(len(notes))] }
+
+	race(2*time.Second, func(c *client.Client, rng *rand.Rand) board.Op {
+		switch n := rng.IntN(10); {
+		case c.Facilitator && n < 3:
+			return board.Op{Kind: board.NoteDelete, Note: anyNote(rng)}
+		case c.Facilitator && n < 5:
+			return board.Op{Kind: board.ThemeDelete, Theme: anyTheme(rng)}
+		case n < 2:
+			return board.Op{Kind: board.ThemeCreate, Notes: []string{anyNote(rng), anyNote(rng)}, X: pos(rng), Y: pos(rng)}
+		case n < 4:
+			return board.Op{Kind: board.ThemeRename, Theme: anyTheme(rng), Name: fmt.Sprintf("theme by %s", c.You)}
+		case n < 7:
+			return board.Op{Kind: board.NoteTheme, Note: anyNote(rng), Theme: anyTheme(rng)}
+		default:
+			return board.Op{Kind: board.NoteMove, Note: anyNote(rng), X: pos(rng), Y: pos(rng)}
+		}
+	})
+	st := replay(t, servers[0].log, r.b.ID)
+	for id := range st.Themes {
+		themes.Store(id, true)
+	}
+	assertConverged(t, servers[0].log, r.b.ID, r.everyone()...)
+
+	do(t, r.fac, board.Op{Kind: board.PhaseSet, Phase: board.Vote})
+	items := func(rng *rand.Rand) string {
+		if rng.IntN(2) == 0 {
+			return anyTheme(rng)
+		}
+		return anyNote(rng)
+	}
+	race(2*time.Second, func(c *client.Client, rng *rand.Rand) board.Op {
+		switch n := rng.IntN(10); {
+		case c.Facilitator && n < 2:
+			return board.Op{Kind: board.ThemeDelete, Theme: anyTheme(rng)}
+		case c.Facilitator:
+			return board.Op{Kind: board.NoteMove, Note: anyNote(rng), X: pos(rng), Y: pos(rng)}
+		case n < 8:
+			return board.Op{Kind: board.VoteCast, Item: items(rng)}
+		default:
+			return board.Op{Kind: board.VoteRetract, Item: items(rng)}
+		}
+	})
+	if applied.Load() == 0 || refusedOps.Load() == 0 {
+		t.Fatalf("%d ops applied and %d refused: the race did not race", applied.Load(), refusedOps.Load())
+	}
+	assertConverged(t, servers[0].log, r.b.ID, r.everyone()...)
+	final := replay(t, servers[0].log, r.b.ID)
+	budget := final.Info.Settings.VotesPerParticipant
+	for who, votes := range final.Votes {
+		used := 0
+		for _, n := range votes {
+			used += n
+		}
+		if used > budget {
+			t.Errorf("%s has %d dots, over the budget of %d", who, used, budget)
+		}
+	}
+	t.Logf("%d ops applied, %d refused", applied.Load(), refusedOps.Load())
+}

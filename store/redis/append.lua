@@ -1,0 +1,25 @@
+-- Append one record to a board's log and publish it, atomically: no two
+-- instances can take the same seq, and nothing is published that was not
+-- stored.
+--
+-- KEYS[1] seq counter, KEYS[2] log stream, KEYS[3] epoch
+-- ARGV[1] the record, ARGV[2] the epoch the caller knows ('' for none),
+-- ARGV[3] an epoch to start a new board's log with, ARGV[4] the channel,
+-- ARGV[5] PUBLISH or SPUBLISH
+--
+-- Returns {seq, epoch}, or an error starting RESET when the board's log is
+-- not the one the caller knows: Redis lost it, or it was restored since.
+local epoch = redis.call('GET', KEYS[3])
+if not epoch then
+  if ARGV[2] ~= '' or redis.call('EXISTS', KEYS[1]) == 1 then
+    return redis.error_reply('RESET the board log was lost')
+  end
+  epoch = ARGV[3]
+  redis.call('SET', KEYS[3], epoch)
+elseif ARGV[2] ~= '' and ARGV[2] ~= epoch then
+  return redis.error_reply('RESET the board log was restored')
+end
+local seq = redis.call('INCR', KEYS[1])
+redis.call('XADD', KEYS[2], seq .. '-1', 'd', ARGV[1])
+redis.call(ARGV[5], ARGV[4], 'r|' .. epoch .. '|' .. seq .. '|' .. ARGV[1])
+return {seq, epoch}

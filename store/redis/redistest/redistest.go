@@ -1,0 +1,167 @@
+// Package redistest starts real redis-server processes for tests, on free
+// ports in temporary directories, so a test can kill, restart and empty
+// them. It is not a fake: whatever runs against it runs against Redis.
+package redistest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// Server is one redis-server process.
+type Server struct {
+	t    testing.TB
+	port int
+	dir  string
+	args []string
+	cmd  *exec.Cmd
+}
+
+// Persistent makes a server keep its data in an append-only file fsynced
+// on every write, so a restart after SIGKILL loses nothing acknowledged.
+var Persistent = []string{"--appendonly", "yes", "--appendfsync", "always"}
+
+// Start starts redis-server with args on a free port; it is stopped when
+// the test ends. Without Persistent the server keeps nothing on disk.
+func Start(t testing.TB, args ...string) *Server {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redis-server is not installed (make test installs it from Debian's packages): %v", err)
+	}
+	s := &Server{t: t, port: freePort(t), dir: t.TempDir(), args: args}
+	s.start(bin)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func (s *Server) start(bin string) {
+	s.t.Helper()
+	args := append([]string{
+		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
+		"--save", "", "--daemonize", "no", "--protected-mode", "no",
+		"--logfile", filepath.Join(s.dir, "redis.log"),
+	}, s.args...)
+	s.cmd = exec.Command(bin, args...)
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatalf("start redis-server: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c := goredis.NewClient(&goredis.Options{Addr: s.Addr(), MaxRetries: -1})
+		err := c.Ping(context.Background()).Err()
+		c.Close()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+			s.t.Fatalf("redis-server on %s did not answer: %v\n%s", s.Addr(), err, log)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Addr is host:port.
+func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
+
+// URL is the server's redis:// URL.
+func (s *Server) URL() string { return "redis://" + s.Addr() + "/0" }
+
+// Kill kills the server with SIGKILL, as a crash would.
+func (s *Server) Kill() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Signal(syscall.SIGKILL)
+		_ = s.cmd.Wait()
+		s.cmd = nil
+	}
+}
+
+// Restart starts the server again on the same port and directory, so with
+// Persistent it comes back with its data.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Kill()
+	bin, _ := exec.LookPath("redis-server")
+	s.start(bin)
+}
+
+// Stop kills the server if it runs.
+func (s *Server) Stop() { s.Kill() }
+
+// Client is a plain client of the server, for a test's own commands.
+func (s *Server) Client() *goredis.Client {
+	c := goredis.NewClient(&goredis.Options{Addr: s.Addr()})
+	s.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Cluster is a Redis Cluster of three primaries.
+type Cluster struct {
+	Nodes []*Server
+}
+
+// StartCluster starts three cluster-enabled servers and joins them with
+// redis-cli --cluster create, waiting until the cluster is ok.
+func StartCluster(t testing.TB) *Cluster {
+	t.Helper()
+	c := &Cluster{}
+	var addrs []string
+	for range 3 {
+		n := Start(t, "--cluster-enabled", "yes", "--cluster-node-timeout", "2000", "--cluster-config-file", "nodes.conf", "--appendonly", "no")
+		c.Nodes = append(c.Nodes, n)
+		addrs = append(addrs, n.Addr())
+	}
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Fatalf("redis-cli is not installed (make test installs redis-tools): %v", err)
+	}
+	out, err := exec.Command(cli, append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, n := range c.Nodes {
+		for {
+			info, err := n.Client().ClusterInfo(context.Background()).Result()
+			if err == nil && strings.Contains(info, "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("cluster on %v not ok: %v %s", addrs, err, info)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return c
+}
+
+// URL is the cluster's redis+cluster:// URL.
+func (c *Cluster) URL() string {
+	var addrs []string
+	for _, n := range c.Nodes {
+		addrs = append(addrs, n.Addr())
+	}
+	return fmt.Sprintf("redis+cluster://%s", strings.Join(addrs, ","))
+}
