@@ -1,0 +1,189 @@
+package hub_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/store/redis/redistest"
+)
+
+// writers add notes as fast as the rate limit allows until stop is
+// closed, and remember which were acknowledged. Refusals while Redis is
+// away are expected; what was acknowledged must never be lost.
+func writeNotes(t *testing.T, r *room, stop <-chan struct{}) (acked func() map[string]bool, wait func()) {
+	var mu sync.Mutex
+	ids := map[string]bool{}
+	var wg sync.WaitGroup
+	for _, c := range r.people {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			half := 0.5
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				case <-time.After(50 * time.Millisecond):
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				f, err := c.Do(ctx, board.Op{Kind: board.NoteAdd, Chart: r.groups[c.You], Text: fmt.Sprintf("%s note %d", c.You, i), X: &half, Y: &half})
+				cancel()
+				if err == nil {
+					mu.Lock()
+					ids[fmt.Sprintf("n%d", f.Seq)] = true
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	return func() map[string]bool {
+			mu.Lock()
+			defer mu.Unlock()
+			out := map[string]bool{}
+			for id := range ids {
+				out[id] = true
+			}
+			return out
+		}, func() {
+			wg.Wait()
+		}
+}
+
+// waitAcked waits until at least n more notes than before are acknowledged.
+func waitAcked(t *testing.T, acked func() map[string]bool, n int) {
+	t.Helper()
+	want := len(acked()) + n
+	deadline := time.Now().Add(30 * time.Second)
+	for len(acked()) < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d notes acknowledged, waiting for %d", len(acked()), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func assertKept(t *testing.T, ts *testServer, boardID string, acked map[string]bool) {
+	t.Helper()
+	st := replay(t, ts.log, boardID)
+	for id := range acked {
+		if st.Notes[id] == nil {
+			t.Errorf("acknowledged note %s was lost", id)
+		}
+	}
+}
+
+// TestRedisKilledMidWorkshop: Redis is killed with SIGKILL while
+// participants on three instances write, and restarted with its
+// append-only file. Ops are refused while it is away; afterwards the
+// instances resume by themselves, every acknowledged note is there, and
+// every screen converges.
+func TestRedisKilledMidWorkshop(t *testing.T) {
+	srv := redistest.Start(t, redistest.Persistent...)
+	servers := instances(t, srv.URL(), 3)
+	r := newRoom(t, servers, 6)
+	stop := make(chan struct{})
+	acked, wait := writeNotes(t, r, stop)
+	waitAcked(t, acked, 10)
+
+	srv.Kill()
+	time.Sleep(300 * time.Millisecond)
+	if resp, _ := servers[1].get("/readyz", ""); resp.StatusCode != 503 {
+		t.Errorf("/readyz answers %d while Redis is down", resp.StatusCode)
+	}
+	srv.Restart()
+	waitAcked(t, acked, 10)
+	close(stop)
+	wait()
+
+	assertKept(t, servers[0], r.b.ID, acked())
+	assertConverged(t, servers[0].log, r.b.ID, r.everyone()...)
+}
+
+// TestSubscriptionDropped: Redis drops every subscription connection; the
+// next changes reach every instance anyway (the gap is read from the
+// stream once go-redis subscribes again).
+func TestSubscriptionDropped(t *testing.T) {
+	srv := redistest.Start(t)
+	servers := instances(t, srv.URL(), 3)
+	r := newRoom(t, servers, 6)
+	if err := srv.Client().Do(ctxT(t), "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
+		t.Fatal(err)
+	}
+	half := 0.5
+	for _, c := range r.people[:3] {
+		do(t, c, board.Op{Kind: board.NoteAdd, Chart: r.groups[c.You], Text: "said while the subscriptions were down", X: &half, Y: &half})
+	}
+	assertConverged(t, servers[0].log, r.b.ID, r.everyone()...)
+}
+
+// TestRedisLostItsData: Redis restarts empty (no persistence). The
+// instances notice when they next append or resubscribe, give Redis the
+// board back from their replicas instead of starting its log again at 1,
+// and the workshop goes on with nothing lost.
+func TestRedisLostItsData(t *testing.T) {
+	srv := redistest.Start(t)
+	servers := instances(t, srv.URL(), 3)
+	r := newRoom(t, servers, 6)
+	half := 0.5
+	for _, c := range r.people {
+		do(t, c, board.Op{Kind: board.NoteAdd, Chart: r.groups[c.You], Text: "before the loss", X: &half, Y: &half})
+	}
+	before := replay(t, servers[0].log, r.b.ID)
+	srv.Restart() // empty
+
+	// A participant on another instance acts first after the loss.
+	do(t, r.people[1], board.Op{Kind: board.NoteAdd, Chart: r.groups[r.people[1].You], Text: "after the loss", X: &half, Y: &half})
+	after := replay(t, servers[0].log, r.b.ID)
+	if after.Seq != before.Seq+1 || len(after.Notes) != len(before.Notes)+1 {
+		t.Fatalf("after the loss the board is at seq %d with %d notes; before it was at %d with %d", after.Seq, len(after.Notes), before.Seq, len(before.Notes))
+	}
+	assertConverged(t, servers[0].log, r.b.ID, r.everyone()...)
+}
+
+// TestInstanceKilled: one instance goes away; its participants reconnect
+// through the load balancer to another and resume from their last seq,
+// with the same identity, missing nothing.
+func TestInstanceKilled(t *testing.T) {
+	srv := redistest.Start(t)
+	servers := instances(t, srv.URL(), 3)
+	r := newRoom(t, servers, 6)
+	// Participants 0 and 3 are on the first instance, with the
+	// facilitator.
+	victims := []*client.Client{r.people[0], r.people[3]}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = servers[0].hub.Close(ctx)
+	servers[0].srv.Close()
+	for _, v := range victims {
+		select {
+		case <-v.Closed():
+		case <-ctx.Done():
+			t.Fatal("the dead instance's clients were not disconnected")
+		}
+	}
+
+	half := 0.5
+	survivor := r.people[1]
+	do(t, survivor, board.Op{Kind: board.NoteAdd, Chart: r.groups[survivor.You], Text: "while they were away", X: &half, Y: &half})
+	var back []*client.Client
+	for _, v := range victims {
+		c := servers[2].dial(client.Hello{Board: r.b.ID, Token: v.Token, Since: v.Seq()})
+		if c.You != v.You {
+			t.Fatalf("reconnected as %s, was %s", c.You, v.You)
+		}
+		back = append(back, c)
+	}
+	for i, c := range back {
+		if err := c.WaitSeq(ctxT(t), replay(t, servers[1].log, r.b.ID).Seq); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(c.Replica()["note"]); n != 1 {
+			t.Fatalf("%s resumed with %d notes, want the 1 added while away", victims[i].You, n)
+		}
+	}
+}
