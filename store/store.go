@@ -25,6 +25,11 @@ type Snapshot struct {
 	Data []byte
 }
 
+// Keep is how many records behind its latest snapshot a board's log holds
+// on to when SaveSnapshot trims it, so a client that reconnects a little
+// behind is replayed the changes it missed instead of sent a whole board.
+const Keep = 1000
+
 // ErrNotFound is returned by LoadSnapshot when a board has no snapshot.
 var ErrNotFound = errors.New("not found")
 
@@ -44,8 +49,9 @@ type Log interface {
 	Read(ctx context.Context, board string, after uint64, limit int) ([]Record, error)
 	// Last returns the seq of the board's newest record, 0 if it has none.
 	Last(ctx context.Context, board string) (uint64, error)
-	// SaveSnapshot stores the board's state at seq and may trim the log
-	// behind it. A snapshot older than the stored one is ignored.
+	// SaveSnapshot stores the board's state at snap.Seq and trims the log
+	// to the Keep records behind it. A snapshot no newer than the stored
+	// one is ignored.
 	SaveSnapshot(ctx context.Context, board string, snap Snapshot) error
 	// LoadSnapshot returns the board's latest snapshot, or ErrNotFound.
 	LoadSnapshot(ctx context.Context, board string) (Snapshot, error)
