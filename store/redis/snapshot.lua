@@ -9,7 +9,7 @@ if seq <= stored then
   return 0
 end
 redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'data', ARGV[2])
-local keepFrom = seq - tonumber(ARGV[3])
+local keepFrom = seq - tonumber(ARGV[3]) + 1
 if keepFrom > 1 then
   redis.call('XTRIM', KEYS[2], 'MINID', keepFrom .. '-1')
 end
