@@ -1,0 +1,291 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/plenary/plenary/board"
+)
+
+// pacer plays open-loop workshops: ops at a steady total rate spread over
+// the boards in turn and over random participants, each board going
+// through brainstorm, cluster and vote on the same timeline, drags
+// streamed before their moves. It is the only goroutine that sends in
+// such a run, so the plan (phases asked for, drags under way, notes put
+// in themes, votes cast) needs no lock.
+type pacer struct {
+	cfg    Config
+	boards []*workshop
+	m      *meter
+	rng    *rand.Rand
+	// asked is the phase each board's facilitator was last asked to set.
+	asked []board.Phase
+	drags []drag
+	next  int // the board the next op goes to
+	ideas int
+}
+
+// drag is a note on its way from one place to another.
+type drag struct {
+	w              *workshop
+	c              *conn
+	note           string
+	x0, y0, x1, y1 float64
+	step           int
+}
+
+// dragEvery spaces a drag's positions: 20 a second, the most the server
+// passes on.
+const dragEvery = 50 * time.Millisecond
+
+// votesEach is the vote budget of boards made with default settings.
+const votesEach = 3
+
+func newPacer(cfg Config, boards []*workshop, m *meter) *pacer {
+	asked := make([]board.Phase, len(boards))
+	for i := range asked {
+		asked[i] = board.Brainstorm
+	}
+	return &pacer{cfg: cfg, boards: boards, m: m, rng: rand.New(rand.NewPCG(1, 2)), asked: asked}
+}
+
+// phaseAt is the agenda: brainstorm through the warm-up and the first 40%
+// of the measured time, cluster to 70%, then vote.
+func (p *pacer) phaseAt(elapsed time.Duration) board.Phase {
+	measured := float64(elapsed-p.cfg.Warmup) / float64(p.cfg.Duration)
+	switch {
+	case measured < 0.4:
+		return board.Brainstorm
+	case measured < 0.7:
+		return board.Cluster
+	}
+	return board.Vote
+}
+
+// play sends ops from start until ctx is done.
+func (p *pacer) play(ctx context.Context, start time.Time) {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	sent, lastDrag := 0, start
+	for {
+		var now time.Time
+		select {
+		case <-ctx.Done():
+			return
+		case now = <-tick.C:
+		}
+		elapsed := now.Sub(start)
+		p.agenda(p.phaseAt(elapsed))
+		for due := int(elapsed.Seconds() * p.cfg.Rate); sent < due; sent++ {
+			if !p.act() {
+				p.m.counts.skipped.Add(1)
+			}
+		}
+		if now.Sub(lastDrag) >= dragEvery {
+			p.stepDrags()
+			lastDrag = now
+		}
+	}
+}
+
+// agenda asks each board's facilitator for the phase, once.
+func (p *pacer) agenda(phase board.Phase) {
+	for i, w := range p.boards {
+		if p.asked[i] == phase {
+			continue
+		}
+		w.wanted.Store(phase)
+		if w.facilitator.trySend(kindPhaseSet, &board.Op{Kind: board.PhaseSet, Phase: phase}) {
+			p.asked[i] = phase
+		}
+	}
+}
+
+// act sends the next op on the next board that is ready for one.
+func (p *pacer) act() bool {
+	for range p.boards {
+		i := p.next
+		p.next = (p.next + 1) % len(p.boards)
+		if w := p.boards[i]; w.currentPhase() == p.asked[i] {
+			return p.actOn(w, p.asked[i])
+		}
+	}
+	return false
+}
+
+func (p *pacer) actOn(w *workshop, phase board.Phase) bool {
+	switch phase {
+	case board.Brainstorm:
+		if n, ok := w.pickNote(p.rng.Int()); ok && p.rng.Float64() < 0.3 && p.startDrag(w, n.author, n.id) {
+			return true
+		}
+		return p.addNote(w)
+	case board.Cluster:
+		notes, themes := w.counts()
+		switch r := p.rng.Float64(); {
+		case notes == 0:
+			return false
+		case r < 0.4:
+			n, _ := w.pickNote(p.rng.Int())
+			return p.startDrag(w, p.person(w), n.id)
+		case r < 0.6 || themes == 0:
+			return p.createTheme(w, themes)
+		default:
+			return p.themeNote(w)
+		}
+	case board.Vote:
+		return p.vote(w)
+	}
+	return false
+}
+
+// person picks a participant free to act: not dragging, with room in its
+// window of ops in flight (only the pacer takes room, so it stays free
+// until the pacer sends).
+func (p *pacer) person(w *workshop) *conn {
+	for range 8 {
+		c := w.people[p.rng.IntN(len(w.people))]
+		if !c.dragging && len(c.credits) > 0 {
+			return c
+		}
+	}
+	return nil
+}
+
+// ideas are what participants write, made distinct by a number.
+var ideas = []string{
+	"A shared calendar of events across departments",
+	"Monthly open office hours with the ministry",
+	"Plain-language summaries of every consultation",
+	"A register of who works on what, public by default",
+	"Pair a civil servant with a community organiser",
+	"Publish the data behind each decision",
+	"Funding for small pilots, decided in weeks not years",
+	"One contact point for community groups",
+}
+
+func (p *pacer) addNote(w *workshop) bool {
+	c := p.person(w)
+	if c == nil {
+		return false
+	}
+	p.ideas++
+	text := fmt.Sprintf("%s (%d)", ideas[p.ideas%len(ideas)], p.ideas)
+	return c.trySend(kindNoteAdd, &board.Op{Kind: board.NoteAdd, Chart: c.group, Text: text, X: p.fraction(), Y: p.fraction()})
+}
+
+func (p *pacer) createTheme(w *workshop, themes int) bool {
+	if themes >= board.MaxThemes {
+		return false
+	}
+	c := p.person(w)
+	if c == nil {
+		return false
+	}
+	var notes []string
+	for range 3 {
+		if n, ok := w.pickNote(p.rng.Int()); ok && !w.themed[n.id] && !slices.Contains(notes, n.id) {
+			notes = append(notes, n.id)
+		}
+	}
+	for _, id := range notes {
+		w.themed[id] = true
+	}
+	op := &board.Op{Kind: board.ThemeCreate, Name: fmt.Sprintf("Theme %d", themes+1), Notes: notes, X: p.fraction(), Y: p.fraction()}
+	return c.trySend(kindThemeCreate, op)
+}
+
+func (p *pacer) themeNote(w *workshop) bool {
+	n, _ := w.pickNote(p.rng.Int())
+	theme, _ := w.pickTheme(p.rng.Int())
+	c := p.person(w)
+	if c == nil {
+		return false
+	}
+	w.themed[n.id] = true
+	return c.trySend(kindOther, &board.Op{Kind: board.NoteTheme, Note: n.id, Theme: theme})
+}
+
+// vote casts a dot on a theme or an unclustered note; someone whose dots
+// are all used takes their oldest back instead.
+func (p *pacer) vote(w *workshop) bool {
+	c := p.person(w)
+	if c == nil {
+		return false
+	}
+	if len(c.votes) == votesEach {
+		item := c.votes[0]
+		c.votes = c.votes[1:]
+		return c.trySend(kindOther, &board.Op{Kind: board.VoteRetract, Item: item})
+	}
+	for range 4 {
+		item, ok := p.voteItem(w)
+		if ok && !slices.Contains(c.votes, item) {
+			c.votes = append(c.votes, item)
+			return c.trySend(kindOther, &board.Op{Kind: board.VoteCast, Item: item})
+		}
+	}
+	return false
+}
+
+func (p *pacer) voteItem(w *workshop) (string, bool) {
+	n, ok := w.pickNote(p.rng.Int())
+	if !ok {
+		return "", false
+	}
+	if w.themed[n.id] {
+		return w.pickTheme(p.rng.Int())
+	}
+	return n.id, true
+}
+
+// startDrag begins streaming a note's positions from c; its note.move
+// goes when the drag ends.
+func (p *pacer) startDrag(w *workshop, c *conn, note string) bool {
+	if c == nil || c.dragging {
+		return false
+	}
+	d := drag{w: w, c: c, note: note, x0: p.rng.Float64(), y0: p.rng.Float64(), x1: p.rng.Float64(), y1: p.rng.Float64()}
+	if p.cfg.DragFrames == 0 {
+		return p.drop(d)
+	}
+	c.dragging = true
+	p.drags = append(p.drags, d)
+	return true
+}
+
+// stepDrags sends every drag's next position and ends the finished ones.
+func (p *pacer) stepDrags() {
+	kept := p.drags[:0]
+	for _, d := range p.drags {
+		d.step++
+		t := float64(d.step) / float64(p.cfg.DragFrames)
+		err := d.c.drag(d.note, d.x0+(d.x1-d.x0)*t, d.y0+(d.y1-d.y0)*t)
+		if err == nil && d.step < p.cfg.DragFrames {
+			kept = append(kept, d)
+			continue
+		}
+		d.c.dragging = false
+		if err == nil && !p.drop(d) {
+			p.m.counts.skipped.Add(1)
+		}
+	}
+	p.drags = kept
+}
+
+// drop sends the note.move that ends a drag, if the board is still in a
+// phase where notes move.
+func (p *pacer) drop(d drag) bool {
+	if d.w.currentPhase() == board.Vote {
+		return false
+	}
+	return d.c.trySend(kindOther, &board.Op{Kind: board.NoteMove, Note: d.note, X: &d.x1, Y: &d.y1})
+}
+
+func (p *pacer) fraction() *float64 {
+	f := 0.05 + 0.9*p.rng.Float64()
+	return &f
+}

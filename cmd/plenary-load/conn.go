@@ -1,0 +1,361 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/plenary/plenary/board"
+)
+
+// maxWindow bounds the ops one connection may have unacknowledged; the
+// server lets a connection burst 60.
+const maxWindow = 64
+
+// readChunk is the read buffer of each connection. Frames are scanned as
+// they stream through it, so a snapshot of a whole board never needs a
+// buffer of its size.
+const readChunk = 2 << 10
+
+// conn is one simulated screen: a participant or a facilitator with the
+// board open. Its reader goroutine owns lines, early and the fields it
+// sets before ready is closed (you); lastSeq is atomic because the run
+// reads it to know when every screen has caught up. Ops are sent by one
+// goroutine at a time (the pacer, or the connection's writer in a
+// saturate run), which owns nextOp, group, votes and dragging.
+type conn struct {
+	ws *websocket.Conn
+	w  *workshop
+	m  *meter
+
+	you         string
+	facilitator bool
+	group       string
+	votes       []string
+	dragging    bool
+
+	lines   lines
+	lastSeq atomic.Uint64
+	// early holds changes seen before their op's send time was known:
+	// the sender's acknowledgement and this change are written by the
+	// server at about the same moment, in either order.
+	early []receipt
+
+	nextOp uint64
+	// credits holds one token per op this connection may still have in
+	// flight; flight is the send time and kind of each, by op number
+	// modulo maxWindow.
+	credits chan struct{}
+	flight  [maxWindow]flight
+
+	ready  chan struct{} // closed once the board's state has arrived
+	closed chan struct{} // closed when the reader ends
+	err    error         // why the reader ended; read after closed
+}
+
+type receipt struct {
+	seq  uint64
+	seen int64
+}
+
+// maxEarly bounds the changes a connection holds unmatched; older ones
+// count as unmatched.
+const maxEarly = 64
+
+type flight struct {
+	sent atomic.Int64
+	kind atomic.Uint32
+}
+
+// hello is the first frame; Token or Join says who connects.
+type hello struct {
+	T     string     `json:"t"`
+	V     int        `json:"v"`
+	Board string     `json:"board"`
+	Token string     `json:"token,omitempty"`
+	Join  *helloJoin `json:"join,omitempty"`
+}
+
+type helloJoin struct {
+	Name string     `json:"name"`
+	Role board.Role `json:"role"`
+}
+
+// dial opens a screen on w's board at base and returns once the board's
+// state has arrived. window is how many ops it may have in flight.
+func dial(ctx context.Context, httpc *http.Client, base string, w *workshop, h hello, window int) (*conn, error) {
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws", &websocket.DialOptions{
+		HTTPHeader: http.Header{"Origin": {base}},
+		HTTPClient: httpc,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dial: %w", err)
+	}
+	// Snapshots of big boards run to megabytes; they stream through the
+	// read buffer, so the limit only guards against a runaway server.
+	ws.SetReadLimit(256 << 20)
+	c := &conn{
+		ws: ws, w: w, m: w.m,
+		facilitator: h.Token != "",
+		credits:     make(chan struct{}, window),
+		ready:       make(chan struct{}),
+		closed:      make(chan struct{}),
+	}
+	for range window {
+		c.credits <- struct{}{}
+	}
+	h.T, h.V = "hello", 1
+	frame, _ := json.Marshal(h) // a struct of strings always encodes
+	if err := ws.Write(ctx, websocket.MessageText, frame); err != nil {
+		ws.CloseNow()
+		return nil, fmt.Errorf("hello: %w", err)
+	}
+	go c.read()
+	select {
+	case <-c.ready:
+		return c, nil
+	case <-c.closed:
+		return nil, fmt.Errorf("closed before the board arrived: %w", c.err)
+	case <-ctx.Done():
+		ws.CloseNow()
+		<-c.closed
+		return nil, ctx.Err()
+	}
+}
+
+// read is the connection's only reader. It stamps each chunk as it
+// arrives and hands every frame's head to frame.
+func (c *conn) read() {
+	defer close(c.closed)
+	defer c.resolveEarly(true)
+	buf := make([]byte, readChunk)
+	for {
+		_, msg, err := c.ws.Reader(context.Background())
+		if err != nil {
+			c.end(err)
+			return
+		}
+		for {
+			n, err := msg.Read(buf)
+			seen := c.m.now()
+			for p := buf[:n]; len(p) > 0; {
+				var head []byte
+				var ok bool
+				if head, p, ok = c.lines.next(p); ok {
+					c.frame(head, seen)
+				}
+			}
+			if err == io.EOF {
+				if head, ok := c.lines.end(); ok {
+					c.frame(head, seen)
+				}
+				break
+			}
+			if err != nil {
+				c.end(err)
+				return
+			}
+		}
+	}
+}
+
+func (c *conn) end(err error) {
+	c.err = err
+	select {
+	case <-c.ready:
+		c.m.counts.open.Add(-1)
+	default:
+	}
+	reason := "error"
+	if code := websocket.CloseStatus(err); code != -1 {
+		reason = strconv.Itoa(int(code))
+	}
+	c.m.drop(reason)
+}
+
+func (c *conn) frame(head []byte, seen int64) {
+	h := parseHeader(head)
+	switch string(h.t) {
+	case "chg":
+		c.change(h, seen)
+	case "eph":
+		c.m.counts.ephemeral.Add(1)
+	case "err":
+		c.refused(h)
+	case "snap":
+		c.lastSeq.Store(h.seq)
+		c.m.counts.others.Add(1)
+		select {
+		case <-c.ready:
+		default:
+			c.m.counts.open.Add(1)
+			close(c.ready)
+		}
+	case "welcome":
+		c.you = string(h.you)
+	default:
+		c.m.counts.others.Add(1)
+	}
+}
+
+func (c *conn) change(h header, seen int64) {
+	if h.seq <= c.lastSeq.Load() {
+		return // a repeat
+	}
+	c.lastSeq.Store(h.seq)
+	c.m.counts.changes.Add(1)
+	if len(h.ref) > 0 {
+		c.acked(h, seen)
+	} else if sent, ok := c.w.sentAt(h.seq); ok {
+		c.m.delivered(sent, seen)
+	} else if seen >= c.m.from.Load() {
+		if len(c.early) == maxEarly {
+			c.m.counts.unmatched.Add(1)
+			c.early = append(c.early[:0], c.early[1:]...)
+		}
+		c.early = append(c.early, receipt{seq: h.seq, seen: seen})
+		return
+	}
+	c.resolveEarly(false)
+}
+
+// resolveEarly matches held changes whose send time is now known; final
+// counts the rest as unmatched.
+func (c *conn) resolveEarly(final bool) {
+	kept := c.early[:0]
+	for _, r := range c.early {
+		if sent, ok := c.w.sentAt(r.seq); ok {
+			c.m.delivered(sent, r.seen)
+		} else if final {
+			c.m.counts.unmatched.Add(1)
+		} else {
+			kept = append(kept, r)
+		}
+	}
+	c.early = kept
+}
+
+// landed returns the send time and kind of the op numbered by ref and
+// gives its credit back.
+func (c *conn) landed(ref []byte) (sent int64, kind opKind, ok bool) {
+	no, end := number(ref, 0)
+	if end != len(ref) || end == 0 {
+		return 0, 0, false
+	}
+	f := &c.flight[no%maxWindow]
+	kind = opKind(f.kind.Load())
+	if sent = f.sent.Swap(0); sent == 0 {
+		return 0, 0, false
+	}
+	c.credits <- struct{}{}
+	return sent, kind, true
+}
+
+func (c *conn) acked(h header, seen int64) {
+	sent, kind, ok := c.landed(h.ref)
+	if !ok {
+		return
+	}
+	c.m.counts.acked.Add(1)
+	if c.m.counted(sent) {
+		c.m.ack.record(time.Duration(seen - sent))
+	}
+	c.w.publish(h.seq, sent)
+	c.w.acked(c, kind, h.seq)
+}
+
+func (c *conn) refused(h header) {
+	c.m.refuse(h.code)
+	if _, kind, ok := c.landed(h.ref); ok {
+		c.w.refused(kind, string(h.code))
+	}
+}
+
+// take waits for a free place in the window of ops in flight.
+func (c *conn) take(ctx context.Context) bool {
+	select {
+	case <-c.credits:
+		return true
+	case <-c.closed:
+	case <-ctx.Done():
+	}
+	return false
+}
+
+// trySend sends op if the window has room for it.
+func (c *conn) trySend(kind opKind, op *board.Op) bool {
+	select {
+	case <-c.credits:
+		return c.send(kind, op) == nil
+	default:
+		return false
+	}
+}
+
+// opFrame is an op as the client sends it.
+type opFrame struct {
+	T  string    `json:"t"`
+	ID string    `json:"id"`
+	Op *board.Op `json:"op"`
+}
+
+// send sends op, numbered by the connection, holding a place taken with
+// take. Its send time is stored before the write, since the
+// acknowledgement may be read before the write returns.
+func (c *conn) send(kind opKind, op *board.Op) error {
+	no := c.nextOp
+	c.nextOp++
+	frame, err := json.Marshal(opFrame{T: "op", ID: strconv.FormatUint(no, 10), Op: op})
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", op.Kind, err)
+	}
+	f := &c.flight[no%maxWindow]
+	f.kind.Store(uint32(kind))
+	f.sent.Store(c.m.now())
+	if err := c.ws.Write(context.Background(), websocket.MessageText, frame); err != nil {
+		if f.sent.Swap(0) != 0 {
+			c.credits <- struct{}{}
+		}
+		return err
+	}
+	c.m.counts.sent.Add(1)
+	return nil
+}
+
+// ephFrame is a drag position.
+type ephFrame struct {
+	T    string  `json:"t"`
+	Kind string  `json:"kind"`
+	Note string  `json:"note"`
+	X    float64 `json:"x"`
+	Y    float64 `json:"y"`
+}
+
+// drag streams one position of a note being dragged.
+func (c *conn) drag(note string, x, y float64) error {
+	frame, _ := json.Marshal(ephFrame{T: "eph", Kind: "drag", Note: note, X: x, Y: y}) // finite floats always encode
+	if err := c.ws.Write(context.Background(), websocket.MessageText, frame); err != nil {
+		return err
+	}
+	c.m.counts.ephemeralSent.Add(1)
+	return nil
+}
+
+// close ends the connection and waits for its reader.
+func (c *conn) close() {
+	c.ws.Close(websocket.StatusNormalClosure, "")
+	select {
+	case <-c.closed:
+	case <-time.After(2 * time.Second):
+		c.ws.CloseNow()
+		<-c.closed
+	}
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plenary/plenary/hub"
+	"github.com/plenary/plenary/store/bolt"
+)
+
+// startServer runs a real hub over the embedded store in this process.
+func startServer(t *testing.T) string {
+	t.Helper()
+	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hub.New(hub.Config{Log: log, Secret: []byte("a load test secret of some length")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = h.Close(ctx)
+		srv.Close()
+		_ = log.Close()
+	})
+	return srv.URL
+}
+
+// TestScenarios runs every scenario small against a real server, so the
+// tool keeps working as the protocol moves. It times nothing: it checks
+// that each scenario measures something and that the server refused and
+// dropped nothing.
+func TestScenarios(t *testing.T) {
+	for _, cfg := range []Config{
+		{Scenario: "plenary", Participants: 50, Rate: 30, DragFrames: 4},
+		{Scenario: "many", Boards: 4, Participants: 12, Rate: 60, DragFrames: 4},
+		{Scenario: "saturate", Participants: 30, Writers: 4, Window: 4},
+		{Scenario: "idle", Boards: 2, Participants: 25, PID: os.Getpid()},
+	} {
+		t.Run(cfg.Scenario, func(t *testing.T) {
+			cfg.URLs = []string{startServer(t)}
+			cfg.Warmup, cfg.Duration = 500*time.Millisecond, 2*time.Second
+			cfg.ConnectRate = 1000
+			rep, err := run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var table strings.Builder
+			if err := rep.writeTable(&table); err != nil {
+				t.Fatal(err)
+			}
+			t.Log("\n" + table.String())
+			d := cfg.withDefaults()
+			wantScreens := d.Boards * d.Participants
+			if rep.Connected != wantScreens || len(rep.ConnectFailures) > 0 {
+				t.Errorf("connected %d of %d participants; failures %v (%s)", rep.Connected, wantScreens, rep.ConnectFailures, rep.ConnectError)
+			}
+			if len(rep.Dropped) > 0 {
+				t.Errorf("dropped connections: %v", rep.Dropped)
+			}
+			if cfg.Scenario == "idle" {
+				if rep.Memory == nil || rep.Memory.PerConnectionKiB <= 0 {
+					t.Errorf("idle measured no memory per connection: %+v", rep.Memory)
+				}
+				return
+			}
+			if rep.OpsSent == 0 || rep.OpsAcked == 0 || rep.Deliveries == 0 {
+				t.Errorf("sent %d, acknowledged %d, delivered %d: want all above 0", rep.OpsSent, rep.OpsAcked, rep.Deliveries)
+			}
+			if rep.OpToScreen.Samples == 0 || rep.Ack.Samples == 0 {
+				t.Errorf("no latency samples: op to screen %+v, ack %+v", rep.OpToScreen, rep.Ack)
+			}
+			if s := rep.OpToScreen; s.P50 > s.P99 || s.P99 > s.Max {
+				t.Errorf("percentiles out of order: %+v", s)
+			}
+			if len(rep.Refused) > 0 {
+				t.Errorf("refused: %v", rep.Refused)
+			}
+			if rep.Unfinished > 0 {
+				t.Errorf("%d screens never caught up", rep.Unfinished)
+			}
+		})
+	}
+}
+
+// TestPhases checks that an open-loop run gets through the whole agenda:
+// notes in brainstorm, themes in cluster and dots in vote.
+func TestPhases(t *testing.T) {
+	cfg := Config{Scenario: "plenary", Participants: 20, Rate: 40, DragFrames: 2, Warmup: 200 * time.Millisecond, Duration: 3 * time.Second}
+	cfg.URLs = []string{startServer(t)}
+	cfg = cfg.withDefaults()
+	l := &load{cfg: cfg, m: newMeter(), httpc: newHTTPClient()}
+	ctx := context.Background()
+	if err := l.createBoards(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer l.closeAll()
+	var rep Report
+	if err := l.openLoop(ctx, &rep); err != nil {
+		t.Fatal(err)
+	}
+	w := l.boards[0]
+	notes, themes := w.counts()
+	if notes == 0 || themes == 0 {
+		t.Errorf("%d notes and %d themes: want some of each", notes, themes)
+	}
+	if got := w.currentPhase(); got != "vote" {
+		t.Errorf("the board ended in %q, want vote", got)
+	}
+	var votes int
+	for _, c := range w.people {
+		votes += len(c.votes)
+	}
+	if votes == 0 {
+		t.Error("nobody voted")
+	}
+}

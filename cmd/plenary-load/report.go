@@ -1,0 +1,208 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is what a run measured. Counts and rates are over the measured
+// window; latencies are of the ops sent inside it, each to every other
+// screen of its board, however late it arrived.
+type Report struct {
+	Scenario string   `json:"scenario"`
+	About    string   `json:"about"`
+	Targets  []string `json:"targets"`
+	Boards   int      `json:"boards"`
+	PerBoard int      `json:"participantsPerBoard"`
+	Rate     float64  `json:"rate,omitempty"`
+	Writers  int      `json:"writers,omitempty"`
+	Window   int      `json:"window,omitempty"`
+
+	Connected       int            `json:"connected"`
+	ConnectSeconds  float64        `json:"connectSeconds"`
+	ConnectFailures map[string]int `json:"connectFailures,omitempty"`
+	ConnectError    string         `json:"connectError,omitempty"`
+
+	Seconds      float64           `json:"seconds"`
+	OpsSent      uint64            `json:"opsSent"`
+	OpsAcked     uint64            `json:"opsAcked"`
+	OpsPerSecond float64           `json:"opsPerSecond"`
+	Refused      map[string]uint64 `json:"refused"`
+	// Skipped ops were planned but not sent: their senders had too many
+	// unanswered.
+	Skipped uint64 `json:"skipped"`
+
+	// Deliveries are change frames received by screens, the sender's
+	// own acknowledgement included.
+	Deliveries          uint64  `json:"deliveries"`
+	DeliveriesPerSecond float64 `json:"deliveriesPerSecond"`
+	EphemeralSent       uint64  `json:"ephemeralSent"`
+	EphemeralDelivered  uint64  `json:"ephemeralDelivered"`
+
+	OpToScreen Latency `json:"opToScreen"`
+	Ack        Latency `json:"ack"`
+	// Unmatched are changes received whose op's send time never became
+	// known; Unfinished are screens still behind when the run ended.
+	Unmatched  uint64 `json:"unmatched"`
+	Unfinished int    `json:"unfinished"`
+
+	Dropped   map[string]uint64 `json:"dropped"`
+	ServerCPU *CPU              `json:"serverCpu,omitempty"`
+	Memory    *Memory           `json:"memory,omitempty"`
+}
+
+// CPU is the server process's CPU time over the measured window.
+type CPU struct {
+	Seconds                float64 `json:"seconds"`
+	Cores                  float64 `json:"cores"`
+	DeliveriesPerCPUSecond float64 `json:"deliveriesPerCpuSecond"`
+}
+
+// Memory is the server's resident memory around connecting idle screens.
+type Memory struct {
+	Source           string  `json:"source"`
+	BeforeKiB        uint64  `json:"beforeKiB"`
+	AfterKiB         uint64  `json:"afterKiB"`
+	PerConnectionKiB float64 `json:"perConnectionKiB"`
+}
+
+// finish fills in what is known once every screen is closed.
+func (l *load) finish(rep *Report) {
+	w := l.window
+	secs := w.seconds()
+	rep.Connected = l.connected
+	rep.ConnectSeconds = l.connectTime.Seconds()
+	if len(l.failures) > 0 {
+		rep.ConnectFailures, rep.ConnectError = l.failures, l.firstError
+	}
+	rep.Seconds = secs
+	rep.OpsSent, rep.OpsAcked, rep.OpsPerSecond = w.sent, w.acked, float64(w.sent)/secs
+	rep.Refused, rep.Skipped = w.refused, w.skipped
+	rep.Deliveries, rep.DeliveriesPerSecond = w.changes, float64(w.changes)/secs
+	rep.EphemeralSent, rep.EphemeralDelivered = w.ephemeralSent, w.ephemeral
+	rep.OpToScreen, rep.Ack = l.m.screen.summary(), l.m.ack.summary()
+	rep.Unmatched, rep.Unfinished = l.m.counts.unmatched.Load(), l.unfinished
+	rep.Dropped = l.m.drops()
+	if l.cpuKnown && secs > 0 {
+		used := l.cpu1 - l.cpu0
+		rep.ServerCPU = &CPU{Seconds: used, Cores: used / secs}
+		if used > 0 {
+			rep.ServerCPU.DeliveriesPerCPUSecond = float64(w.changes) / used
+		}
+	}
+}
+
+// writeTable prints the report for a person.
+func (r *Report) writeTable(out io.Writer) error {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	row := func(name, format string, args ...any) {
+		fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{name}, args...)...)
+	}
+	row("scenario", "%s: %s", r.Scenario, r.About)
+	row("targets", "%s", strings.Join(r.Targets, ", "))
+	row("boards", "%d × %s participants", r.Boards, count(uint64(r.PerBoard)))
+	row("connected", "%s participants (and a facilitator per board but in idle) in %.1f s%s", count(uint64(r.Connected)), r.ConnectSeconds, failures(r.ConnectFailures, r.ConnectError))
+	row("measured", "%.1f s", r.Seconds)
+	if r.Memory == nil {
+		switch {
+		case r.Rate > 0:
+			row("ops", "%s sent (%.1f/s, asked %g/s), %s acknowledged, %s skipped", count(r.OpsSent), r.OpsPerSecond, r.Rate, count(r.OpsAcked), count(r.Skipped))
+		default:
+			row("ops", "%s sent (%.1f/s) by %d writers per board, window %d, %s acknowledged", count(r.OpsSent), r.OpsPerSecond, r.Writers, r.Window, count(r.OpsAcked))
+		}
+		row("deliveries", "%s changes, %s/s", count(r.Deliveries), count(uint64(r.DeliveriesPerSecond)))
+		row("ephemeral", "%s drag positions sent, %s delivered", count(r.EphemeralSent), count(r.EphemeralDelivered))
+		row("op to screen", "%s", latency(r.OpToScreen))
+		row("acknowledgement", "%s", latency(r.Ack))
+		row("unmatched", "%s changes; %d screens unfinished", count(r.Unmatched), r.Unfinished)
+		row("refused", "%s", byCode(r.Refused))
+	}
+	row("dropped", "%s", byCode(r.Dropped))
+	if c := r.ServerCPU; c != nil {
+		row("server cpu", "%.2f cores (%.1f s), %s deliveries per CPU second", c.Cores, c.Seconds, count(uint64(c.DeliveriesPerCPUSecond)))
+	}
+	if m := r.Memory; m != nil {
+		row("server memory", "%s KiB before, %s KiB after: %.1f KiB per connection (%s)", count(m.BeforeKiB), count(m.AfterKiB), m.PerConnectionKiB, m.Source)
+	}
+	return tw.Flush()
+}
+
+func latency(l Latency) string {
+	if l.Samples == 0 {
+		return "no samples"
+	}
+	return fmt.Sprintf("p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f ms  (mean %.1f, %s samples)",
+		l.P50, l.P90, l.P99, l.P999, l.Max, l.Mean, count(l.Samples))
+}
+
+func byCode[N int | uint64](m map[string]N) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, code := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %s", code, count(uint64(m[code]))))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func failures(m map[string]int, first string) string {
+	if len(m) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; failed: %s (first: %s)", byCode(m), first)
+}
+
+// count writes n with thousands separators.
+func count(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// progress prints a line a second to cfg.Progress until the returned func
+// is called.
+func (l *load) progress() (stop func()) {
+	if l.cfg.Progress == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		prev := l.m.tally()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			now := l.m.tally()
+			d := now.since(prev)
+			secs := d.seconds()
+			fmt.Fprintf(l.cfg.Progress, "%6.1fs %-8s screens %-6d ops %5.0f/s  changes %7.0f/s  eph %6.0f/s  refused %d  dropped %d  p99 %.1f ms\n",
+				time.Duration(now.at).Seconds(), l.stage.Load(), l.m.counts.open.Load(),
+				float64(d.sent)/secs, float64(d.changes)/secs, float64(d.ephemeral)/secs,
+				now.refusals, sum(l.m.drops()), l.m.screen.summary().P99)
+			prev = now
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+func sum(m map[string]uint64) (n uint64) {
+	for _, v := range m {
+		n += v
+	}
+	return n
+}

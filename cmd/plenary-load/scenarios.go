@@ -1,0 +1,409 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/plenary/plenary/board"
+)
+
+// run plays one scenario against the configured instances and reports
+// what it measured. Everything it opens it closes before returning.
+func run(ctx context.Context, cfg Config) (Report, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return Report{}, err
+	}
+	if err := ensureFileLimit(cfg.connections()); err != nil {
+		return Report{}, err
+	}
+	l := &load{cfg: cfg, m: newMeter(), httpc: newHTTPClient()}
+	defer l.httpc.CloseIdleConnections()
+	l.stage.Store("boards")
+	defer l.progress()()
+
+	rep := Report{Scenario: cfg.Scenario, About: scenarios[cfg.Scenario], Targets: cfg.URLs, Boards: cfg.Boards, PerBoard: cfg.Participants}
+	err := l.createBoards(ctx)
+	if err == nil {
+		switch cfg.Scenario {
+		case "idle":
+			err = l.idle(ctx, &rep)
+		case "saturate":
+			err = l.saturate(ctx, &rep)
+		default:
+			err = l.openLoop(ctx, &rep)
+		}
+	}
+	l.closeAll()
+	if err != nil {
+		return Report{}, err
+	}
+	l.finish(&rep)
+	return rep, nil
+}
+
+// newHTTPClient is the run's client for the API and websocket handshakes,
+// with a bound on each request (a handshake's bound ends once it is
+// upgraded).
+func newHTTPClient() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+}
+
+// load is one run in progress.
+type load struct {
+	cfg    Config
+	m      *meter
+	httpc  *http.Client
+	boards []*workshop
+	// stage names what the run is doing, for the progress line.
+	stage atomic.Value
+
+	connected   int
+	connectTime time.Duration
+	failures    map[string]int
+	firstError  string
+
+	window     tally
+	cpu0, cpu1 float64 // server CPU seconds at the window's ends
+	cpuKnown   bool
+	unfinished int // screens that had not caught up when the drain gave up
+}
+
+func (l *load) createBoards(ctx context.Context) error {
+	l.boards = make([]*workshop, l.cfg.Boards)
+	for i := range l.boards {
+		w, err := createBoard(ctx, l.httpc, l.cfg.URLs[i%len(l.cfg.URLs)], fmt.Sprintf("Load %s %d", l.cfg.Scenario, i+1), l.m)
+		if err != nil {
+			return err
+		}
+		l.boards[i] = w
+	}
+	return nil
+}
+
+// maxDialing bounds the handshakes in progress, so a server that slows
+// down is not also buried under a pile of waiting dials.
+const maxDialing = 256
+
+// connect opens the screens at cfg.ConnectRate a second, facilitators
+// first and then participants, boards in turn, alternating roles. It
+// returns when all have the board or the connect time is up; screens
+// that failed are left out and counted by reason.
+func (l *load) connect(ctx context.Context, facilitators bool, window int) error {
+	l.stage.Store("connect")
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.ConnectTimeout)
+	defer cancel()
+	type plan struct {
+		w    *workshop
+		h    hello
+		into **conn
+	}
+	var plans []plan
+	for _, w := range l.boards {
+		w.people = make([]*conn, l.cfg.Participants)
+		if facilitators {
+			plans = append(plans, plan{w, hello{Board: w.id, Token: w.token}, &w.facilitator})
+		}
+	}
+	for i := range l.cfg.Participants {
+		role := board.CivilServant
+		if i%2 == 1 {
+			role = board.CivilSociety
+		}
+		for _, w := range l.boards {
+			plans = append(plans, plan{w, hello{Board: w.id, Join: &helloJoin{Name: "Participant " + strconv.Itoa(i+1), Role: role}}, &w.people[i]})
+		}
+	}
+
+	l.failures = map[string]int{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	dialing := make(chan struct{}, maxDialing)
+	start := time.Now()
+	every := time.Duration(float64(time.Second) / l.cfg.ConnectRate)
+plans:
+	for k, p := range plans {
+		if !sleepUntil(ctx, start.Add(time.Duration(k)*every)) {
+			break
+		}
+		select {
+		case dialing <- struct{}{}:
+		case <-ctx.Done():
+			break plans
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-dialing }()
+			c, err := dial(ctx, l.httpc, l.cfg.URLs[k%len(l.cfg.URLs)], p.w, p.h, window)
+			if err != nil {
+				mu.Lock()
+				l.failures[failure(err)]++
+				if l.firstError == "" {
+					l.firstError = err.Error()
+				}
+				mu.Unlock()
+				return
+			}
+			*p.into = c
+		}()
+	}
+	wg.Wait()
+	l.connectTime = time.Since(start)
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err // interrupted, not just slow
+	}
+
+	for _, w := range l.boards {
+		if facilitators && w.facilitator == nil {
+			return fmt.Errorf("board %s: the facilitator could not connect: %s", w.id, l.firstError)
+		}
+		joined := w.people[:0]
+		for _, c := range w.people {
+			if c != nil {
+				joined = append(joined, c)
+			}
+		}
+		if w.people = joined; len(joined) < 2 {
+			return fmt.Errorf("board %s: %d participants connected (first error: %s)", w.id, len(joined), l.firstError)
+		}
+		l.connected += len(joined)
+	}
+	return nil
+}
+
+// failure names why a screen could not connect.
+func failure(err error) string {
+	switch code := websocket.CloseStatus(err); {
+	case code != -1:
+		return "close " + strconv.Itoa(int(code))
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	}
+	return "error"
+}
+
+// formGroups forms every board's breakout groups, boards in parallel.
+func (l *load) formGroups(ctx context.Context) error {
+	l.stage.Store("groups")
+	errs := make([]error, len(l.boards))
+	var wg sync.WaitGroup
+	for i, w := range l.boards {
+		wg.Go(func() { errs[i] = w.formGroups(ctx, l.httpc) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// openLoop is plenary and many: the pacer plays the workshops at the
+// configured rate whether or not the server keeps up, as a room of people
+// would.
+func (l *load) openLoop(ctx context.Context, rep *Report) error {
+	if err := l.connect(ctx, true, maxWindow); err != nil {
+		return err
+	}
+	if err := l.formGroups(ctx); err != nil {
+		return err
+	}
+	p := newPacer(l.cfg, l.boards, l.m)
+	playing, stop := context.WithCancel(ctx)
+	played := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(played)
+		p.play(playing, start)
+	}()
+	l.measure(ctx, start)
+	stop()
+	<-played
+	l.drain(ctx)
+	rep.Rate = l.cfg.Rate
+	return nil
+}
+
+// saturate is a closed loop: on each board, Writers participants each keep
+// Window note.moves in flight, sending the next as soon as one is
+// acknowledged (never above OpLimit a second), so the server runs flat out
+// and the figure is how many changes it delivers a second.
+func (l *load) saturate(ctx context.Context, rep *Report) error {
+	if err := l.connect(ctx, true, l.cfg.Window); err != nil {
+		return err
+	}
+	if err := l.formGroups(ctx); err != nil {
+		return err
+	}
+	l.stage.Store("notes")
+	var writers []*conn
+	for _, w := range l.boards {
+		writers = append(writers, w.people[:min(l.cfg.Writers, len(w.people))]...)
+	}
+	notes, err := l.writeNotes(ctx, writers)
+	if err != nil {
+		return err
+	}
+	writing, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for i, c := range writers {
+		wg.Go(func() { l.write(writing, c, notes[c], uint64(i)) })
+	}
+	l.measure(ctx, time.Now())
+	stop()
+	wg.Wait()
+	l.drain(ctx)
+	rep.Writers, rep.Window = l.cfg.Writers, l.cfg.Window
+	return nil
+}
+
+// writeNotes has each writer add the note it will move, and returns them.
+func (l *load) writeNotes(ctx context.Context, writers []*conn) (map[*conn]string, error) {
+	for _, c := range writers {
+		if !c.take(ctx) {
+			return nil, fmt.Errorf("writer %s: %w", c.you, ctx.Err())
+		}
+		x, y := 0.5, 0.5
+		if err := c.send(kindNoteAdd, &board.Op{Kind: board.NoteAdd, Chart: c.group, Text: "Moving this one around", X: &x, Y: &y}); err != nil {
+			return nil, fmt.Errorf("writer %s: %w", c.you, err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		notes := map[*conn]string{}
+		for _, w := range l.boards {
+			w.mu.Lock()
+			for _, n := range w.notes {
+				notes[n.author] = n.id
+			}
+			w.mu.Unlock()
+		}
+		if len(notes) == len(writers) {
+			return notes, nil
+		}
+		if time.Now().After(deadline) || !sleepUntil(ctx, time.Now().Add(20*time.Millisecond)) {
+			return nil, fmt.Errorf("only %d of %d writers' notes were acknowledged (refused: %v)", len(notes), len(writers), l.m.tally().refused)
+		}
+	}
+}
+
+// write is one saturating writer.
+func (l *load) write(ctx context.Context, c *conn, note string, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	every := time.Duration(float64(time.Second) / l.cfg.OpLimit)
+	next := time.Now()
+	for sleepUntil(ctx, next) && c.take(ctx) {
+		// Spaced at most OpLimit a second; time lost waiting for
+		// acknowledgements is not made up in a burst.
+		next = next.Add(every)
+		if now := time.Now(); next.Before(now) {
+			next = now
+		}
+		x, y := rng.Float64(), rng.Float64()
+		if c.send(kindOther, &board.Op{Kind: board.NoteMove, Note: note, X: &x, Y: &y}) != nil {
+			return
+		}
+	}
+}
+
+// idle connects participants who send nothing and reads the server's
+// memory before and after: what a connection costs it.
+func (l *load) idle(ctx context.Context, rep *Report) error {
+	before, source, err := l.memory(ctx)
+	if err != nil {
+		return err
+	}
+	if err := l.connect(ctx, false, 1); err != nil {
+		return err
+	}
+	l.measure(ctx, time.Now())
+	after, _, err := l.memory(ctx)
+	if err != nil {
+		return err
+	}
+	rep.Memory = &Memory{
+		Source:           source,
+		BeforeKiB:        before / 1024,
+		AfterKiB:         after / 1024,
+		PerConnectionKiB: float64(after-before) / 1024 / float64(l.connected),
+	}
+	return nil
+}
+
+// measure waits out the warm-up from start, then opens the measured window
+// for cfg.Duration (less if ctx ends first).
+func (l *load) measure(ctx context.Context, start time.Time) {
+	l.stage.Store("warm-up")
+	sleepUntil(ctx, start.Add(l.cfg.Warmup))
+	l.m.from.Store(l.m.now())
+	t0 := l.m.tally()
+	cpu0, err0 := l.serverCPU()
+	l.stage.Store("measure")
+	sleepUntil(ctx, time.Now().Add(l.cfg.Duration))
+	l.m.until.Store(l.m.now())
+	l.window = l.m.tally().since(t0)
+	cpu1, err1 := l.serverCPU()
+	l.cpu0, l.cpu1, l.cpuKnown = cpu0, cpu1, err0 == nil && err1 == nil
+	l.stage.Store("drain")
+}
+
+// drainFor bounds the wait for the last changes after the window closes.
+const drainFor = 10 * time.Second
+
+// drain waits until every op in flight is answered and every screen has
+// the last change of its board, so the latencies of the window's last ops
+// are complete.
+func (l *load) drain(ctx context.Context) {
+	deadline := time.Now().Add(drainFor)
+	for {
+		l.unfinished = 0
+		for _, w := range l.boards {
+			last := w.last.Load()
+			for _, c := range w.screens() {
+				if len(c.credits) < cap(c.credits) || c.lastSeq.Load() < last {
+					l.unfinished++
+				}
+			}
+		}
+		if l.unfinished == 0 || time.Now().After(deadline) || !sleepUntil(ctx, time.Now().Add(20*time.Millisecond)) {
+			return
+		}
+	}
+}
+
+// closeAll closes every screen at once and waits for their readers.
+func (l *load) closeAll() {
+	l.m.stopping.Store(true)
+	l.stage.Store("close")
+	var wg sync.WaitGroup
+	for _, w := range l.boards {
+		for _, c := range w.screens() {
+			if c != nil {
+				wg.Go(c.close)
+			}
+		}
+	}
+	wg.Wait()
+}
+
+// sleepUntil sleeps until t, or reports false if ctx ends first.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

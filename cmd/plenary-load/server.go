@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// What the run reads of the server process itself: its memory (from
+// /proc for a local PID, else from each instance's /metrics) and its CPU
+// time (from /proc only).
+
+// memory is the servers' resident memory in bytes and where it was read.
+func (l *load) memory(ctx context.Context) (uint64, string, error) {
+	if l.cfg.PID != 0 {
+		rss, err := residentKiB(l.cfg.PID)
+		return rss * 1024, fmt.Sprintf("/proc/%d/status VmRSS", l.cfg.PID), err
+	}
+	var total uint64
+	for _, base := range l.cfg.URLs {
+		rss, err := metricsRSS(ctx, l.httpc, base)
+		if err != nil {
+			return 0, "", err
+		}
+		total += rss
+	}
+	return total, "/metrics process_resident_memory_bytes", nil
+}
+
+func residentKiB(pid int) (uint64, error) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("/proc/%d/status has no VmRSS", pid)
+}
+
+// metricsRSS reads process_resident_memory_bytes from an instance's
+// /metrics, the name Prometheus' process collector gives it.
+func metricsRSS(ctx context.Context, httpc *http.Client, base string) (uint64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if rest, ok := bytes.CutPrefix(sc.Bytes(), []byte("process_resident_memory_bytes ")); ok {
+			v, err := strconv.ParseFloat(string(rest), 64)
+			return uint64(v), err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("%s/metrics has no process_resident_memory_bytes; give the server's -pid", base)
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on every
+// Linux architecture Go runs on.
+const clockTicks = 100
+
+// serverCPU is the CPU seconds (user and system) the server process has
+// used, when its PID is known.
+func (l *load) serverCPU() (float64, error) {
+	if l.cfg.PID == 0 {
+		return 0, errors.New("no server pid")
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", l.cfg.PID))
+	if err != nil {
+		return 0, err
+	}
+	// The command name may hold spaces and parentheses; the fields after
+	// its last ") " do not.
+	i := bytes.LastIndex(stat, []byte(") "))
+	fields := strings.Fields(string(stat[i+1:]))
+	if i < 0 || len(fields) < 13 {
+		return 0, fmt.Errorf("cannot read /proc/%d/stat", l.cfg.PID)
+	}
+	// utime and stime are fields 14 and 15 of the line, 12 and 13 after
+	// the command name.
+	user, err1 := strconv.ParseUint(fields[11], 10, 64)
+	system, err2 := strconv.ParseUint(fields[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return float64(user+system) / clockTicks, nil
+}
+
+// ensureFileLimit makes room for n connections plus some files. Go raises
+// the soft limit to the hard one at start already; this says so plainly
+// when even the hard limit is too low, rather than failing mid-run with
+// "too many open files".
+func ensureFileLimit(n int) error {
+	need := uint64(n) + 64
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	if lim.Cur >= need {
+		return nil
+	}
+	lim.Cur = min(need, lim.Max)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return fmt.Errorf("raise the open file limit to %d: %w", lim.Cur, err)
+	}
+	if lim.Cur < need {
+		return fmt.Errorf("%d connections need %d open files; the hard limit is %d (ulimit -Hn)", n, need, lim.Max)
+	}
+	return nil
+}
