@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -40,7 +41,11 @@ func startServer(t testing.TB, opts ...func(*hub.Config)) *testServer {
 
 func startServerOn(t testing.TB, log store.Log, opts ...func(*hub.Config)) *testServer {
 	t.Helper()
-	cfg := hub.Config{Log: log, Secret: []byte("a test secret of some length")}
+	cfg := hub.Config{
+		Log:    log,
+		Secret: []byte("a test secret of some length"),
+		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -404,10 +404,17 @@ func asBoardError(err error) *board.Error {
 }
 
 // check validates e against the room's state without changing it, so an
-// op that is sure to be refused is never logged.
+// op that is sure to be refused is never logged. This replica may lag the
+// log (another instance's change is still on its way), so before refusing
+// it catches up and checks again: the sender may have seen a note or theme
+// that this instance has not applied yet.
 func (r *room) check(e board.Entry) *board.Error {
 	var bad *board.Error
 	if !r.call(func() {
+		if r.state.Check(e) == nil {
+			return
+		}
+		r.catchUp()
 		if err := r.state.Check(e); err != nil {
 			bad = asBoardError(err)
 		}
