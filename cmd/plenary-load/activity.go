@@ -16,16 +16,22 @@ import (
 // streamed before their moves. It is the only goroutine that sends in
 // such a run, so the plan (phases asked for, drags under way, notes put
 // in themes, votes cast) needs no lock.
+//
+// A board changes phase as a careful facilitator would: it stops taking
+// new ops, waits until those in flight are answered and the drags are
+// dropped, then sets the phase. Otherwise a note sent just before the
+// phase.set could be sequenced just after it and be refused, and the run
+// would count refusals the room never caused.
 type pacer struct {
 	cfg    Config
 	boards []*workshop
 	m      *meter
 	rng    *rand.Rand
-	// asked is the phase each board's facilitator was last asked to set.
-	asked []board.Phase
-	drags []drag
-	next  int // the board the next op goes to
-	ideas int
+	// agenda is the phase the timeline is in.
+	agenda board.Phase
+	drags  []drag
+	next   int // the board the next op goes to
+	ideas  int
 }
 
 // drag is a note on its way from one place to another.
@@ -45,11 +51,7 @@ const dragEvery = 50 * time.Millisecond
 const votesEach = 3
 
 func newPacer(cfg Config, boards []*workshop, m *meter) *pacer {
-	asked := make([]board.Phase, len(boards))
-	for i := range asked {
-		asked[i] = board.Brainstorm
-	}
-	return &pacer{cfg: cfg, boards: boards, m: m, rng: rand.New(rand.NewPCG(1, 2)), asked: asked}
+	return &pacer{cfg: cfg, boards: boards, m: m, rng: rand.New(rand.NewPCG(1, 2)), agenda: board.Brainstorm}
 }
 
 // phaseAt is the agenda: brainstorm through the warm-up and the first 40%
@@ -78,7 +80,8 @@ func (p *pacer) play(ctx context.Context, start time.Time) {
 		case now = <-tick.C:
 		}
 		elapsed := now.Sub(start)
-		p.agenda(p.phaseAt(elapsed))
+		p.agenda = p.phaseAt(elapsed)
+		p.setPhases()
 		for due := int(elapsed.Seconds() * p.cfg.Rate); sent < due; sent++ {
 			if !p.act() {
 				p.m.counts.skipped.Add(1)
@@ -91,26 +94,26 @@ func (p *pacer) play(ctx context.Context, start time.Time) {
 	}
 }
 
-// agenda asks each board's facilitator for the phase, once.
-func (p *pacer) agenda(phase board.Phase) {
-	for i, w := range p.boards {
-		if p.asked[i] == phase {
+// setPhases moves each settled board to the agenda's phase.
+func (p *pacer) setPhases() {
+	for _, w := range p.boards {
+		if w.asked == p.agenda || !w.settledDown() {
 			continue
 		}
-		w.wanted.Store(phase)
-		if w.facilitator.trySend(kindPhaseSet, &board.Op{Kind: board.PhaseSet, Phase: phase}) {
-			p.asked[i] = phase
+		w.wanted.Store(p.agenda)
+		if w.facilitator.trySend(kindPhaseSet, &board.Op{Kind: board.PhaseSet, Phase: p.agenda}) {
+			w.asked = p.agenda
 		}
 	}
 }
 
-// act sends the next op on the next board that is ready for one.
+// act sends the next op on the next board that is in the agenda's phase.
 func (p *pacer) act() bool {
 	for range p.boards {
-		i := p.next
+		w := p.boards[p.next]
 		p.next = (p.next + 1) % len(p.boards)
-		if w := p.boards[i]; w.currentPhase() == p.asked[i] {
-			return p.actOn(w, p.asked[i])
+		if w.asked == p.agenda && w.currentPhase() == w.asked {
+			return p.actOn(w, w.asked)
 		}
 	}
 	return false
@@ -253,6 +256,7 @@ func (p *pacer) startDrag(w *workshop, c *conn, note string) bool {
 		return p.drop(d)
 	}
 	c.dragging = true
+	w.drags++
 	p.drags = append(p.drags, d)
 	return true
 }
@@ -269,6 +273,7 @@ func (p *pacer) stepDrags() {
 			continue
 		}
 		d.c.dragging = false
+		d.w.drags--
 		if err == nil && !p.drop(d) {
 			p.m.counts.skipped.Add(1)
 		}
@@ -279,7 +284,7 @@ func (p *pacer) stepDrags() {
 // drop sends the note.move that ends a drag, if the board is still in a
 // phase where notes move.
 func (p *pacer) drop(d drag) bool {
-	if d.w.currentPhase() == board.Vote {
+	if d.w.asked != d.w.currentPhase() || d.w.asked == board.Vote {
 		return false
 	}
 	return d.c.trySend(kindOther, &board.Op{Kind: board.NoteMove, Note: d.note, X: &d.x1, Y: &d.y1})

@@ -54,7 +54,10 @@ type Report struct {
 
 	Dropped   map[string]uint64 `json:"dropped"`
 	ServerCPU *CPU              `json:"serverCpu,omitempty"`
-	Memory    *Memory           `json:"memory,omitempty"`
+	// LoadCores is the CPU this load generator used over the window,
+	// in cores: near the cores it may use, it was the bottleneck.
+	LoadCores float64 `json:"loadCores"`
+	Memory    *Memory `json:"memory,omitempty"`
 }
 
 // CPU is the server process's CPU time over the measured window.
@@ -89,11 +92,13 @@ func (l *load) finish(rep *Report) {
 	rep.OpToScreen, rep.Ack = l.m.screen.summary(), l.m.ack.summary()
 	rep.Unmatched, rep.Unfinished = l.m.counts.unmatched.Load(), l.unfinished
 	rep.Dropped = l.m.drops()
-	if l.cpuKnown && secs > 0 {
-		used := l.cpu1 - l.cpu0
-		rep.ServerCPU = &CPU{Seconds: used, Cores: used / secs}
-		if used > 0 {
-			rep.ServerCPU.DeliveriesPerCPUSecond = float64(w.changes) / used
+	if secs > 0 {
+		rep.LoadCores = l.own / secs
+	}
+	if l.serverKnown && secs > 0 {
+		rep.ServerCPU = &CPU{Seconds: l.server, Cores: l.server / secs}
+		if l.server > 0 {
+			rep.ServerCPU.DeliveriesPerCPUSecond = float64(w.changes) / l.server
 		}
 	}
 }
@@ -127,6 +132,7 @@ func (r *Report) writeTable(out io.Writer) error {
 	if c := r.ServerCPU; c != nil {
 		row("server cpu", "%.2f cores (%.1f s), %s deliveries per CPU second", c.Cores, c.Seconds, count(uint64(c.DeliveriesPerCPUSecond)))
 	}
+	row("load cpu", "%.2f cores", r.LoadCores)
 	if m := r.Memory; m != nil {
 		row("server memory", "%s KiB before, %s KiB after: %.1f KiB per connection (%s)", count(m.BeforeKiB), count(m.AfterKiB), m.PerConnectionKiB, m.Source)
 	}

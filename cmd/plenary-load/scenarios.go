@@ -72,10 +72,12 @@ type load struct {
 	failures    map[string]int
 	firstError  string
 
-	window     tally
-	cpu0, cpu1 float64 // server CPU seconds at the window's ends
-	cpuKnown   bool
-	unfinished int // screens that had not caught up when the drain gave up
+	window tally
+	// server and own are the CPU seconds the server and this process
+	// used over the window.
+	server, own float64
+	serverKnown bool
+	unfinished  int // screens that had not caught up when the drain gave up
 }
 
 func (l *load) createBoards(ctx context.Context) error {
@@ -343,13 +345,15 @@ func (l *load) measure(ctx context.Context, start time.Time) {
 	sleepUntil(ctx, start.Add(l.cfg.Warmup))
 	l.m.from.Store(l.m.now())
 	t0 := l.m.tally()
-	cpu0, err0 := l.serverCPU()
+	server0, err0 := l.serverCPU()
+	own0 := loadCPU()
 	l.stage.Store("measure")
 	sleepUntil(ctx, time.Now().Add(l.cfg.Duration))
 	l.m.until.Store(l.m.now())
 	l.window = l.m.tally().since(t0)
-	cpu1, err1 := l.serverCPU()
-	l.cpu0, l.cpu1, l.cpuKnown = cpu0, cpu1, err0 == nil && err1 == nil
+	server1, err1 := l.serverCPU()
+	l.own = loadCPU() - own0
+	l.server, l.serverKnown = server1-server0, err0 == nil && err1 == nil
 	l.stage.Store("drain")
 }
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // What the run reads of the server process itself: its memory (from
@@ -101,6 +102,16 @@ func (l *load) serverCPU() (float64, error) {
 		return 0, err
 	}
 	return float64(user+system) / clockTicks, nil
+}
+
+// loadCPU is the CPU seconds this process has used: a run whose load
+// generator was itself flat out measured the generator, not the server.
+func loadCPU() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // ensureFileLimit makes room for n connections plus some files. Go raises

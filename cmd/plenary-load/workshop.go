@@ -59,7 +59,10 @@ type workshop struct {
 	notes  []note
 	themes []string
 
-	// themed is the notes the pacer put in a theme; it is the pacer's.
+	// The pacer's own: the phase it last asked for, the drags under way
+	// and the notes it put in a theme.
+	asked  board.Phase
+	drags  int
 	themed map[string]bool
 }
 
@@ -134,6 +137,20 @@ func (w *workshop) settle(err error) {
 	}
 }
 
+// settledDown reports whether nothing the pacer sent to the board is in
+// flight: no drag under way, every op answered.
+func (w *workshop) settledDown() bool {
+	if w.drags > 0 {
+		return false
+	}
+	for _, c := range w.screens() {
+		if len(c.credits) < cap(c.credits) {
+			return false
+		}
+	}
+	return true
+}
+
 // pickNote returns a random note, if the board has any.
 func (w *workshop) pickNote(n int) (note, bool) {
 	w.mu.Lock()
@@ -190,6 +207,7 @@ func createBoard(ctx context.Context, httpc *http.Client, base, title string, m 
 	w := &workshop{id: created.ID, base: base, token: token, m: m, settled: make(chan error, 1), themed: map[string]bool{}}
 	w.phase.Store(board.Brainstorm)
 	w.wanted.Store(board.Brainstorm)
+	w.asked = board.Brainstorm
 	return w, nil
 }
 
