@@ -67,8 +67,9 @@ type receipt struct {
 }
 
 // maxEarly bounds the changes a connection holds unmatched; older ones
-// count as unmatched.
-const maxEarly = 64
+// count as unmatched. A screen may run far ahead of a writer whose own
+// queue is long, so it is generous; the list grows only as it is used.
+const maxEarly = 4096
 
 type flight struct {
 	sent atomic.Int64
@@ -224,7 +225,11 @@ func (c *conn) change(h header, seen int64) {
 		c.early = append(c.early, receipt{seq: h.seq, seen: seen})
 		return
 	}
-	c.resolveEarly(false)
+	// A long list is retried every 64th change, not every one: a match
+	// keeps its own receive time, so retrying later costs no accuracy.
+	if len(c.early) > 0 && (len(c.early) < 64 || h.seq%64 == 0) {
+		c.resolveEarly(false)
+	}
 }
 
 // resolveEarly matches held changes whose send time is now known; final
@@ -347,6 +352,16 @@ func (c *conn) drag(note string, x, y float64) error {
 	}
 	c.m.counts.ephemeralSent.Add(1)
 	return nil
+}
+
+// ended reports whether the reader has stopped.
+func (c *conn) ended() bool {
+	select {
+	case <-c.closed:
+		return true
+	default:
+		return false
+	}
 }
 
 // close ends the connection and waits for its reader.

@@ -57,14 +57,23 @@ type Report struct {
 	// LoadCores is the CPU this load generator used over the window,
 	// in cores: near the cores it may use, it was the bottleneck.
 	LoadCores float64 `json:"loadCores"`
-	Memory    *Memory `json:"memory,omitempty"`
+	// LoadBusy is how busy this process's own cores were (softirq
+	// included), in cores, when it and the server are pinned apart.
+	LoadBusy float64 `json:"loadBusy,omitempty"`
+	Memory   *Memory `json:"memory,omitempty"`
 }
 
-// CPU is the server process's CPU time over the measured window.
+// CPU is the server's CPU use over the measured window: the process's
+// own time from /proc/PID/stat and, when the server is pinned to cores of
+// its own, how busy those cores were, softirq included. The second is the
+// fairer measure of a core's worth of deliveries.
 type CPU struct {
 	Seconds                float64 `json:"seconds"`
 	Cores                  float64 `json:"cores"`
 	DeliveriesPerCPUSecond float64 `json:"deliveriesPerCpuSecond"`
+	PinnedTo               []int   `json:"pinnedTo,omitempty"`
+	PinnedBusy             float64 `json:"pinnedBusy,omitempty"`
+	DeliveriesPerBusyCore  float64 `json:"deliveriesPerBusyCoreSecond,omitempty"`
 }
 
 // Memory is the server's resident memory around connecting idle screens.
@@ -93,12 +102,16 @@ func (l *load) finish(rep *Report) {
 	rep.Unmatched, rep.Unfinished = l.m.counts.unmatched.Load(), l.unfinished
 	rep.Dropped = l.m.drops()
 	if secs > 0 {
-		rep.LoadCores = l.own / secs
+		rep.LoadCores, rep.LoadBusy = l.own/secs, l.ownBusy
 	}
 	if l.serverKnown && secs > 0 {
 		rep.ServerCPU = &CPU{Seconds: l.server, Cores: l.server / secs}
 		if l.server > 0 {
 			rep.ServerCPU.DeliveriesPerCPUSecond = float64(w.changes) / l.server
+		}
+		if l.serverBusy > 0 {
+			rep.ServerCPU.PinnedTo, rep.ServerCPU.PinnedBusy = l.cores, l.serverBusy
+			rep.ServerCPU.DeliveriesPerBusyCore = float64(w.changes) / secs / l.serverBusy
 		}
 	}
 }
@@ -131,8 +144,15 @@ func (r *Report) writeTable(out io.Writer) error {
 	row("dropped", "%s", byCode(r.Dropped))
 	if c := r.ServerCPU; c != nil {
 		row("server cpu", "%.2f cores (%.1f s), %s deliveries per CPU second", c.Cores, c.Seconds, count(uint64(c.DeliveriesPerCPUSecond)))
+		if c.PinnedBusy > 0 {
+			row("server cores", "cpu %v %.0f%% busy (softirq included), %s deliveries per busy core second", c.PinnedTo, 100*c.PinnedBusy, count(uint64(c.DeliveriesPerBusyCore)))
+		}
 	}
-	row("load cpu", "%.2f cores", r.LoadCores)
+	if r.LoadBusy > 0 {
+		row("load cpu", "%.2f cores; its own cores %.0f%% busy (softirq included)", r.LoadCores, 100*r.LoadBusy)
+	} else {
+		row("load cpu", "%.2f cores", r.LoadCores)
+	}
 	if m := r.Memory; m != nil {
 		row("server memory", "%s KiB before, %s KiB after: %.1f KiB per connection (%s)", count(m.BeforeKiB), count(m.AfterKiB), m.PerConnectionKiB, m.Source)
 	}

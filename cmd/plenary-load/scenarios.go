@@ -74,16 +74,20 @@ type load struct {
 
 	window tally
 	// server and own are the CPU seconds the server and this process
-	// used over the window.
-	server, own float64
-	serverKnown bool
-	unfinished  int // screens that had not caught up when the drain gave up
+	// used over the window; cores are the server's own CPUs, and
+	// serverBusy and ownBusy how busy the server's and this process's
+	// own CPUs were, in cores.
+	server, own         float64
+	serverKnown         bool
+	cores               []int
+	serverBusy, ownBusy float64
+	unfinished          int // screens that had not caught up when the drain gave up
 }
 
 func (l *load) createBoards(ctx context.Context) error {
 	l.boards = make([]*workshop, l.cfg.Boards)
 	for i := range l.boards {
-		w, err := createBoard(ctx, l.httpc, l.cfg.URLs[i%len(l.cfg.URLs)], fmt.Sprintf("Load %s %d", l.cfg.Scenario, i+1), l.m)
+		w, err := createBoard(ctx, l.httpc, l.cfg.URLs[i%len(l.cfg.URLs)], fmt.Sprintf("Load %s %d", l.cfg.Scenario, i+1), l.m, ringFor(l.cfg.Boards))
 		if err != nil {
 			return err
 		}
@@ -236,6 +240,12 @@ func (l *load) openLoop(ctx context.Context, rep *Report) error {
 // Window note.moves in flight, sending the next as soon as one is
 // acknowledged (never above OpLimit a second), so the server runs flat out
 // and the figure is how many changes it delivers a second.
+//
+// A writer's acknowledgement says nothing of the other screens, which the
+// server may serve later, so the writers of a board also hold back while
+// its slowest screen is more than maxLag changes behind: the run measures
+// what the server delivers to everyone, not how fast it fills the send
+// queues of the slow until it must close them (4000).
 func (l *load) saturate(ctx context.Context, rep *Report) error {
 	if err := l.connect(ctx, true, l.cfg.Window); err != nil {
 		return err
@@ -254,6 +264,7 @@ func (l *load) saturate(ctx context.Context, rep *Report) error {
 	}
 	writing, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	wg.Go(func() { l.holdBack(writing) })
 	for i, c := range writers {
 		wg.Go(func() { l.write(writing, c, notes[c], uint64(i)) })
 	}
@@ -295,12 +306,36 @@ func (l *load) writeNotes(ctx context.Context, writers []*conn) (map[*conn]strin
 	}
 }
 
+// maxLag is how far behind, in changes, a board's slowest screen may fall
+// before its writers wait: a quarter of the server's send queue.
+const maxLag = 256
+
+// holdBack keeps each board's held flag: set while its slowest screen lags
+// more than maxLag changes.
+func (l *load) holdBack(ctx context.Context) {
+	for sleepUntil(ctx, time.Now().Add(2*time.Millisecond)) {
+		for _, w := range l.boards {
+			w.held.Store(w.lag() > maxLag)
+		}
+	}
+}
+
+// unheld waits while w's writers are held back.
+func unheld(ctx context.Context, w *workshop) bool {
+	for w.held.Load() {
+		if !sleepUntil(ctx, time.Now().Add(time.Millisecond)) {
+			return false
+		}
+	}
+	return true
+}
+
 // write is one saturating writer.
 func (l *load) write(ctx context.Context, c *conn, note string, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	every := time.Duration(float64(time.Second) / l.cfg.OpLimit)
 	next := time.Now()
-	for sleepUntil(ctx, next) && c.take(ctx) {
+	for sleepUntil(ctx, next) && unheld(ctx, c.w) && c.take(ctx) {
 		// Spaced at most OpLimit a second; time lost waiting for
 		// acknowledgements is not made up in a burst.
 		next = next.Add(every)
@@ -347,6 +382,8 @@ func (l *load) measure(ctx context.Context, start time.Time) {
 	t0 := l.m.tally()
 	server0, err0 := l.serverCPU()
 	own0 := loadCPU()
+	theirs, ours := l.pinnedCores()
+	serverSpan, ownSpan := startSpan(theirs), startSpan(ours)
 	l.stage.Store("measure")
 	sleepUntil(ctx, time.Now().Add(l.cfg.Duration))
 	l.m.until.Store(l.m.now())
@@ -354,6 +391,7 @@ func (l *load) measure(ctx context.Context, start time.Time) {
 	server1, err1 := l.serverCPU()
 	l.own = loadCPU() - own0
 	l.server, l.serverKnown = server1-server0, err0 == nil && err1 == nil
+	l.cores, l.serverBusy, l.ownBusy = theirs, serverSpan.busy(), ownSpan.busy()
 	l.stage.Store("drain")
 }
 
@@ -370,7 +408,7 @@ func (l *load) drain(ctx context.Context) {
 		for _, w := range l.boards {
 			last := w.last.Load()
 			for _, c := range w.screens() {
-				if len(c.credits) < cap(c.credits) || c.lastSeq.Load() < last {
+				if !c.ended() && (len(c.credits) < cap(c.credits) || c.lastSeq.Load() < last) {
 					l.unfinished++
 				}
 			}

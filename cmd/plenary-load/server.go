@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // What the run reads of the server process itself: its memory (from
@@ -102,6 +104,94 @@ func (l *load) serverCPU() (float64, error) {
 		return 0, err
 	}
 	return float64(user+system) / clockTicks, nil
+}
+
+// coreTicks reads /proc/stat: for each CPU in cpus, the clock ticks it
+// spent busy and in all. Busy counts softirq time, which /proc/PID/stat
+// leaves out and which is where loopback TCP spends much of a write.
+func coreTicks(cpus []int) (busy, total uint64, err error) {
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	want := map[string]bool{}
+	for _, c := range cpus {
+		want["cpu"+strconv.Itoa(c)] = true
+	}
+	for line := range strings.Lines(string(stat)) {
+		fields := strings.Fields(line)
+		if len(fields) < 6 || !want[fields[0]] {
+			continue
+		}
+		for i, f := range fields[1:] {
+			n, err := strconv.ParseUint(f, 10, 64)
+			if err != nil {
+				return 0, 0, err
+			}
+			total += n
+			// Fields 4 and 5 are idle and iowait.
+			if i != 3 && i != 4 {
+				busy += n
+			}
+		}
+	}
+	return busy, total, nil
+}
+
+// affinity is the CPUs a process may run on (pid 0: this one).
+func affinity(pid int) ([]int, error) {
+	var mask [16]uint64 // 1,024 CPUs
+	_, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_GETAFFINITY, uintptr(pid), unsafe.Sizeof(mask), uintptr(unsafe.Pointer(&mask)))
+	if errno != 0 {
+		return nil, errno
+	}
+	var cpus []int
+	for i, word := range mask {
+		for b := range 64 {
+			if word&(1<<b) != 0 {
+				cpus = append(cpus, i*64+b)
+			}
+		}
+	}
+	return cpus, nil
+}
+
+// pinnedCores is the CPUs the server and this process may run on, when
+// the server's PID is known and the two sets are apart, so that each
+// set's busy time is its process's (and the softirq it causes).
+func (l *load) pinnedCores() (server, own []int) {
+	if l.cfg.PID == 0 {
+		return nil, nil
+	}
+	theirs, err1 := affinity(l.cfg.PID)
+	ours, err2 := affinity(0)
+	if err1 != nil || err2 != nil || slices.ContainsFunc(theirs, func(c int) bool { return slices.Contains(ours, c) }) {
+		return nil, nil
+	}
+	return theirs, ours
+}
+
+// coreSpan measures how busy some CPUs are from its start to busy().
+type coreSpan struct {
+	cpus          []int
+	busy0, total0 uint64
+	err           error
+}
+
+func startSpan(cpus []int) coreSpan {
+	s := coreSpan{cpus: cpus}
+	s.busy0, s.total0, s.err = coreTicks(cpus)
+	return s
+}
+
+// busy is the CPUs' busy share since the start, summed over them: 1.5 is
+// a core and a half; 0 when unknown.
+func (s coreSpan) busy() float64 {
+	busy1, total1, err := coreTicks(s.cpus)
+	if s.err != nil || err != nil || total1 <= s.total0 {
+		return 0
+	}
+	return float64(busy1-s.busy0) / float64(total1-s.total0) * float64(len(s.cpus))
 }
 
 // loadCPU is the CPU seconds this process has used: a run whose load

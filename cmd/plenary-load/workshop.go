@@ -26,10 +26,17 @@ const (
 	kindGroupsForm
 )
 
-// seqRing is how many recent seqs a board remembers the send time of. A
-// screen more than this many changes behind its board counts the older
-// ones as unmatched.
-const seqRing = 1 << 12
+// ringFor is how many recent seqs each of boards remembers the send
+// time of: 64Ki slots shared out, at least 4Ki a board. A screen more
+// than that many changes behind its board counts the older ones as
+// unmatched. It is a power of two, so a seq's slot is a mask away.
+func ringFor(boards int) int {
+	n := 1 << 16
+	for n > 1<<12 && n*boards > 1<<16 {
+		n >>= 1
+	}
+	return n
+}
 
 // workshop is one board under load: its screens and what the run has
 // learned of it. seqs is written by the reader that reads an
@@ -45,9 +52,12 @@ type workshop struct {
 	facilitator *conn
 	people      []*conn
 
-	seqs [seqRing]seqSlot
+	seqs []seqSlot
 	// last is the highest seq acknowledged on the board.
 	last atomic.Uint64
+	// held is set while a saturate run's writers wait for the board's
+	// slowest screen.
+	held atomic.Bool
 
 	// wanted is the phase last asked for and phase the one last
 	// acknowledged (both board.Phase); settled carries the outcome of
@@ -81,7 +91,7 @@ type seqSlot struct {
 }
 
 func (w *workshop) publish(seq uint64, sent int64) {
-	s := &w.seqs[seq%seqRing]
+	s := &w.seqs[seq&uint64(len(w.seqs)-1)]
 	s.seq.Store(0)
 	s.sent.Store(sent)
 	s.seq.Store(seq)
@@ -96,7 +106,7 @@ func (w *workshop) publish(seq uint64, sent int64) {
 // sentAt is when the op that became seq was sent, once its sender has
 // read the acknowledgement.
 func (w *workshop) sentAt(seq uint64) (int64, bool) {
-	s := &w.seqs[seq%seqRing]
+	s := &w.seqs[seq&uint64(len(w.seqs)-1)]
 	if s.seq.Load() != seq {
 		return 0, false
 	}
@@ -177,6 +187,18 @@ func (w *workshop) pickTheme(n int) (string, bool) {
 	return w.themes[n%len(w.themes)], true
 }
 
+// lag is how many changes the slowest open screen of the board is behind
+// the last one acknowledged.
+func (w *workshop) lag() uint64 {
+	last, lag := w.last.Load(), uint64(0)
+	for _, c := range w.screens() {
+		if seen := c.lastSeq.Load(); seen < last && !c.ended() {
+			lag = max(lag, last-seen)
+		}
+	}
+	return lag
+}
+
 // screens is every connection open on the board.
 func (w *workshop) screens() []*conn {
 	if w.facilitator == nil {
@@ -186,7 +208,7 @@ func (w *workshop) screens() []*conn {
 }
 
 // createBoard makes a board on base with the HTTP API.
-func createBoard(ctx context.Context, httpc *http.Client, base, title string, m *meter) (*workshop, error) {
+func createBoard(ctx context.Context, httpc *http.Client, base, title string, m *meter, ring int) (*workshop, error) {
 	body, _ := json.Marshal(map[string]string{"title": title, "prompt": "How could our community work better together?"})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/boards", bytes.NewReader(body))
 	if err != nil {
@@ -204,7 +226,7 @@ func createBoard(ctx context.Context, httpc *http.Client, base, title string, m 
 	if !ok || created.ID == "" {
 		return nil, fmt.Errorf("create board: no id or facilitator key in %+v", created)
 	}
-	w := &workshop{id: created.ID, base: base, token: token, m: m, settled: make(chan error, 1), themed: map[string]bool{}}
+	w := &workshop{id: created.ID, base: base, token: token, m: m, seqs: make([]seqSlot, ring), settled: make(chan error, 1), themed: map[string]bool{}}
 	w.phase.Store(board.Brainstorm)
 	w.wanted.Store(board.Brainstorm)
 	w.asked = board.Brainstorm
