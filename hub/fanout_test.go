@@ -226,3 +226,69 @@ func TestSlowClientIsClosed(t *testing.T) {
 	back := ts.dial(client.Hello{Board: b.ID, Token: fac.Token, Since: 2})
 	assertConverged(t, ts.log, b.ID, back)
 }
+
+// TestDragsStayInTheGroup: in brainstorm a drag on a group's chart reaches
+// the group and the facilitators, not the other groups, who do not have
+// that chart open; in cluster the whole plenary sees it.
+func TestDragsStayInTheGroup(t *testing.T) {
+	ts := startServer(t)
+	b := ts.create("Drag", "Who sees it move?")
+	fac := ts.facilitator(b)
+	var people []*client.Client
+	for i := range 4 {
+		people = append(people, ts.join(b, fmt.Sprintf("P%d", i), []board.Role{board.CivilServant, board.CivilSociety}[i%2]))
+	}
+	do(t, fac, board.Op{Kind: board.GroupsForm, Size: 2})
+	st := replay(t, ts.log, b.ID)
+	dragger := people[0]
+	drags := func(c *client.Client, note string) int {
+		n := 0
+		for _, f := range c.Ephemerals() {
+			if f.Kind == "drag" && f.From == dragger.You && f.Note == note {
+				n++
+			}
+		}
+		return n
+	}
+	waitDrags := func(note string, watchers ...*client.Client) {
+		deadline := time.Now().Add(10 * time.Second)
+		for _, c := range watchers {
+			for drags(c, note) == 0 {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s never saw the drag of %s", c.You, note)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}
+	var mates, others []*client.Client
+	for _, c := range people[1:] {
+		if err := c.WaitSeq(ctxT(t), st.Seq); err != nil {
+			t.Fatal(err)
+		}
+		if st.Participants[c.You].Group == st.Participants[dragger.You].Group {
+			mates = append(mates, c)
+		} else {
+			others = append(others, c)
+		}
+	}
+	if err := dragger.Ephemeral(ctxT(t), "drag", "n100", 0.5, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	waitDrags("n100", append(mates, fac)...)
+	do(t, fac, board.Op{Kind: board.PhaseSet, Phase: board.Cluster})
+	if err := dragger.WaitSeq(ctxT(t), replay(t, ts.log, b.ID).Seq); err != nil {
+		t.Fatal(err)
+	}
+	if err := dragger.Ephemeral(ctxT(t), "drag", "n200", 0.5, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	waitDrags("n200", append(people[1:], fac)...)
+	// The brainstorm drag went out before the cluster one; the other
+	// groups, who saw the second, never saw the first.
+	for _, c := range others {
+		if n := drags(c, "n100"); n != 0 {
+			t.Errorf("%s, in another group, saw the brainstorm drag", c.You)
+		}
+	}
+}

@@ -96,7 +96,7 @@ func (r *room) run() {
 		Ephemeral: func(frame []byte) {
 			r.tryPost(func() {
 				if !r.presence.heard(frame, time.Now()) {
-					r.fanOutEphemeral(nil, frame)
+					r.fanOutEphemeral(nil, senderOf(frame), frame)
 				}
 			})
 		},
@@ -499,7 +499,7 @@ func (r *room) detach(s *session) {
 // ephemeral passes a drag or cursor on to the board's other sessions here
 // and, through the store, on other instances.
 func (r *room) ephemeral(from *session, frame []byte) {
-	if r.tryPost(func() { r.fanOutEphemeral(from, frame) }) {
+	if r.tryPost(func() { r.fanOutEphemeral(from, from.participant, frame) }) {
 		r.publish(frame)
 	}
 }
@@ -514,12 +514,36 @@ func (r *room) publish(frame []byte) {
 	}
 }
 
-func (r *room) fanOutEphemeral(from *session, frame []byte) {
-	for _, s := range r.clients {
-		if s != from {
-			s.enqueueEphemeral(frame)
-		}
+// fanOutEphemeral passes a drag or cursor on to the sessions that can see
+// it: in brainstorm a participant's drag is on their group's chart, which
+// only the group and the facilitators have open; from share on, the whole
+// plenary watches. from is the sending session when it is on this
+// instance; sender is the participant it came from.
+func (r *room) fanOutEphemeral(from *session, sender string, frame []byte) {
+	group := ""
+	if p := r.state.Participants[sender]; p != nil && r.state.Info.Phase == board.Brainstorm {
+		group = p.Group
 	}
+	for _, s := range r.clients {
+		if s == from {
+			continue
+		}
+		if group != "" && !s.facilitator {
+			if p := r.state.Participants[s.participant]; p == nil || p.Group != group {
+				continue
+			}
+		}
+		s.enqueueEphemeral(frame)
+	}
+}
+
+// senderOf reads who sent an ephemeral frame from another instance.
+func senderOf(frame []byte) string {
+	var f struct {
+		From string `json:"from"`
+	}
+	_ = json.Unmarshal(frame, &f) // a frame we cannot read goes to everyone
+	return f.From
 }
 
 // sendPresence tells this instance's clients who is online, when that

@@ -47,7 +47,15 @@ var _ store.Log = (*Log)(nil)
 // locked by the one process that has it open: another Open of the same file
 // fails after a second instead of waiting forever.
 func Open(path string) (*Log, error) {
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
+		Timeout: time.Second,
+		// Every append is a commit, so what a commit writes besides the
+		// records matters: the free-page list is rebuilt when the file
+		// is opened instead of written on every commit, and kept as a
+		// map, which stays fast as the file grows.
+		NoFreelistSync: true,
+		FreelistType:   bbolt.FreelistMapType,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
