@@ -92,7 +92,10 @@ export class Connection {
       }
       ws.send(JSON.stringify(hello));
     };
-    ws.onmessage = (ev) => this.receive(JSON.parse(ev.data));
+    // A busy server puts several frames in one message, one per line.
+    ws.onmessage = (ev) => {
+      for (const line of ev.data.split('\n')) if (line) this.receive(JSON.parse(line));
+    };
     ws.onclose = (ev) => this.closed(ws, ev);
   }
 

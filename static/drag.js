@@ -35,11 +35,11 @@ export function draggable(el, area, { send, hover, drop }) {
   let lastSent = 0;
   let pending = null;
 
-  const position = (ev) => {
+  const position = (ev, s) => {
     const a = area.getBoundingClientRect();
-    const dx = ev.clientX - start.px;
-    const dy = ev.clientY - start.py;
-    return { dx, dy, x: clamp(start.x + dx / a.width, 1 - start.w), y: clamp(start.y + dy / a.height, 1 - start.h) };
+    const dx = ev.clientX - s.px;
+    const dy = ev.clientY - s.py;
+    return { dx, dy, x: clamp(s.x + dx / a.width, 1 - s.w), y: clamp(s.y + dy / a.height, 1 - s.h) };
   };
 
   el.addEventListener('pointerdown', (ev) => {
@@ -51,7 +51,7 @@ export function draggable(el, area, { send, hover, drop }) {
 
   el.addEventListener('pointermove', (ev) => {
     if (!start) return;
-    const p = position(ev);
+    const p = position(ev, start);
     if (!start.dragging && Math.hypot(p.dx, p.dy) < slop) return;
     if (!start.dragging) {
       start.dragging = true;
@@ -79,7 +79,7 @@ export function draggable(el, area, { send, hover, drop }) {
     start = null;
     el.classList.remove('dragging');
     if (!s.dragging) return;
-    const p = position(ev);
+    const p = position(ev, s);
     el.style.transform = '';
     if (!cancelled) drop(p.x, p.y, ev.clientX, ev.clientY);
   };

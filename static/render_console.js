@@ -38,7 +38,7 @@ export function renderConsole(ctx) {
     h('section', { 'data-refusals': '' },
       h('h2', {}, t('console.timer')),
       h('label', { for: 'timer-minutes' }, t('console.minutes')), ' ', minutes, ' ',
-      h('button', { type: 'button', onclick: (ev) => ctx.act({ kind: 'timer.start', seconds: Math.round(Number(minutes.value) * 60) }, ev.currentTarget) }, t('console.start')), ' ',
+      h('button', { type: 'button', class: 'timer-start', onclick: (ev) => ctx.act({ kind: 'timer.start', seconds: Math.round(Number(minutes.value) * 60) }, ev.currentTarget) }, t('console.start')), ' ',
       h('button', { type: 'button', onclick: (ev) => ctx.act({ kind: 'timer.add', seconds: 60 }, ev.currentTarget) }, t('console.addMinute')), ' ',
       h('button', { type: 'button', onclick: (ev) => ctx.act({ kind: 'timer.stop' }, ev.currentTarget) }, t('console.stop'))),
     h('section', { 'data-refusals': '' },

@@ -1,0 +1,437 @@
+package static_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"github.com/plenary/plenary/hub"
+	"github.com/plenary/plenary/static"
+	"github.com/plenary/plenary/store/bolt"
+)
+
+// waitTimeout bounds every wait for something to appear on a page. The
+// whole workshop takes seconds; this is only how long a broken step may
+// hang before it fails.
+const waitTimeout = 15 * time.Second
+
+// startServer runs the real hub, with a bbolt log and the embedded app,
+// behind an httptest server.
+func startServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hub.New(hub.Config{Log: log, Secret: []byte("browser-test-secret-0123456789abcdef"), Static: static.Files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := h.Close(ctx); err != nil {
+			t.Errorf("close hub: %v", err)
+		}
+		if err := log.Close(); err != nil {
+			t.Errorf("close log: %v", err)
+		}
+	})
+	return srv
+}
+
+// startBrowser starts Debian's Chromium headless with a fresh profile.
+func startBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium is not installed: `make test` installs it (apt-get install chromium)")
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return browser
+}
+
+// page is one person's browser: its own browser context, so its
+// localStorage (and so its session token) is its own.
+type page struct {
+	t    *testing.T
+	name string
+	ctx  context.Context
+
+	mu         sync.Mutex
+	exceptions []string
+}
+
+func newPage(t *testing.T, browser context.Context, name string, width, height int64, mobile bool) *page {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	p := &page{t: t, name: name, ctx: ctx}
+	opts := []chromedp.EmulateViewportOption{}
+	if mobile {
+		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch)
+	}
+	p.do(chromedp.EmulateViewport(width, height, opts...))
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				p.mu.Lock()
+				p.exceptions = append(p.exceptions, m.String())
+				p.mu.Unlock()
+			}
+		}
+	}()
+	return p
+}
+
+func (p *page) do(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, steps...); err != nil {
+		p.t.Fatalf("%s: %v", p.name, err)
+	}
+}
+
+// js quotes s as a JavaScript string.
+func js(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// eval runs a script on the page and decodes its value.
+func eval[T any](p *page, script string) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](script))
+	if err != nil {
+		p.t.Fatalf("%s: evaluate %s: %v", p.name, script, err)
+	}
+	return v
+}
+
+// waitFor polls until the script is truthy on the page; on timeout it
+// fails with what the page shows, which is what a person would see.
+func (p *page) waitFor(what, script string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, waitTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("Boolean("+script+")", chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		text, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.body.innerText`))
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.t.Fatalf("%s: waiting for %s: %v\npage shows:\n%s\nexceptions: %q", p.name, what, err, text, p.exceptions)
+	}
+}
+
+// waitText waits until an element matching selector shows text.
+func (p *page) waitText(selector, text string) {
+	p.t.Helper()
+	p.waitFor(fmt.Sprintf("%q in %s", text, selector),
+		fmt.Sprintf(`[...document.querySelectorAll(%s)].some((e) => (typeof e.value === 'string' ? e.value : e.textContent).includes(%s))`, js(selector), js(text)))
+}
+
+func (p *page) click(selector string) {
+	p.t.Helper()
+	p.do(chromedp.Click(chromedp.CSS(selector)))
+}
+
+func (p *page) typeInto(selector, text string) {
+	p.t.Helper()
+	p.do(chromedp.Click(chromedp.CSS(selector)), chromedp.SendKeys(chromedp.CSS(selector), text))
+}
+
+// choose picks an option of a select as a person does, firing change.
+func (p *page) choose(selector, value string) {
+	p.t.Helper()
+	eval[bool](p, fmt.Sprintf(`(() => { const s = document.querySelector(%s); s.value = %s; s.dispatchEvent(new Event('change', { bubbles: true })); return true })()`, js(selector), js(value)))
+}
+
+// noteID finds the id of the note showing text.
+func (p *page) noteID(text string) string {
+	p.t.Helper()
+	p.waitText(".note .note-text", text)
+	return eval[string](p, fmt.Sprintf(`[...document.querySelectorAll('.note')].find((n) => n.querySelector('.note-text').textContent === %s).dataset.note`, js(text)))
+}
+
+// itemID finds the id of the vote item titled text.
+func (p *page) itemID(text string) string {
+	p.t.Helper()
+	p.waitText(".vote-item .item-title", text)
+	return eval[string](p, fmt.Sprintf(`[...document.querySelectorAll('.vote-item')].find((n) => n.querySelector('.item-title').textContent === %s).dataset.item`, js(text)))
+}
+
+type point struct{ X, Y float64 }
+
+// center is the middle of the first element matching selector, in viewport pixels.
+func (p *page) center(selector string) point {
+	p.t.Helper()
+	p.do(chromedp.ScrollIntoView(chromedp.CSS(selector)))
+	return eval[point](p, fmt.Sprintf(`(() => { const r = document.querySelector(%s).getBoundingClientRect(); return { X: r.left + r.width / 2, Y: r.top + r.height / 2 } })()`, js(selector)))
+}
+
+// topLeft is where the element matching selector is drawn now, drags included.
+func (p *page) topLeft(selector string) point {
+	p.t.Helper()
+	return eval[point](p, fmt.Sprintf(`(() => { const r = document.querySelector(%s).getBoundingClientRect(); return { X: r.left, Y: r.top } })()`, js(selector)))
+}
+
+func (p *page) mouse(typ input.DispatchMouseEventType, at point) {
+	p.t.Helper()
+	p.do(chromedp.MouseEvent(typ, at.X, at.Y, chromedp.ButtonLeft, func(e *input.DispatchMouseEventParams) {
+		e.Buttons = 1
+		if typ != input.DispatchMouseEventTypeMouseMoved {
+			e.ClickCount = 1
+		}
+	}))
+}
+
+// screenshot saves what the page shows as docs/screenshots/NAME.png when
+// PLENARY_SCREENSHOTS=1 (the committed set is made that way).
+func (p *page) screenshot(name string) {
+	p.t.Helper()
+	if os.Getenv("PLENARY_SCREENSHOTS") != "1" {
+		return
+	}
+	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Fatalf("%s: screenshot: %v", p.name, err)
+	}
+	if err := os.WriteFile(filepath.Join("..", "docs", "screenshots", name+".png"), png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p *page) checkNoExceptions() {
+	p.t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range p.exceptions {
+		p.t.Errorf("%s: uncaught exception: %s", p.name, e)
+	}
+}
+
+func (p *page) join(joinURL, name, role string) {
+	p.t.Helper()
+	p.do(chromedp.Navigate(joinURL))
+	p.waitText(".join-form label", "Your name")
+	p.typeInto("#name", name)
+	p.click(fmt.Sprintf(`input[value=%q]`, role))
+	p.click(".join-button")
+	p.waitText(".who", name)
+	p.waitFor("connected", `document.querySelector('.conn').dataset.state === 'connected'`)
+}
+
+func (p *page) addNote(text string) {
+	p.t.Helper()
+	p.typeInto(".add-text", text)
+	p.click(".add-note button[type=submit]")
+	p.waitText(".note .note-text", text)
+}
+
+// TestWorkshop runs the Community of Practice workshop from creation to
+// export with a facilitator and two participants, each in their own browser
+// context, against the real hub: what one does must show on the others'
+// screens.
+func TestWorkshop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	srv := startServer(t)
+	browser := startBrowser(t)
+	fac := newPage(t, browser, "facilitator", 1400, 900, false)
+	ana := newPage(t, browser, "Ana", 1280, 860, false)
+	ben := newPage(t, browser, "Ben", 390, 844, true)
+
+	// Start: the facilitator creates the workshop in the form.
+	fac.do(chromedp.Navigate(srv.URL + "/"))
+	fac.waitText("#prompt", "underserved communities in Belize")
+	fac.do(chromedp.SetValue(chromedp.CSS("#votes"), "2"))
+	fac.click(".start-form button[type=submit]")
+	fac.waitFor("the links", `document.querySelector('.facilitator-link')`)
+	fac.waitFor("the QR code", `document.querySelector('.created svg.qr path').getAttribute('d').length > 100`)
+	fac.screenshot("start")
+	facilitatorURL := eval[string](fac, `document.querySelector('.facilitator-link').href`)
+	joinURL := eval[string](fac, `document.querySelector('.created .join-link').href`)
+	code := eval[string](fac, `document.querySelector('.created .code').textContent`)
+	if !strings.HasSuffix(joinURL, "/j/"+code) || !strings.Contains(facilitatorURL, "/b/"+code+"#key=") {
+		t.Fatalf("join link %q and facilitator link %q do not match the code %q", joinURL, facilitatorURL, code)
+	}
+	fac.do(chromedp.Navigate(facilitatorURL))
+	fac.waitText(".console h2", "Phase")
+
+	// Join: two participants, one from each sector; Ben is on a phone.
+	ana.join(joinURL, "Ana", "civil-servant")
+	ben.do(chromedp.Navigate(joinURL))
+	ben.waitText(".join-form label", "Your name")
+	ben.typeInto("#name", "Ben")
+	ben.click(`input[value="civil-society"]`)
+	ben.screenshot("join-phone")
+	ben.click(".join-button")
+	ben.waitText(".who", "Ben")
+	fac.waitText(".console .count", "2 of 2 participants online")
+
+	// Groups: one group of two, balanced by role.
+	fac.do(chromedp.SetValue(chromedp.CSS("#group-size"), "2"))
+	fac.click(".form-groups")
+	ana.waitFor("her group's chart", `document.querySelector('.chart .add-note')`)
+	ben.waitFor("his group's chart", `document.querySelector('.chart .add-note')`)
+	ana.waitText(".chart .members .online", "Ben")
+
+	// Brainstorm: a note by one shows on the others' screens.
+	ideas := []string{
+		"One shared calendar of mobile clinic and outreach visits per district",
+		"A single intake form that every ministry accepts",
+		"Monthly joint field visits: one officer and one NGO worker together",
+		"Community radio slot where ministries answer listeners' questions",
+	}
+	ana.addNote(ideas[0])
+	ben.waitText(".note .note-text", ideas[0])
+	fac.waitText(".note .note-text", ideas[0])
+	ben.addNote(ideas[1])
+	ana.waitText(".note .note-text", ideas[1])
+	ana.addNote(ideas[2])
+	ben.addNote(ideas[3])
+	for _, idea := range ideas {
+		ana.waitText(".note .note-text", idea)
+	}
+
+	// Timer: started by the facilitator, counted down on every screen.
+	fac.click(".timer-start")
+	ben.waitFor("the countdown", `/\d:\d\d/.test(document.querySelector('.timer:not([hidden])')?.textContent ?? '')`)
+	ana.screenshot("brainstorm")
+	ben.screenshot("brainstorm-phone")
+	fac.screenshot("console")
+
+	// Share: every chart, on the plenary screen.
+	fac.click(`[data-phase="share"]`)
+	ana.waitText(".phase-name", "Share")
+	fac.waitText(".phase-name", "Share")
+	fac.screenshot("share")
+
+	// Cluster: Ana drags her note onto Ben's; the facilitator's screen shows
+	// the note travelling before it is dropped.
+	fac.click(`[data-phase="cluster"]`)
+	ana.waitFor("the canvas", `document.querySelectorAll('.canvas .note').length === 4`)
+	fac.waitFor("the canvas", `document.querySelectorAll('.canvas .note').length === 4`)
+	dragged, target := ana.noteID(ideas[0]), ana.noteID(ideas[1])
+	draggedSel := fmt.Sprintf(`.note[data-note=%q]`, dragged)
+	from, to := ana.center(draggedSel), ana.center(fmt.Sprintf(`.note[data-note=%q]`, target))
+	before := fac.topLeft(draggedSel)
+	ana.mouse(input.DispatchMouseEventTypeMousePressed, from)
+	const steps = 8
+	for i := 1; i <= steps; i++ {
+		ana.mouse(input.DispatchMouseEventTypeMouseMoved, point{from.X + (to.X-from.X)*float64(i)/steps/2, from.Y + (to.Y-from.Y)*float64(i)/steps/2})
+		time.Sleep(60 * time.Millisecond) // pace the pointer like a hand, not a wait for a result
+	}
+	fac.waitFor("the note moving during the drag", fmt.Sprintf(
+		`(() => { const r = document.querySelector(%s).getBoundingClientRect(); return Math.hypot(r.left - %f, r.top - %f) > 20 })()`, js(draggedSel), before.X, before.Y))
+	ana.mouse(input.DispatchMouseEventTypeMouseMoved, to)
+	ana.mouse(input.DispatchMouseEventTypeMouseReleased, to)
+	for _, p := range []*page{ana, ben, fac} {
+		p.waitFor("a theme of the two notes", fmt.Sprintf(`document.querySelectorAll('.theme .note').length === 2 && document.querySelector('.theme .note[data-note=%q]')`, dragged))
+	}
+	fac.typeInto(".theme-name", "Shared calendar and intake")
+	fac.do(chromedp.KeyEvent("\r"))
+	ben.waitText(".theme-name", "Shared calendar and intake")
+	fac.screenshot("cluster")
+
+	// Vote: dots within the budget of two; the tally shows on the plenary.
+	fac.click(`[data-phase="vote"]`)
+	for _, p := range []*page{ana, ben, fac} {
+		p.waitFor("three items to vote on", `document.querySelectorAll('.vote-item').length === 3`)
+	}
+	theme := eval[string](fac, `document.querySelector('.vote-item').dataset.item`)
+	third, fourth := ana.itemID(ideas[2]), ana.itemID(ideas[3])
+	item := func(id string) string { return fmt.Sprintf(`.vote-item[data-item=%q]`, id) }
+	ana.waitText(".votes-left", "You have 2 dots left")
+	ana.click(item(theme) + " .cast")
+	fac.waitText(item(theme)+" .tally", "1 dot")
+	fac.waitText(".ranking .top", "Shared calendar and intake")
+	ana.click(item(third) + " .cast")
+	ana.waitText(".votes-left", "You have 0 dots left")
+	ana.click(item(fourth) + " .cast")
+	ana.waitFor("the server's refusal beside the button", fmt.Sprintf(`/vote/i.test(document.querySelector(%s)?.textContent ?? '')`, js(item(fourth)+" .refusal")))
+	ana.screenshot("vote-refused")
+
+	// A reload keeps who Ana is and her dots.
+	ana.do(chromedp.Reload())
+	ana.waitText(".who", "Ana")
+	ana.waitText(".votes-left", "You have 0 dots left")
+	ana.waitFor("her dot on the theme", fmt.Sprintf(`document.querySelector(%s + '.voted')`, js(item(theme))))
+	ben.click(item(theme) + " .cast")
+	fac.waitText(item(theme)+" .tally", "2 dots: 1 civil servant, 1 civil society")
+	fac.screenshot("vote")
+
+	// Spanish: Ben switches his phone to Spanish.
+	ben.choose(".lang", "es")
+	ben.waitText(".phase-name", "Votar")
+	ben.waitText(".votes-left", "Le quedan 1 puntos")
+	ben.screenshot("vote-es-phone")
+
+	// Discuss: the top items, edited live by everyone.
+	fac.click(`[data-phase="discuss"]`)
+	ana.waitFor("the top ideas", `document.querySelector('.discussion .field-owner')`)
+	ben.waitFor("the top ideas", `document.querySelector('.discussion .field-owner')`)
+	owner := fmt.Sprintf(`.discussion[data-item=%q] .field-owner`, theme)
+	ana.typeInto(owner, "District council clerk with the women's cooperative")
+	ana.typeInto(fmt.Sprintf(`.discussion[data-item=%q] .field-next`, theme), "Draft the calendar by the next meeting")
+	ben.waitText(owner, "District council clerk with the women's cooperative")
+	fac.waitText(owner, "District council clerk")
+	fac.screenshot("discuss")
+
+	// Export: the facilitator's Markdown link downloads the record.
+	href := eval[string](fac, `document.querySelector('.export-md').href`)
+	res, err := http.Get(href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("export.md: %s: %s", res.Status, body)
+	}
+	for _, want := range []string{"Community of Practice Inception Workshop", "Shared calendar and intake", ideas[0], "District council clerk"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("export.md lacks %q:\n%s", want, body)
+		}
+	}
+	fac.click(".report-button")
+	fac.waitText(".report-body", "Shared calendar and intake")
+	fac.screenshot("report")
+
+	for _, p := range []*page{fac, ana, ben} {
+		p.checkNoExceptions()
+	}
+}
