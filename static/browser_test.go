@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/plenary/plenary/hub"
@@ -90,6 +91,7 @@ type page struct {
 
 	mu         sync.Mutex
 	exceptions []string
+	requests   []string // every URL the page asked for
 }
 
 func newPage(t *testing.T, browser context.Context, name string, width, height int64, mobile bool) *page {
@@ -102,6 +104,15 @@ func newPage(t *testing.T, browser context.Context, name string, width, height i
 		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch)
 	}
 	p.do(chromedp.EmulateViewport(width, height, opts...))
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if req, ok := ev.(*network.EventRequestWillBeSent); ok {
+			p.mu.Lock()
+			p.requests = append(p.requests, req.Request.URL)
+			p.mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
 	messages := chromedp.Console(ctx)
 	go func() {
 		for m, err := range messages {
@@ -433,5 +444,23 @@ func TestWorkshop(t *testing.T) {
 
 	for _, p := range []*page{fac, ana, ben} {
 		p.checkNoExceptions()
+		p.checkOnlyFrom(srv.URL)
+	}
+}
+
+// checkOnlyFrom fails the test if the page loaded anything from anywhere
+// but the server at base: a workshop on a closed network must work.
+func (p *page) checkOnlyFrom(base string) {
+	p.t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.requests) == 0 {
+		p.t.Fatalf("%s: no requests were seen; the check would prove nothing", p.name)
+	}
+	wsBase := "ws" + strings.TrimPrefix(base, "http")
+	for _, u := range p.requests {
+		if !strings.HasPrefix(u, base) && !strings.HasPrefix(u, wsBase) && !strings.HasPrefix(u, "data:") && !strings.HasPrefix(u, "blob:") {
+			p.t.Errorf("%s loaded %s, which is not from the server", p.name, u)
+		}
 	}
 }
