@@ -103,15 +103,20 @@ func (r *room) remember(a applied) {
 	r.recent = append(r.recent, a)
 }
 
-// broadcast sends what each session may see of an applied entry.
+// broadcast sends what each session may see of an applied entry, the
+// sender's acknowledgement first: the person who acted is waiting on it.
 func (r *room) broadcast(e board.Entry, a applied) {
-	senderID, clientRef, fromHere := parseRef(r.hub.instance, e.Ref)
-	for _, s := range r.clients {
-		ref := ""
-		if fromHere && s.id == senderID {
-			ref = clientRef
+	var sender *session
+	if senderID, clientRef, fromHere := parseRef(r.hub.instance, e.Ref); fromHere {
+		if sender = r.clients[senderID]; sender != nil {
+			sender.enqueue(a.frameFor(sender, clientRef))
 		}
-		if frame := a.frameFor(s, ref); frame != nil {
+	}
+	for _, s := range r.clients {
+		if s == sender {
+			continue
+		}
+		if frame := a.frameFor(s, ""); frame != nil {
 			s.enqueue(frame)
 		}
 	}
