@@ -408,7 +408,7 @@ func TestWorkshop(t *testing.T) {
 	// Spanish: Ben switches his phone to Spanish.
 	ben.choose(".lang", "es")
 	ben.waitText(".phase-name", "Votar")
-	ben.waitText(".votes-left", "Le quedan 1 puntos")
+	ben.waitText(".votes-left", "Le queda 1 punto")
 	ben.screenshot("vote-es-phone")
 
 	// Discuss: the top items, edited live by everyone.

@@ -110,13 +110,16 @@ const en = {
   'timer.up': 'Time is up',
   'vote.cast': 'Add a dot',
   'vote.dots': '{n} dots',
+  'vote.dots.one': '1 dot',
   'vote.hidden': 'Tallies are hidden until the facilitator reveals them.',
   'vote.left': 'You have {n} dots left',
+  'vote.left.one': 'You have 1 dot left',
   'vote.mine': 'Your dots here: {n}',
   'vote.noVotes': 'No votes yet.',
   'vote.ranking': 'Ranking',
   'vote.retract': 'Take one back',
   'vote.split': '{votes} dots: {cs} civil servant, {so} civil society',
+  'vote.split.one': '1 dot: {cs} civil servant, {so} civil society',
 };
 
 const es = {
@@ -224,13 +227,16 @@ const es = {
   'timer.up': 'Se acabó el tiempo',
   'vote.cast': 'Poner un punto',
   'vote.dots': '{n} puntos',
+  'vote.dots.one': '1 punto',
   'vote.hidden': 'Los recuentos están ocultos hasta que la persona facilitadora los muestre.',
   'vote.left': 'Le quedan {n} puntos',
+  'vote.left.one': 'Le queda 1 punto',
   'vote.mine': 'Sus puntos aquí: {n}',
   'vote.noVotes': 'Todavía no hay votos.',
   'vote.ranking': 'Clasificación',
   'vote.retract': 'Quitar uno',
   'vote.split': '{votes} puntos: {cs} función pública, {so} sociedad civil',
+  'vote.split.one': '1 punto: {cs} función pública, {so} sociedad civil',
 };
 
 const tables = { en, es };
@@ -251,8 +257,13 @@ function preferred() {
 let lang = preferred();
 document.documentElement.lang = lang;
 
-/** t is the message key in the current language, with {name} filled from params. */
+/**
+ * t is the message key in the current language, with {name} filled from
+ * params. When params.n is 1 and the table has key + '.one', that singular
+ * form is used ("1 dot", "1 punto").
+ */
 export function t(key, params = {}) {
+  if (params.n === 1 && (tables[lang][key + '.one'] ?? en[key + '.one'])) key += '.one';
   const text = tables[lang][key] ?? en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
