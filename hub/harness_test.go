@@ -127,7 +127,9 @@ func (ts *testServer) create(title, prompt string) created {
 
 func (ts *testServer) dial(h client.Hello) *client.Client {
 	ts.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// A bound, not a timing: a snapshot of a board of thousands under the
+	// race detector on a busy machine can take seconds.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := client.Dial(ctx, ts.url, h, client.Options{})
 	if err != nil {
@@ -146,7 +148,7 @@ func (ts *testServer) join(b created, name string, role board.Role) *client.Clie
 }
 
 func ctxT(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }

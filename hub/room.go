@@ -346,14 +346,16 @@ func (r *room) receive(rec store.Record) {
 
 // deliver applies rec if it is next, holds it if a gap is before it, and
 // ignores it if it was already applied (it came both from the append and
-// from the subscription).
+// from the subscription). A gap usually fills within moments, when the
+// earlier record arrives by the other way; if it is still there at the
+// next tick, the room reads it from the log.
 func (r *room) deliver(rec store.Record) {
 	switch {
 	case rec.Seq <= r.state.Seq:
 		return
 	case rec.Seq > r.state.Seq+1:
 		r.pending[rec.Seq] = rec
-		r.catchUp()
+		r.missed.Store(true)
 		return
 	}
 	r.apply(rec)
