@@ -346,16 +346,16 @@ func (r *room) receive(rec store.Record) {
 
 // deliver applies rec if it is next, holds it if a gap is before it, and
 // ignores it if it was already applied (it came both from the append and
-// from the subscription). A gap usually fills within moments, when the
-// earlier record arrives by the other way; if it is still there at the
-// next tick, the room reads it from the log.
+// from the subscription). A gap is read from the log at once: on a busy
+// core the other way may take longer than a read, and one read brings the
+// room up to everything appended so far.
 func (r *room) deliver(rec store.Record) {
 	switch {
 	case rec.Seq <= r.state.Seq:
 		return
 	case rec.Seq > r.state.Seq+1:
 		r.pending[rec.Seq] = rec
-		r.missed.Store(true)
+		r.catchUp()
 		return
 	}
 	r.apply(rec)
