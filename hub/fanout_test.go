@@ -2,9 +2,14 @@ package hub_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -207,24 +212,57 @@ func TestSlowClientIsClosed(t *testing.T) {
 	ts := startServer(t)
 	b := ts.create("Slow", "Who keeps up?")
 	fac := ts.facilitator(b)
-	stuck := rawDial(t, ts.url, ts.url)
-	stuck.SetReadLimit(-1)
-	hello := fmt.Sprintf(`{"t":"hello","v":1,"board":%q,"token":%q}`, b.ID, fac.Token)
-	if err := stuck.Write(ctxT(t), websocket.MessageText, []byte(hello)); err != nil {
-		t.Fatal(err)
+	// More stuck clients than the hub keeps writers awake for: each
+	// blocks a writer once its socket is full, and the rest of the room
+	// must still be served.
+	var stuck []*websocket.Conn
+	for range 2*runtime.GOMAXPROCS(0) + 1 {
+		c := dialStuck(t, ts.url)
+		hello := fmt.Sprintf(`{"t":"hello","v":1,"board":%q,"token":%q}`, b.ID, fac.Token)
+		if err := c.Write(ctxT(t), websocket.MessageText, []byte(hello)); err != nil {
+			t.Fatal(err)
+		}
+		stuck = append(stuck, c)
 	}
-	// The stuck client never reads while the board takes thousands of
-	// changes of a kilobyte each: more than its socket buffers and its
-	// queue hold.
+	// The stuck clients never read while the board takes thousands of
+	// changes of a kilobyte each: far more than their small socket
+	// buffers and their queues hold.
 	prompt := strings.Repeat("a long prompt ", 70)
 	appendMany(t, ts, b.ID, 6000, func(i int) board.Entry {
 		return board.Entry{Actor: fac.You, At: time.Now(), Op: board.Op{Kind: board.BoardEdit, Title: fmt.Sprintf("Edit %d", i), Prompt: prompt}}
 	})
-	wantClose(t, stuck, hub.CloseResume)
+	for _, c := range stuck {
+		wantClose(t, c, hub.CloseResume)
+	}
 	// Meanwhile a client that reads keeps up with every change.
 	assertConverged(t, ts.log, b.ID, fac)
 	back := ts.dial(client.Hello{Board: b.ID, Token: fac.Token, Since: 2})
 	assertConverged(t, ts.log, b.ID, back)
+}
+
+// dialStuck opens a websocket with a receive buffer as small as the kernel
+// allows, so that a client that stops reading is full after a few frames,
+// as a suspended laptop's is after a while.
+func dialStuck(t *testing.T, base string) *websocket.Conn {
+	t.Helper()
+	small := func(_, _ string, c syscall.RawConn) error {
+		var err error
+		cerr := c.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+		return errors.Join(cerr, err)
+	}
+	hc := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{Control: small}).DialContext}}
+	conn, _, err := websocket.Dial(ctxT(t), "ws"+strings.TrimPrefix(base, "http")+"/ws", &websocket.DialOptions{
+		HTTPClient: hc,
+		HTTPHeader: http.Header{"Origin": {base}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadLimit(-1)
+	t.Cleanup(func() { conn.CloseNow() })
+	return conn
 }
 
 // TestDragsStayInTheGroup: in brainstorm a drag on a group's chart reaches

@@ -62,6 +62,7 @@ type Hub struct {
 	// room.
 	outbound chan outbound
 
+	writers     writers
 	nextSession atomic.Uint64
 	closing     chan struct{}
 	closeOnce   sync.Once

@@ -5,44 +5,83 @@ import "sync"
 // outbox is a session's bounded queue of frames waiting to be written. It
 // holds no memory while empty, which matters at ten thousand idle
 // connections, and hands the writer everything queued at once, so several
-// frames go out in one write. The room pushes and the writer takes; mu
-// guards frames.
+// frames go out in one write.
+//
+// The room pushes and a writer takes. No goroutine waits on an outbox:
+// when the first frame arrives, or the session closes, the outbox calls
+// schedule, and the transport hands the connection to a writer. Until the
+// writer finds the outbox empty again, later pushes only queue. mu guards
+// everything but schedule, which the transport sets before the first push.
 type outbox struct {
-	mu     sync.Mutex
-	frames [][]byte
-	// wake has room for one signal: "there is something to take".
-	wake chan struct{}
+	mu        sync.Mutex
+	frames    [][]byte
+	scheduled bool // a writer has been asked for, or is writing
+	closing   bool // the session closed: the writer sends what is left and the close
+	ended     bool // the writer is done with the connection: pushes are dropped
+	schedule  func()
 }
 
-func newOutbox() outbox { return outbox{wake: make(chan struct{}, 1)} }
-
-// push queues frame unless the outbox already holds limit frames.
+// push queues frame unless the outbox already holds limit frames. Once the
+// session is closing, frames are dropped and push reports true: the close
+// already tells the client what to do.
 func (o *outbox) push(frame []byte, limit int) bool {
 	o.mu.Lock()
+	if o.closing || o.ended {
+		o.mu.Unlock()
+		return true
+	}
 	if len(o.frames) >= limit {
 		o.mu.Unlock()
 		return false
 	}
 	o.frames = append(o.frames, frame)
+	kick := !o.scheduled
+	o.scheduled = true
 	o.mu.Unlock()
-	select {
-	case o.wake <- struct{}{}:
-	default:
+	if kick {
+		o.schedule()
 	}
 	return true
 }
 
-func (o *outbox) len() int {
+// close asks the writer to finish the connection: write what is queued,
+// then the close frame.
+func (o *outbox) close() {
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.frames)
+	if o.closing || o.ended {
+		o.mu.Unlock()
+		return
+	}
+	o.closing = true
+	kick := !o.scheduled
+	o.scheduled = true
+	o.mu.Unlock()
+	if kick {
+		o.schedule()
+	}
 }
 
-// take returns every queued frame, leaving the outbox empty.
-func (o *outbox) take() [][]byte {
+// next is the writer's call: it returns every queued frame, and closing
+// when the session has closed, in which case the outbox ends and later
+// pushes are dropped. With nothing queued and no close, the outbox goes
+// back to waiting for a push to schedule it.
+func (o *outbox) next() (frames [][]byte, closing bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	frames := o.frames
-	o.frames = nil
-	return frames
+	frames, o.frames = o.frames, nil
+	if o.closing {
+		o.ended = true
+		return frames, true
+	}
+	if len(frames) == 0 {
+		o.scheduled = false
+	}
+	return frames, false
+}
+
+// end drops what is queued and every later push: the connection failed.
+func (o *outbox) end() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.frames, o.ended = nil, true
 }

@@ -58,7 +58,6 @@ type session struct {
 	rateStrikes int
 
 	out       outbox
-	done      chan struct{}
 	closeOnce sync.Once
 	closeCode int
 	closeMsg  string
@@ -66,12 +65,10 @@ type session struct {
 
 func newSession(h *Hub) *session {
 	return &session{
-		id:   h.nextSession.Add(1),
-		hub:  h,
-		ops:  newLimiter(h.opRate, 2*h.opRate),
-		eph:  newLimiter(ephPerSecond, ephPerSecond),
-		out:  newOutbox(),
-		done: make(chan struct{}),
+		id:  h.nextSession.Add(1),
+		hub: h,
+		ops: newLimiter(h.opRate, 2*h.opRate),
+		eph: newLimiter(ephPerSecond, ephPerSecond),
 	}
 }
 
@@ -96,7 +93,7 @@ func (s *session) enqueueEphemeral(frame []byte) {
 func (s *session) close(code int, msg string) {
 	s.closeOnce.Do(func() {
 		s.closeCode, s.closeMsg = code, msg
-		close(s.done)
+		s.out.close()
 	})
 }
 

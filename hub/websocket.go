@@ -1,9 +1,12 @@
 package hub
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -15,8 +18,8 @@ const (
 	// maxFrame is the read limit; a larger frame closes the connection
 	// with 1009.
 	maxFrame = 16 << 10
-	// writeTimeout bounds one write, so one stuck socket stalls only its
-	// own writer, never the room.
+	// writeTimeout bounds one write, so one stuck socket holds a writer
+	// only so long, and never the room.
 	writeTimeout = 10 * time.Second
 	pingEvery    = 25 * time.Second
 	// maxBatchBytes bounds a websocket message of several queued frames
@@ -25,10 +28,12 @@ const (
 	maxBatchBytes = 64 << 10
 )
 
-// serveWebsocket upgrades the request and runs the session over it until
-// either side closes.
+// serveWebsocket upgrades the request, starts the connection's reader and
+// returns: the HTTP server's per-request buffers and the handler's stack
+// are freed instead of being held for the life of the connection, and
+// writes go through the hub's writers.
 func (h *Hub) serveWebsocket(w http.ResponseWriter, req *http.Request) {
-	conn, err := websocket.Accept(w, req, &websocket.AcceptOptions{
+	conn, err := websocket.Accept(smallBuffers{w}, req, &websocket.AcceptOptions{
 		OriginPatterns: h.origins,
 		// Off: permessage-deflate delays frames on Safari
 		// (coder/websocket#218); small deltas serve weak links instead.
@@ -41,78 +46,102 @@ func (h *Hub) serveWebsocket(w http.ResponseWriter, req *http.Request) {
 	}
 	conn.SetReadLimit(maxFrame)
 	h.metrics.connections.Add(1)
-	defer h.metrics.connections.Add(-1)
+	h.writers.open()
+	c := &wsConn{conn: conn, s: newSession(h), writers: &h.writers}
+	c.s.out.schedule = func() { h.writers.schedule(c) }
+	// Armed only once c.pinger is set, so the first ping sees it.
+	c.pinger = time.AfterFunc(time.Hour, c.ping)
+	c.pinger.Reset(pingEvery)
+	go c.read()
+}
 
-	s := newSession(h)
-	ctx, cancel := context.WithCancel(req.Context())
-	defer cancel()
-	go func() {
-		// The reader runs until the connection fails or closes.
-		defer s.close(CloseNormal, "")
-		for {
-			_, data, err := conn.Read(ctx)
-			if err != nil {
-				if websocket.CloseStatus(err) == -1 && !errors.Is(err, context.Canceled) {
-					h.logger.Debug("websocket read", "session", s.id, "err", err)
-				}
-				return
-			}
-			s.handle(ctx, data)
+// wsConn is one session carried over a websocket: one goroutine reads, the
+// hub's writers write.
+type wsConn struct {
+	conn    *websocket.Conn
+	s       *session
+	writers *writers
+	pinger  *time.Timer
+}
+
+// read hands each frame to the session until the connection fails or
+// closes, then ends the session.
+func (c *wsConn) read() {
+	s, h := c.s, c.s.hub
+	defer func() {
+		c.pinger.Stop()
+		s.close(CloseNormal, "")
+		if s.room != nil {
+			s.room.detach(s)
 		}
+		h.metrics.connections.Add(-1)
+		h.writers.closed()
 	}()
-	h.writeLoop(ctx, conn, s)
-	if s.room != nil {
-		s.room.detach(s)
+	// No deadline on reads: a context that is never done sets up no timer
+	// per read; pings find dead connections, and closing the session
+	// ends the read.
+	ctx := context.Background()
+	for {
+		_, data, err := c.conn.Read(ctx)
+		if err != nil {
+			if websocket.CloseStatus(err) == -1 && !errors.Is(err, net.ErrClosed) {
+				h.logger.Debug("websocket read", "session", s.id, "err", err)
+			}
+			return
+		}
+		s.handle(ctx, data)
 	}
 }
 
-// writeLoop writes what the session queues, several frames to a message,
-// until the session ends; then it closes the connection with the
-// session's code.
-func (h *Hub) writeLoop(ctx context.Context, conn *websocket.Conn, s *session) {
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	// One timer for the session's whole life bounds every write without
-	// allocating per write: if a write takes longer than writeTimeout the
-	// connection is torn down and the write fails.
-	stalled := time.AfterFunc(time.Hour, func() { conn.CloseNow() })
-	stalled.Stop()
-	defer stalled.Stop()
-	for {
-		select {
-		case <-s.out.wake:
-			if err := writeFrames(conn, stalled, s.out.take()); err != nil {
-				s.close(CloseGoingAway, "write failed")
-				conn.CloseNow()
-				return
-			}
-		case <-ping.C:
-			go func() {
-				pctx, cancel := context.WithTimeout(ctx, writeTimeout)
-				defer cancel()
-				if conn.Ping(pctx) != nil {
-					s.close(CloseGoingAway, "no pong")
-				}
-			}()
-		case <-s.done:
-			if s.closeCode != CloseResume {
-				// An error frame must reach the client before the
-				// close that follows it.
-				_ = writeFrames(conn, stalled, s.out.take())
-			}
-			conn.Close(websocket.StatusCode(s.closeCode), s.closeMsg)
-			return
+// flush is a writer's turn at the connection: it writes what the session
+// has queued, several frames to a message, and reports whether to come
+// back for more. Once the session has closed it writes the close instead.
+func (c *wsConn) flush(w *writer) (more bool) {
+	frames, closing := c.s.out.next()
+	if closing {
+		if c.s.closeCode != CloseResume {
+			// An error frame must reach the client before the close
+			// that follows it.
+			_ = c.write(w, frames)
 		}
+		// The close handshake waits for the client's answer; no writer
+		// waits with it.
+		go c.conn.Close(websocket.StatusCode(c.s.closeCode), c.s.closeMsg)
+		return false
 	}
+	if len(frames) == 0 {
+		return false
+	}
+	if err := c.write(w, frames); err != nil {
+		c.s.out.end()
+		c.s.close(CloseGoingAway, "write failed")
+		c.conn.CloseNow()
+		return false
+	}
+	return true
+}
+
+// abort tears the connection down under a write that has taken too long;
+// the write fails and the session ends.
+func (c *wsConn) abort() { c.conn.CloseNow() }
+
+func (c *wsConn) ping() {
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	if c.conn.Ping(ctx) != nil {
+		c.s.close(CloseGoingAway, "no pong")
+		return
+	}
+	c.pinger.Reset(pingEvery)
 }
 
 // batches pools the buffers frames are joined in, so an idle connection
 // holds none.
 var batches = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// writeFrames writes frames joined one per line into messages of at most
+// write writes frames joined one per line into messages of at most
 // maxBatchBytes (a larger frame goes alone).
-func writeFrames(conn *websocket.Conn, stalled *time.Timer, frames [][]byte) error {
+func (c *wsConn) write(w *writer, frames [][]byte) error {
 	buf := batches.Get().(*bytes.Buffer)
 	defer batches.Put(buf)
 	for len(frames) > 0 {
@@ -126,14 +155,43 @@ func writeFrames(conn *websocket.Conn, stalled *time.Timer, frames [][]byte) err
 			n++
 		}
 		frames = frames[n:]
-		stalled.Reset(writeTimeout)
+		w.begin(c.writers, c)
 		// A context that is never done: coder/websocket then sets up no
-		// per-write timer of its own; stalled bounds the write instead.
-		err := conn.Write(context.Background(), websocket.MessageText, buf.Bytes())
-		stalled.Stop()
+		// per-write timer of its own; the writers' watcher bounds the
+		// write instead.
+		err := c.conn.Write(context.Background(), websocket.MessageText, buf.Bytes())
+		w.end()
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// smallBuffers hands coder/websocket the hijacked connection with smaller
+// buffers than net/http's 4 KiB each way: frames are a few hundred bytes,
+// and at ten thousand connections the buffers are much of what an idle
+// one costs.
+type smallBuffers struct{ http.ResponseWriter }
+
+const (
+	readBuffer  = 1 << 10
+	writeBuffer = 2 << 10
+)
+
+func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	// Whatever the client sent after its request is already in net/http's
+	// reader; it moves into the new one, where coder/websocket looks.
+	early, _ := brw.Reader.Peek(brw.Reader.Buffered()) // asks for what is buffered: never fails
+	early = bytes.Clone(early)
+	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(early), conn), max(readBuffer, len(early)))
+	if _, err := r.Peek(len(early)); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, bufio.NewReadWriter(r, bufio.NewWriterSize(conn, writeBuffer)), nil
 }

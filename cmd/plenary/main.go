@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -38,6 +39,7 @@ type config struct {
 	secret   string
 	origins  string
 	logLevel string
+	debug    string
 }
 
 func main() {
@@ -67,6 +69,7 @@ func parseConfig(args []string, getenv func(string) string) config {
 	fs.StringVar(&cfg.secret, "secret", env("PLENARY_SECRET", ""), "token signing secret, the same on every instance; generated once into the data directory when empty (PLENARY_SECRET)")
 	fs.StringVar(&cfg.origins, "origins", env("PLENARY_ORIGINS", ""), "comma-separated extra hosts allowed to open websockets (PLENARY_ORIGINS)")
 	fs.StringVar(&cfg.logLevel, "log-level", env("PLENARY_LOG_LEVEL", "info"), "debug, info, warn or error (PLENARY_LOG_LEVEL)")
+	fs.StringVar(&cfg.debug, "debug-addr", env("PLENARY_DEBUG_ADDR", ""), "listen address for Go's profiler (/debug/pprof/), off when empty; keep it on loopback (PLENARY_DEBUG_ADDR)")
 	_ = fs.Parse(args) // ExitOnError: a bad flag exits with usage
 	return cfg
 }
@@ -101,6 +104,11 @@ func run(ctx context.Context, cfg config, logger *slog.Logger, listening chan<- 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
+	if cfg.debug != "" {
+		if err := serveDebug(cfg.debug, logger); err != nil {
+			return err
+		}
+	}
 	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -125,6 +133,23 @@ func run(ctx context.Context, cfg config, logger *slog.Logger, listening chan<- 
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// serveDebug serves Go's profiler on its own listener, apart from the
+// public handler, so profiles of a loaded server can be taken without
+// exposing them to participants.
+func serveDebug(addr string, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s for the profiler: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	logger.Info("profiler listening", "addr", ln.Addr().String())
+	go func() { _ = http.Serve(ln, mux) }()
 	return nil
 }
 
