@@ -1,7 +1,7 @@
 package fanout
 
 import (
-	"sync/atomic"
+	"sync"
 
 	"github.com/plenary/plenary/store"
 )
@@ -19,13 +19,17 @@ type event struct {
 }
 
 // Subscription is one subscriber of one board. Its goroutine is the only
-// caller of its Events funcs.
+// caller of its Events funcs. Its queue holds no memory while empty, which
+// matters with hundreds of boards open.
 type Subscription struct {
-	board  string
-	ev     store.Events
-	queue  chan event
-	missed atomic.Bool   // a record was dropped or the backend lost track: Resync is due
-	kick   chan struct{} // wakes the goroutine for a Resync when the queue is empty
+	board string
+	ev    store.Events
+	mu    sync.Mutex
+	queue []event // guarded by mu
+	// missed is set when a record was dropped or the backend lost
+	// track: Resync is due. Guarded by mu.
+	missed bool
+	kick   chan struct{} // has room for one "something to do"
 	done   chan struct{} // closed by stop
 }
 
@@ -33,7 +37,6 @@ func newSubscription(board string, ev store.Events) *Subscription {
 	s := &Subscription{
 		board: board,
 		ev:    ev,
-		queue: make(chan event, queueLen),
 		kick:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
 	}
@@ -44,18 +47,26 @@ func newSubscription(board string, ev store.Events) *Subscription {
 // offer queues e without blocking. A dropped ephemeral message is simply
 // gone; a dropped record calls for a Resync.
 func (s *Subscription) offer(e event) {
-	select {
-	case s.queue <- e:
-	default:
-		if e.record.Seq != 0 {
-			s.resync()
-		}
+	s.mu.Lock()
+	switch {
+	case len(s.queue) < queueLen:
+		s.queue = append(s.queue, e)
+	case e.record.Seq != 0:
+		s.missed = true
 	}
+	s.mu.Unlock()
+	s.wake()
 }
 
 // resync asks for one Resync call; many asks before it runs make one call.
 func (s *Subscription) resync() {
-	s.missed.Store(true)
+	s.mu.Lock()
+	s.missed = true
+	s.mu.Unlock()
+	s.wake()
+}
+
+func (s *Subscription) wake() {
 	select {
 	case s.kick <- struct{}{}:
 	default:
@@ -71,16 +82,21 @@ func (s *Subscription) run() {
 		select {
 		case <-s.done:
 			return
-		case e := <-s.queue:
+		case <-s.kick:
+		}
+		s.mu.Lock()
+		events, missed := s.queue, s.missed
+		s.queue, s.missed = nil, false
+		s.mu.Unlock()
+		for _, e := range events {
 			select {
 			case <-s.done:
 				return
 			default:
 			}
 			s.deliver(e)
-		case <-s.kick:
 		}
-		if s.missed.Swap(false) && s.ev.Resync != nil {
+		if missed && s.ev.Resync != nil {
 			s.ev.Resync()
 		}
 	}
