@@ -1,11 +1,9 @@
 package hub
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -33,7 +31,8 @@ const (
 // are freed instead of being held for the life of the connection, and
 // writes go through the hub's writers.
 func (h *Hub) serveWebsocket(w http.ResponseWriter, req *http.Request) {
-	conn, err := websocket.Accept(smallBuffers{w}, req, &websocket.AcceptOptions{
+	hj := &hijacker{ResponseWriter: w}
+	conn, err := websocket.Accept(hj, req, &websocket.AcceptOptions{
 		OriginPatterns: h.origins,
 		// Off: permessage-deflate delays frames on Safari
 		// (coder/websocket#218); small deltas serve weak links instead.
@@ -47,7 +46,7 @@ func (h *Hub) serveWebsocket(w http.ResponseWriter, req *http.Request) {
 	conn.SetReadLimit(maxFrame)
 	h.metrics.connections.Add(1)
 	h.writers.open()
-	c := &wsConn{conn: conn, s: newSession(h), writers: &h.writers}
+	c := &wsConn{conn: conn, sock: hj.socket, s: newSession(h), writers: &h.writers}
 	c.s.out.schedule = func() { h.writers.schedule(c) }
 	// Armed only once c.pinger is set, so the first ping sees it.
 	c.pinger = time.AfterFunc(time.Hour, c.ping)
@@ -59,6 +58,7 @@ func (h *Hub) serveWebsocket(w http.ResponseWriter, req *http.Request) {
 // hub's writers write.
 type wsConn struct {
 	conn    *websocket.Conn
+	sock    *socket // under conn: messages are written here
 	s       *session
 	writers *writers
 	pinger  *time.Timer
@@ -155,14 +155,17 @@ func (c *wsConn) ping() {
 var batches = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // write writes frames joined one per line into messages of at most
-// maxBatchBytes (a larger frame goes alone).
+// maxBatchBytes (a larger frame goes alone), each framed in place behind
+// room left for its header.
 func (c *wsConn) write(w *writer, frames [][]byte) error {
 	buf := batches.Get().(*bytes.Buffer)
 	defer batches.Put(buf)
+	var headerRoom [maxHeader]byte
 	for len(frames) > 0 {
 		buf.Reset()
+		buf.Write(headerRoom[:])
 		n := 0
-		for n < len(frames) && (n == 0 || buf.Len()+1+len(frames[n]) <= maxBatchBytes) {
+		for n < len(frames) && (n == 0 || buf.Len()-maxHeader+1+len(frames[n]) <= maxBatchBytes) {
 			if n > 0 {
 				buf.WriteByte('\n')
 			}
@@ -171,42 +174,11 @@ func (c *wsConn) write(w *writer, frames [][]byte) error {
 		}
 		frames = frames[n:]
 		w.begin(c.writers, c)
-		// A context that is never done: coder/websocket then sets up no
-		// per-write timer of its own; the writers' watcher bounds the
-		// write instead.
-		err := c.conn.Write(context.Background(), websocket.MessageText, buf.Bytes())
+		err := c.sock.writeMessage(frameText(buf.Bytes()))
 		w.end()
 		if err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// smallBuffers hands coder/websocket the hijacked connection with smaller
-// buffers than net/http's 4 KiB each way: frames are a few hundred bytes,
-// and at ten thousand connections the buffers are much of what an idle
-// one costs.
-type smallBuffers struct{ http.ResponseWriter }
-
-const (
-	readBuffer  = 1 << 10
-	writeBuffer = 2 << 10
-)
-
-func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
-	if err != nil {
-		return nil, nil, err
-	}
-	// Whatever the client sent after its request is already in net/http's
-	// reader; it moves into the new one, where coder/websocket looks.
-	early, _ := brw.Reader.Peek(brw.Reader.Buffered()) // asks for what is buffered: never fails
-	early = bytes.Clone(early)
-	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(early), conn), max(readBuffer, len(early)))
-	if _, err := r.Peek(len(early)); err != nil {
-		conn.Close()
-		return nil, nil, err
-	}
-	return conn, bufio.NewReadWriter(r, bufio.NewWriterSize(conn, writeBuffer)), nil
 }
