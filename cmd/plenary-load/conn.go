@@ -35,6 +35,8 @@ type conn struct {
 	ws *websocket.Conn
 	w  *workshop
 	m  *meter
+	// sock stamps arrivals; nil if the dial went without one.
+	sock *stampedConn
 
 	you         string
 	facilitator bool
@@ -62,9 +64,13 @@ type conn struct {
 }
 
 type receipt struct {
-	seq  uint64
-	seen int64
+	seq uint64
+	at  seen
 }
+
+// seen is when a screen had some bytes, on the meter's clock: arrived when
+// they reached its socket, read when this process read them.
+type seen struct{ arrived, read int64 }
 
 // maxEarly bounds the changes a connection holds unmatched; older ones
 // count as unmatched. A screen may run far ahead of a writer whose own
@@ -93,7 +99,8 @@ type helloJoin struct {
 // dial opens a screen on w's board at base and returns once the board's
 // state has arrived. window is how many ops it may have in flight.
 func dial(ctx context.Context, httpc *http.Client, base string, w *workshop, h hello, window int) (*conn, error) {
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws", &websocket.DialOptions{
+	slot := &stampSlot{}
+	ws, _, err := websocket.Dial(context.WithValue(ctx, stampSlotKey{}, slot), "ws"+strings.TrimPrefix(base, "http")+"/ws", &websocket.DialOptions{
 		HTTPHeader: http.Header{"Origin": {base}},
 		HTTPClient: httpc,
 	})
@@ -104,7 +111,7 @@ func dial(ctx context.Context, httpc *http.Client, base string, w *workshop, h h
 	// read buffer, so the limit only guards against a runaway server.
 	ws.SetReadLimit(256 << 20)
 	c := &conn{
-		ws: ws, w: w, m: w.m,
+		ws: ws, w: w, m: w.m, sock: slot.conn,
 		facilitator: h.Token != "",
 		credits:     make(chan struct{}, window),
 		ready:       make(chan struct{}),
@@ -146,17 +153,17 @@ func (c *conn) read() {
 		}
 		for {
 			n, err := msg.Read(buf)
-			seen := c.m.now()
+			at := c.seenNow()
 			for p := buf[:n]; len(p) > 0; {
 				var head []byte
 				var ok bool
 				if head, p, ok = c.lines.next(p); ok {
-					c.frame(head, seen)
+					c.frame(head, at)
 				}
 			}
 			if err == io.EOF {
 				if head, ok := c.lines.end(); ok {
-					c.frame(head, seen)
+					c.frame(head, at)
 				}
 				break
 			}
@@ -182,11 +189,23 @@ func (c *conn) end(err error) {
 	c.m.drop(reason)
 }
 
-func (c *conn) frame(head []byte, seen int64) {
+// seenNow is when the bytes just read arrived, and now.
+func (c *conn) seenNow() seen {
+	at := seen{read: c.m.now()}
+	at.arrived = at.read
+	if c.sock != nil {
+		if wall := c.sock.arrived.Load(); wall != 0 {
+			at.arrived = min(c.m.fromWall(wall), at.read)
+		}
+	}
+	return at
+}
+
+func (c *conn) frame(head []byte, at seen) {
 	h := parseHeader(head)
 	switch string(h.t) {
 	case "chg":
-		c.change(h, seen)
+		c.change(h, at)
 	case "eph":
 		c.m.counts.ephemeral.Add(1)
 	case "err":
@@ -207,22 +226,22 @@ func (c *conn) frame(head []byte, seen int64) {
 	}
 }
 
-func (c *conn) change(h header, seen int64) {
+func (c *conn) change(h header, at seen) {
 	if h.seq <= c.lastSeq.Load() {
 		return // a repeat
 	}
 	c.lastSeq.Store(h.seq)
 	c.m.counts.changes.Add(1)
 	if len(h.ref) > 0 {
-		c.acked(h, seen)
+		c.acked(h, at)
 	} else if sent, ok := c.w.sentAt(h.seq); ok {
-		c.m.delivered(sent, seen)
-	} else if seen >= c.m.from.Load() {
+		c.m.delivered(sent, at)
+	} else if at.read >= c.m.from.Load() {
 		if len(c.early) == maxEarly {
 			c.m.counts.unmatched.Add(1)
 			c.early = append(c.early[:0], c.early[1:]...)
 		}
-		c.early = append(c.early, receipt{seq: h.seq, seen: seen})
+		c.early = append(c.early, receipt{seq: h.seq, at: at})
 		return
 	}
 	// A long list is retried every 64th change, not every one: a match
@@ -238,7 +257,7 @@ func (c *conn) resolveEarly(final bool) {
 	kept := c.early[:0]
 	for _, r := range c.early {
 		if sent, ok := c.w.sentAt(r.seq); ok {
-			c.m.delivered(sent, r.seen)
+			c.m.delivered(sent, r.at)
 		} else if final {
 			c.m.counts.unmatched.Add(1)
 		} else {
@@ -264,14 +283,14 @@ func (c *conn) landed(ref []byte) (sent int64, kind opKind, ok bool) {
 	return sent, kind, true
 }
 
-func (c *conn) acked(h header, seen int64) {
+func (c *conn) acked(h header, at seen) {
 	sent, kind, ok := c.landed(h.ref)
 	if !ok {
 		return
 	}
 	c.m.counts.acked.Add(1)
 	if c.m.counted(sent) {
-		c.m.ack.record(time.Duration(seen - sent))
+		c.m.ack.record(time.Duration(at.arrived - sent))
 	}
 	c.w.publish(h.seq, sent)
 	c.w.acked(c, kind, h.seq)

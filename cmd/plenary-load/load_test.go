@@ -82,6 +82,10 @@ func TestScenarios(t *testing.T) {
 			if s := rep.OpToScreen; s.P50 > s.P99 || s.P99 > s.Max {
 				t.Errorf("percentiles out of order: %+v", s)
 			}
+			// Every change is stamped on arrival, and read later.
+			if a, r := rep.OpToScreen, rep.OpToRead; a.Samples != r.Samples || a.Mean >= r.Mean {
+				t.Errorf("arrival %+v against read %+v: want as many samples, arriving earlier", a, r)
+			}
 			if len(rep.Refused) > 0 {
 				t.Errorf("refused: %v", rep.Refused)
 			}
@@ -98,7 +102,7 @@ func TestPhases(t *testing.T) {
 	cfg := Config{Scenario: "plenary", Participants: 20, Rate: 40, DragFrames: 2, Warmup: 200 * time.Millisecond, Duration: 3 * time.Second}
 	cfg.URLs = []string{startServer(t)}
 	cfg = cfg.withDefaults()
-	l := &load{cfg: cfg, m: newMeter(), httpc: newHTTPClient()}
+	l := newLoad(cfg)
 	ctx := context.Background()
 	if err := l.createBoards(ctx); err != nil {
 		t.Fatal(err)

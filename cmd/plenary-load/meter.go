@@ -18,8 +18,10 @@ type meter struct {
 	from, until atomic.Int64
 
 	// screen is op-to-screen latency over every (op, other client of the
-	// board) pair; ack is from sending an op to its own acknowledgement.
-	screen, ack *histogram
+	// board) pair, to when the change reached the screen's socket;
+	// screenRead is the same to when this process read it. ack is from
+	// sending an op to its own acknowledgement reaching the sender.
+	screen, screenRead, ack *histogram
 
 	counts counts
 
@@ -49,11 +51,12 @@ type counts struct {
 
 func newMeter() *meter {
 	m := &meter{
-		epoch:   time.Now(),
-		screen:  newHistogram(),
-		ack:     newHistogram(),
-		refused: map[string]uint64{},
-		dropped: map[string]uint64{},
+		epoch:      time.Now(),
+		screen:     newHistogram(),
+		screenRead: newHistogram(),
+		ack:        newHistogram(),
+		refused:    map[string]uint64{},
+		dropped:    map[string]uint64{},
 	}
 	m.from.Store(math.MaxInt64)
 	m.until.Store(math.MaxInt64)
@@ -63,15 +66,19 @@ func newMeter() *meter {
 // now is the meter's clock.
 func (m *meter) now() int64 { return int64(time.Since(m.epoch)) + 1 }
 
+// fromWall is a wall-clock time in Unix nanoseconds on the meter's clock.
+func (m *meter) fromWall(ns int64) int64 { return max(ns-m.epoch.UnixNano()+1, 1) }
+
 // counted reports whether an op sent at sent is measured.
 func (m *meter) counted(sent int64) bool {
 	return sent >= m.from.Load() && sent < m.until.Load()
 }
 
 // delivered records that a client saw the change of an op sent at sent.
-func (m *meter) delivered(sent, seen int64) {
+func (m *meter) delivered(sent int64, at seen) {
 	if m.counted(sent) {
-		m.screen.record(time.Duration(seen - sent))
+		m.screen.record(time.Duration(at.arrived - sent))
+		m.screenRead.record(time.Duration(at.read - sent))
 	}
 }
 

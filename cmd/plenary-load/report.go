@@ -45,7 +45,11 @@ type Report struct {
 	EphemeralSent       uint64  `json:"ephemeralSent"`
 	EphemeralDelivered  uint64  `json:"ephemeralDelivered"`
 
+	// OpToScreen runs to each change reaching a screen's socket, as the
+	// kernel stamped it; OpToRead to this process reading it, which on a
+	// shared core comes later the more screens there are.
 	OpToScreen Latency `json:"opToScreen"`
+	OpToRead   Latency `json:"opToRead"`
 	Ack        Latency `json:"ack"`
 	// Unmatched are changes received whose op's send time never became
 	// known; Unfinished are screens still behind when the run ended.
@@ -98,7 +102,7 @@ func (l *load) finish(rep *Report) {
 	rep.Refused, rep.Skipped = w.refused, w.skipped
 	rep.Deliveries, rep.DeliveriesPerSecond = w.changes, float64(w.changes)/secs
 	rep.EphemeralSent, rep.EphemeralDelivered = w.ephemeralSent, w.ephemeral
-	rep.OpToScreen, rep.Ack = l.m.screen.summary(), l.m.ack.summary()
+	rep.OpToScreen, rep.OpToRead, rep.Ack = l.m.screen.summary(), l.m.screenRead.summary(), l.m.ack.summary()
 	rep.Unmatched, rep.Unfinished = l.m.counts.unmatched.Load(), l.unfinished
 	rep.Dropped = l.m.drops()
 	if secs > 0 {
@@ -137,6 +141,7 @@ func (r *Report) writeTable(out io.Writer) error {
 		row("deliveries", "%s changes, %s/s", count(r.Deliveries), count(uint64(r.DeliveriesPerSecond)))
 		row("ephemeral", "%s drag positions sent, %s delivered", count(r.EphemeralSent), count(r.EphemeralDelivered))
 		row("op to screen", "%s", latency(r.OpToScreen))
+		row("  read here", "%s", latency(r.OpToRead))
 		row("acknowledgement", "%s", latency(r.Ack))
 		row("unmatched", "%s changes; %d screens unfinished", count(r.Unmatched), r.Unfinished)
 		row("refused", "%s", byCode(r.Refused))

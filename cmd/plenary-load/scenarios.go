@@ -26,7 +26,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	if err := ensureFileLimit(cfg.connections()); err != nil {
 		return Report{}, err
 	}
-	l := &load{cfg: cfg, m: newMeter(), httpc: newHTTPClient()}
+	l := newLoad(cfg)
 	defer l.httpc.CloseIdleConnections()
 	l.stage.Store("boards")
 	defer l.progress()()
@@ -58,12 +58,19 @@ func newHTTPClient() *http.Client {
 	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 }
 
+func newLoad(cfg Config) *load {
+	return &load{cfg: cfg, m: newMeter(), httpc: newHTTPClient(), screens: &http.Client{Timeout: 30 * time.Second, Transport: newScreenTransport()}}
+}
+
 // load is one run in progress.
 type load struct {
-	cfg    Config
-	m      *meter
-	httpc  *http.Client
-	boards []*workshop
+	cfg   Config
+	m     *meter
+	httpc *http.Client
+	// screens dials the websockets, each on a connection that stamps
+	// arrivals.
+	screens *http.Client
+	boards  []*workshop
 	// stage names what the run is doing, for the progress line.
 	stage atomic.Value
 
@@ -150,7 +157,7 @@ plans:
 		go func() {
 			defer wg.Done()
 			defer func() { <-dialing }()
-			c, err := dial(ctx, l.httpc, l.cfg.URLs[k%len(l.cfg.URLs)], p.w, p.h, window)
+			c, err := dial(ctx, l.screens, l.cfg.URLs[k%len(l.cfg.URLs)], p.w, p.h, window)
 			if err != nil {
 				mu.Lock()
 				l.failures[failure(err)]++

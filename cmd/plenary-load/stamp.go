@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+)
+
+// stampedConn is a screen's TCP connection that learns, with each read,
+// when the kernel received the bytes (SO_TIMESTAMPNS). The load generator
+// reads thousands of screens on one core, one after another, while real
+// screens read in parallel on their own devices: a change is on a screen
+// when the server's write lands in that screen's socket, not when this
+// process gets round to reading it. Both moments are reported.
+type stampedConn struct {
+	*net.TCPConn
+	raw syscall.RawConn
+	oob [64]byte
+	// arrived is the wall-clock time, in Unix nanoseconds, at which the
+	// bytes last read reached the socket; 0 until a read carried a stamp.
+	arrived atomic.Int64
+}
+
+func newStampedConn(c *net.TCPConn) (*stampedConn, error) {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1)
+	}); err != nil {
+		return nil, err
+	}
+	if serr != nil {
+		return nil, serr
+	}
+	return &stampedConn{TCPConn: c, raw: raw}, nil
+}
+
+// Read reads with recvmsg to get the stamp along with the bytes. Only one
+// goroutine reads at a time (net/http for the handshake, then the
+// screen's reader).
+func (c *stampedConn) Read(p []byte) (int, error) {
+	var n, oobn int
+	var err error
+	rerr := c.raw.Read(func(fd uintptr) bool {
+		for {
+			n, oobn, _, _, err = syscall.Recvmsg(int(fd), p, c.oob[:], 0)
+			if err != syscall.EINTR {
+				return err != syscall.EAGAIN
+			}
+		}
+	})
+	switch {
+	case rerr != nil:
+		return 0, rerr
+	case err != nil:
+		return 0, err
+	case n == 0 && len(p) > 0:
+		return 0, io.EOF
+	}
+	if at, ok := stampOf(c.oob[:oobn]); ok {
+		c.arrived.Store(at)
+	}
+	return n, nil
+}
+
+// stampOf finds the SO_TIMESTAMPNS stamp among a read's control messages.
+func stampOf(oob []byte) (int64, bool) {
+	msgs, err := syscall.ParseSocketControlMessage(oob)
+	if err != nil {
+		return 0, false
+	}
+	for _, m := range msgs {
+		if m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SO_TIMESTAMPNS && len(m.Data) >= int(unsafe.Sizeof(syscall.Timespec{})) {
+			ts := (*syscall.Timespec)(unsafe.Pointer(&m.Data[0]))
+			return ts.Nano(), true
+		}
+	}
+	return 0, false
+}
+
+// stampSlot carries a dial's stampedConn out of the HTTP transport, which
+// dials with the request's context.
+type stampSlot struct{ conn *stampedConn }
+
+type stampSlotKey struct{}
+
+// newScreenTransport dials every connection as a stampedConn and never
+// reuses one: a websocket keeps its connection, and a pooled one would
+// carry no stamps.
+func newScreenTransport() *http.Transport {
+	d := &net.Dialer{}
+	return &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			tcp, ok := c.(*net.TCPConn)
+			if !ok {
+				c.Close()
+				return nil, errors.New("screens dial TCP only")
+			}
+			sc, err := newStampedConn(tcp)
+			if err != nil {
+				c.Close()
+				return nil, err
+			}
+			if slot, ok := ctx.Value(stampSlotKey{}).(*stampSlot); ok {
+				slot.conn = sc
+			}
+			return sc, nil
+		},
+	}
+}
