@@ -222,11 +222,22 @@ func TestSlowClientIsClosed(t *testing.T) {
 		if err := c.Write(ctxT(t), websocket.MessageText, []byte(hello)); err != nil {
 			t.Fatal(err)
 		}
+		// The board opens, then the client stops reading, as a laptop
+		// that is shut.
+		for {
+			_, msg, err := c.Read(ctxT(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(msg), `"t":"snap"`) {
+				break
+			}
+		}
 		stuck = append(stuck, c)
 	}
-	// The stuck clients never read while the board takes thousands of
-	// changes of a kilobyte each: far more than their small socket
-	// buffers and their queues hold.
+	// The stuck clients read nothing more while the board takes
+	// thousands of changes of a kilobyte each: far more than their small
+	// socket buffers and their queues hold.
 	prompt := strings.Repeat("a long prompt ", 70)
 	appendMany(t, ts, b.ID, 6000, func(i int) board.Entry {
 		return board.Entry{Actor: fac.You, At: time.Now(), Op: board.Op{Kind: board.BoardEdit, Title: fmt.Sprintf("Edit %d", i), Prompt: prompt}}
