@@ -22,7 +22,9 @@ type stampedConn struct {
 	raw syscall.RawConn
 	oob [64]byte
 	// arrived is the wall-clock time, in Unix nanoseconds, at which the
-	// bytes last read reached the socket; 0 until a read carried a stamp.
+	// bytes last read reached the socket; 0 if that read carried no stamp
+	// (the kernel turns stamping on for the whole machine a moment after
+	// the first socket asks for it).
 	arrived atomic.Int64
 }
 
@@ -65,25 +67,24 @@ func (c *stampedConn) Read(p []byte) (int, error) {
 	case n == 0 && len(p) > 0:
 		return 0, io.EOF
 	}
-	if at, ok := stampOf(c.oob[:oobn]); ok {
-		c.arrived.Store(at)
-	}
+	c.arrived.Store(stampOf(c.oob[:oobn]))
 	return n, nil
 }
 
-// stampOf finds the SO_TIMESTAMPNS stamp among a read's control messages.
-func stampOf(oob []byte) (int64, bool) {
+// stampOf finds the SO_TIMESTAMPNS stamp among a read's control messages,
+// 0 if there is none.
+func stampOf(oob []byte) int64 {
 	msgs, err := syscall.ParseSocketControlMessage(oob)
 	if err != nil {
-		return 0, false
+		return 0
 	}
 	for _, m := range msgs {
 		if m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SO_TIMESTAMPNS && len(m.Data) >= int(unsafe.Sizeof(syscall.Timespec{})) {
 			ts := (*syscall.Timespec)(unsafe.Pointer(&m.Data[0]))
-			return ts.Nano(), true
+			return ts.Nano()
 		}
 	}
-	return 0, false
+	return 0
 }
 
 // stampSlot carries a dial's stampedConn out of the HTTP transport, which

@@ -31,6 +31,19 @@ func TestStampedConn(t *testing.T) {
 	}
 	defer server.Close()
 
+	// Stamping starts for the whole machine a moment after the first
+	// socket asks for it; until then reads carry none.
+	for deadline := time.Now().Add(5 * time.Second); sc.arrived.Load() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("no read carried a stamp")
+		}
+		if _, err := server.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(sc, make([]byte, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, msg := range []string{"first", "second"} {
 		sent := time.Now()
 		if _, err := server.Write([]byte(msg)); err != nil {
