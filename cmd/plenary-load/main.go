@@ -7,6 +7,11 @@
 // groups and plays the phases with notes typed, drags streamed and dots
 // voted. It only loads loopback addresses unless told -allow-remote.
 //
+// Op to screen runs from sending an op to the kernel's receive stamp on
+// each other screen's socket: this process reads thousands of screens in
+// turn on one core, where real screens read in parallel. The time it read
+// each change is reported beside it.
+//
 //	plenary-load -scenario plenary -participants 2000 -rate 20
 //	plenary-load -scenario many -boards 250 -participants 40 -rate 1000
 //	plenary-load -scenario idle -boards 100 -participants 100 -pid $(pgrep -n plenary)
