@@ -43,9 +43,11 @@ const (
 // (an SSE stream plus POSTs, for networks that block websockets) carry the
 // same session.
 //
-// The reader goroutine owns room, participant and the limiters; facilitator
-// belongs to the room goroutine once the session is attached. out is the
-// session's bounded queue, filled by the room and drained by the writer.
+// handle runs one frame at a time, each call finished before the next
+// starts, and only it touches room, participant and the limiters;
+// facilitator belongs to the room goroutine once the session is attached.
+// out is the session's bounded queue, filled by the room and drained by
+// the transport's writers.
 type session struct {
 	id  uint64
 	hub *Hub
@@ -102,9 +104,9 @@ func (s *session) refuse(ref string, e *board.Error) {
 	s.enqueue(errorBytes(ref, e))
 }
 
-// handle acts on one frame from the client. It runs on the transport's
-// reader goroutine, one frame at a time, so a participant's ops reach the
-// log in the order they were sent.
+// handle acts on one frame from the client. The transport calls it one
+// frame at a time, in the order read, so a participant's ops reach the log
+// in the order they were sent.
 func (s *session) handle(ctx context.Context, data []byte) {
 	f, bad := decodeFrame(data)
 	if bad != nil {
