@@ -27,11 +27,11 @@ type pacer struct {
 	boards []*workshop
 	m      *meter
 	rng    *rand.Rand
-	// agenda is the phase the timeline is in.
-	agenda board.Phase
-	drags  []drag
-	next   int // the board the next op goes to
-	ideas  int
+	// agendas is the phase each board's timeline is in, by board.
+	agendas []board.Phase
+	drags   []drag
+	next    int // the board the next op goes to
+	ideas   int
 }
 
 // drag is a note on its way from one place to another.
@@ -51,13 +51,22 @@ const dragEvery = 50 * time.Millisecond
 const votesEach = 3
 
 func newPacer(cfg Config, boards []*workshop, m *meter) *pacer {
-	return &pacer{cfg: cfg, boards: boards, m: m, rng: rand.New(rand.NewPCG(1, 2)), agenda: board.Brainstorm}
+	return &pacer{cfg: cfg, boards: boards, m: m, rng: rand.New(rand.NewPCG(1, 2)), agendas: make([]board.Phase, len(boards))}
 }
 
-// phaseAt is the agenda: brainstorm through the warm-up and the first 40%
-// of the measured time, cluster to 70%, then vote.
-func (p *pacer) phaseAt(elapsed time.Duration) board.Phase {
-	measured := float64(elapsed-p.cfg.Warmup) / float64(p.cfg.Duration)
+// phaseSpread is the share of the measured time over which the boards'
+// facilitators move on, one after another: facilitators of separate
+// workshops never click in the same millisecond, and 250 boards moving to
+// cluster at once would each lay out every note for every participant,
+// hundreds of megabytes in one burst that no steady rate of ops makes.
+const phaseSpread = 0.25
+
+// phaseAt is board i's agenda: brainstorm through the warm-up and the
+// first 40% of the measured time, cluster to 70%, then vote, each board
+// later than the one before by its share of phaseSpread.
+func (p *pacer) phaseAt(i int, elapsed time.Duration) board.Phase {
+	lag := phaseSpread * float64(i) / float64(len(p.boards))
+	measured := float64(elapsed-p.cfg.Warmup)/float64(p.cfg.Duration) - lag
 	switch {
 	case measured < 0.4:
 		return board.Brainstorm
@@ -80,7 +89,9 @@ func (p *pacer) play(ctx context.Context, start time.Time) {
 		case now = <-tick.C:
 		}
 		elapsed := now.Sub(start)
-		p.agenda = p.phaseAt(elapsed)
+		for i := range p.boards {
+			p.agendas[i] = p.phaseAt(i, elapsed)
+		}
 		p.setPhases()
 		for due := int(elapsed.Seconds() * p.cfg.Rate); sent < due; sent++ {
 			if !p.act() {
@@ -94,25 +105,26 @@ func (p *pacer) play(ctx context.Context, start time.Time) {
 	}
 }
 
-// setPhases moves each settled board to the agenda's phase.
+// setPhases moves each settled board to its agenda's phase.
 func (p *pacer) setPhases() {
-	for _, w := range p.boards {
-		if w.asked == p.agenda || !w.settledDown() {
+	for i, w := range p.boards {
+		agenda := p.agendas[i]
+		if w.asked == agenda || !w.settledDown() {
 			continue
 		}
-		w.wanted.Store(p.agenda)
-		if w.facilitator.trySend(kindPhaseSet, &board.Op{Kind: board.PhaseSet, Phase: p.agenda}) {
-			w.asked = p.agenda
+		w.wanted.Store(agenda)
+		if w.facilitator.trySend(kindPhaseSet, &board.Op{Kind: board.PhaseSet, Phase: agenda}) {
+			w.asked = agenda
 		}
 	}
 }
 
-// act sends the next op on the next board that is in the agenda's phase.
+// act sends the next op on the next board that is in its agenda's phase.
 func (p *pacer) act() bool {
 	for range p.boards {
-		w := p.boards[p.next]
+		w, agenda := p.boards[p.next], p.agendas[p.next]
 		p.next = (p.next + 1) % len(p.boards)
-		if w.asked == p.agenda && w.currentPhase() == w.asked {
+		if w.asked == agenda && w.currentPhase() == w.asked {
 			return p.actOn(w, w.asked)
 		}
 	}
