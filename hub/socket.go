@@ -21,7 +21,10 @@ import (
 // coder/websocket still does the handshake, the reading, pings and the
 // close handshake. Its writes reach Write through a buffer only big enough
 // for a control frame, flushed at the end of each frame, so each of its
-// frames is one Write, and mu keeps frames whole.
+// frames is one Write, and mu keeps frames whole. mu is held across the
+// write itself, as coder/websocket's own lock was: it is this connection's
+// alone, and a socket that stays full past writeTimeout is torn down by
+// the writers' watcher, which frees it.
 type socket struct {
 	net.Conn
 	mu        sync.Mutex
