@@ -35,8 +35,7 @@ func (o *outbox) push(frame []byte, limit int) bool {
 		return false
 	}
 	o.frames = append(o.frames, frame)
-	kick := !o.scheduled
-	o.scheduled = true
+	kick := o.claim()
 	o.mu.Unlock()
 	if kick {
 		o.schedule()
@@ -53,30 +52,46 @@ func (o *outbox) close() {
 		return
 	}
 	o.closing = true
-	kick := !o.scheduled
-	o.scheduled = true
+	kick := o.claim()
 	o.mu.Unlock()
 	if kick {
 		o.schedule()
 	}
 }
 
+// claim marks the outbox scheduled and reports whether it was not, in
+// which case the caller hands it to a writer once mu is released. mu is
+// held.
+func (o *outbox) claim() bool {
+	kick := !o.scheduled
+	o.scheduled = true
+	return kick
+}
+
 // next is the writer's call: it returns every queued frame, and closing
 // when the session has closed, in which case the outbox ends and later
-// pushes are dropped. With nothing queued and no close, the outbox goes
-// back to waiting for a push to schedule it.
+// pushes are dropped.
 func (o *outbox) next() (frames [][]byte, closing bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	frames, o.frames = o.frames, nil
 	if o.closing {
 		o.ended = true
-		return frames, true
 	}
-	if len(frames) == 0 {
-		o.scheduled = false
+	return frames, o.closing
+}
+
+// more is the writer's call after a write: whether there is more to do
+// (frames queued meanwhile, or the close). If not, the outbox goes back
+// to waiting for a push to schedule it.
+func (o *outbox) more() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.frames) > 0 || o.closing {
+		return true
 	}
-	return frames, false
+	o.scheduled = false
+	return false
 }
 
 // end drops what is queued and every later push: the connection failed.

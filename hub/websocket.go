@@ -124,16 +124,15 @@ func (c *wsConn) flush(w *writer) (more bool) {
 		go c.conn.Close(websocket.StatusCode(c.s.closeCode), c.s.closeMsg)
 		return false
 	}
-	if len(frames) == 0 {
-		return false
-	}
 	if err := c.write(w, frames); err != nil {
 		c.s.out.end()
 		c.s.close(CloseGoingAway, "write failed")
 		c.conn.CloseNow()
 		return false
 	}
-	return true
+	// Asked here rather than on the next turn, so a connection that has
+	// nothing more does not go round the line again for nothing.
+	return c.s.out.more()
 }
 
 // abort tears the connection down under a write that has taken too long;
