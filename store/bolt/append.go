@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"go.etcd.io/bbolt"
 
 	"github.com/plenary/plenary/store"
 )
 
-// maxBatch bounds how many appends share one transaction, so one commit's
+// maxBatch bounds how many appends share one write, so one batch's
 // latency stays near one fsync.
 const maxBatch = 1000
 
@@ -23,10 +24,10 @@ type appendReq struct {
 }
 
 // Append adds data as the board's next record and returns its seq once it
-// is on disk. Appends to any boards made while a commit is under way share
+// is on disk. Appends to any boards made while a write is under way share
 // the next one, so a busy server pays one fsync for many records.
 //
-// Once the record is handed to the committer, Append waits for the commit
+// Once the record is handed to the committer, Append waits for the write
 // even if ctx ends: the record may already be durable, and an error would
 // tell the caller it is not.
 func (l *Log) Append(ctx context.Context, board string, data []byte) (uint64, error) {
@@ -47,21 +48,31 @@ func (l *Log) Append(ctx context.Context, board string, data []byte) (uint64, er
 	return req.seq, nil
 }
 
-// commit is the committer goroutine: it takes one append, and every other
-// one already waiting, and commits them in one transaction.
+// commit is the committer goroutine, the one writer of the current
+// segment and of every board's last seq: it takes one append, and every
+// other one already waiting, and writes them with one fsync.
 //
 // This is bbolt's db.Batch without its timer: Batch waits MaxBatchDelay
 // (10 ms by default) before committing even a lone append, where here a
-// lone append commits at once and only appends that arrive during a commit
-// wait, for exactly that commit.
+// lone append is written at once and only appends that arrive during a
+// write wait, for exactly the next one.
 func (l *Log) commit() {
-	defer close(l.stopped)
+	defer close(l.committed)
+	defer close(l.full)
+	var (
+		batch   []*appendReq
+		records []walRecord
+		buf     []byte
+		seqs    = map[string]uint64{} // the batch's boards, at their last seq
+	)
 	for {
-		var batch []*appendReq
+		batch, records = batch[:0], records[:0]
+		clear(seqs)
 		select {
 		case req := <-l.appends:
 			batch = append(batch, req)
 		case <-l.quit:
+			l.handOver()
 			return
 		}
 	more:
@@ -73,23 +84,42 @@ func (l *Log) commit() {
 				break more
 			}
 		}
-		err := l.db.Update(func(tx *bbolt.Tx) error {
-			logs := tx.Bucket(logsBucket)
-			for _, req := range batch {
-				b, err := logs.CreateBucketIfNotExists([]byte(req.board))
-				if err != nil {
-					return err
-				}
-				b.FillPercent = 1 // keys only grow: pack pages full
-				if req.seq, err = b.NextSequence(); err != nil {
-					return err
-				}
-				if err := b.Put(key(req.seq), req.data); err != nil {
-					return err
-				}
+		err := l.failed
+		if err == nil {
+			err = l.rotateIfDue(time.Now())
+		}
+		for _, req := range batch {
+			if err != nil {
+				break
 			}
-			return nil
-		})
+			last, ok := seqs[req.board]
+			if !ok {
+				last, err = l.last(req.board)
+			}
+			req.seq = last + 1
+			seqs[req.board] = req.seq
+			records = append(records, walRecord{board: req.board, Record: store.Record{Seq: req.seq, Data: req.data}})
+		}
+		if err == nil {
+			buf, err = l.seg.write(buf, records)
+			if err != nil {
+				// After a failed write or fsync nothing says what
+				// reached the disk, or that the page cache still holds
+				// what did: appending more could put acknowledged
+				// records behind a torn one. The log refuses appends
+				// until a restart reads back what is durable.
+				l.failed = fmt.Errorf("write-ahead segment failed, restart to recover: %w", err)
+				err = l.failed
+			}
+		}
+		if err == nil {
+			l.mu.Lock()
+			for _, r := range records {
+				l.pending[r.board] = append(l.pending[r.board], r.Record)
+				l.lasts[r.board] = r.Seq
+			}
+			l.mu.Unlock()
+		}
 		for _, req := range batch {
 			req.done <- err
 			if err == nil {
@@ -97,4 +127,49 @@ func (l *Log) commit() {
 			}
 		}
 	}
+}
+
+// last is the board's last seq: the committer's own record of it, or
+// bbolt's once nothing of the board waits in a segment.
+func (l *Log) last(board string) (uint64, error) {
+	l.mu.Lock()
+	seq, ok := l.lasts[board]
+	l.mu.Unlock()
+	if ok {
+		return seq, nil
+	}
+	err := l.db.View(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(logsBucket).Bucket([]byte(board)); b != nil {
+			seq = b.Sequence()
+		}
+		return nil
+	})
+	return seq, err
+}
+
+// rotateIfDue hands the current segment to the checkpointer and starts
+// the next one, once the segment is big enough or old enough. It waits
+// while segmentsBehind segments already wait: memory stays bounded when
+// the disk is slow.
+func (l *Log) rotateIfDue(now time.Time) error {
+	if l.seg.size < segmentBytes && (len(l.seg.records) == 0 || now.Sub(l.seg.opened) < segmentAge) {
+		return nil
+	}
+	next, err := createSegment(l.path, l.seg.n+1, now)
+	if err != nil {
+		return fmt.Errorf("start a write-ahead segment: %w", err)
+	}
+	l.full <- l.seg
+	l.seg = next
+	return nil
+}
+
+// handOver gives the last segment to the checkpointer when the log
+// closes, or deletes it if it holds nothing.
+func (l *Log) handOver() {
+	if len(l.seg.records) == 0 {
+		l.seg.remove()
+		return
+	}
+	l.full <- l.seg
 }

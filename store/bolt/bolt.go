@@ -1,7 +1,9 @@
 // Package bolt is the embedded store, the default: every board's log in one
 // bbolt file, for a single process that needs no setup.
 //
-// The file holds a bucket "logs" with a bucket per board whose keys are the
+// An append is first written to a write-ahead segment next to the file
+// (wal.go says why) and moved into bbolt by a checkpoint about once a
+// second; until then it is read from memory. The file holds a bucket "logs" with a bucket per board whose keys are the
 // records' seqs, big-endian so that bbolt's byte order is seq order, and
 // whose bucket sequence is the board's last seq (it survives trimming); and
 // a bucket "snapshots" with one value per board: the snapshot's seq,
@@ -10,10 +12,12 @@ package bolt
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -32,13 +36,28 @@ var (
 var errClosed = errors.New("bolt: log is closed")
 
 // Log is a store.Log in one bbolt file. It is safe for concurrent use.
+//
+// The committer goroutine owns the current segment and hands full ones to
+// the checkpointer goroutine; mu guards what both share with readers.
 type Log struct {
-	db      *bbolt.DB
-	appends chan *appendReq // to the committer goroutine
-	quit    chan struct{}   // closed by Close: the committer stops
-	stopped chan struct{}   // closed by the committer when it has stopped
-	close   sync.Once
-	boards  fanout.Boards
+	db           *bbolt.DB
+	path         string
+	appends      chan *appendReq // to the committer
+	full         chan *segment   // from the committer to the checkpointer
+	quit         chan struct{}   // closed by Close: both stop
+	committed    chan struct{}   // closed by the committer when it has stopped
+	checkpointed chan struct{}   // closed by the checkpointer when it has stopped
+	close        sync.Once
+	boards       fanout.Boards
+
+	seg    *segment // the committer's
+	failed error    // the committer's: set when a segment write failed
+
+	checkpointErr error // the checkpointer's, read by Close after it stopped
+
+	mu      sync.Mutex
+	pending map[string][]store.Record // per board, records not yet in bbolt, in seq order
+	lasts   map[string]uint64         // per board with records not yet in bbolt, its last seq
 }
 
 var _ store.Log = (*Log)(nil)
@@ -72,20 +91,38 @@ func Open(path string) (*Log, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	l := &Log{
-		db:      db,
-		appends: make(chan *appendReq),
-		quit:    make(chan struct{}),
-		stopped: make(chan struct{}),
+		db:           db,
+		path:         path,
+		appends:      make(chan *appendReq),
+		full:         make(chan *segment, segmentsBehind),
+		quit:         make(chan struct{}),
+		committed:    make(chan struct{}),
+		checkpointed: make(chan struct{}),
+		pending:      map[string][]store.Record{},
+		lasts:        map[string]uint64{},
+	}
+	next, err := l.recover()
+	if err == nil {
+		l.seg, err = createSegment(path, next, time.Now())
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	go l.commit()
+	go l.checkpoints()
 	return l, nil
 }
 
-// Read returns the board's records with seq > after, at most limit of them.
+// Read returns the board's records with seq > after, at most limit of them:
+// those in bbolt, then those still waiting for a checkpoint. The waiting
+// ones are copied first: a checkpoint puts records into bbolt before it
+// forgets them, so none can fall between the two reads.
 func (l *Log) Read(ctx context.Context, board string, after uint64, limit int) ([]store.Record, error) {
 	if err := store.CheckBoard(board); err != nil {
 		return nil, err
 	}
+	waiting := l.waiting(board, after)
 	var records []store.Record
 	err := l.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(logsBucket).Bucket([]byte(board))
@@ -94,14 +131,28 @@ func (l *Log) Read(ctx context.Context, board string, after uint64, limit int) (
 		}
 		c := b.Cursor()
 		for k, v := c.Seek(key(after + 1)); k != nil && len(records) < limit; k, v = c.Next() {
-			records = append(records, store.Record{Seq: binary.BigEndian.Uint64(k), Data: bytes.Clone(v)})
+			seq := binary.BigEndian.Uint64(k)
+			if len(waiting) > 0 && seq >= waiting[0].Seq {
+				break
+			}
+			records = append(records, store.Record{Seq: seq, Data: bytes.Clone(v)})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read board %s: %w", board, err)
 	}
-	return records, nil
+	return append(records, waiting[:min(len(waiting), limit-len(records))]...), nil
+}
+
+// waiting copies the board's records with seq > after that are not yet in
+// bbolt.
+func (l *Log) waiting(board string, after uint64) []store.Record {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	held := l.pending[board]
+	i, _ := slices.BinarySearchFunc(held, after+1, func(r store.Record, seq uint64) int { return cmp.Compare(r.Seq, seq) })
+	return slices.Clone(held[i:])
 }
 
 // Last returns the seq of the board's newest record, 0 if it has none.
@@ -109,28 +160,23 @@ func (l *Log) Last(ctx context.Context, board string) (uint64, error) {
 	if err := store.CheckBoard(board); err != nil {
 		return 0, err
 	}
-	var last uint64
-	err := l.db.View(func(tx *bbolt.Tx) error {
-		if b := tx.Bucket(logsBucket).Bucket([]byte(board)); b != nil {
-			last = b.Sequence()
-		}
-		return nil
-	})
+	last, err := l.last(board)
 	if err != nil {
 		return 0, fmt.Errorf("last of board %s: %w", board, err)
 	}
 	return last, nil
 }
 
-// Close waits for the appends under way, then closes the file and stops
-// every subscriber. Closing again does nothing.
+// Close waits for the appends under way, checkpoints every segment, then
+// closes the file and stops every subscriber. Closing again does nothing.
 func (l *Log) Close() error {
 	var err error
 	l.close.Do(func() {
 		close(l.quit)
-		<-l.stopped
+		<-l.committed
+		<-l.checkpointed
 		l.boards.Close()
-		err = l.db.Close()
+		err = errors.Join(l.checkpointErr, l.db.Close())
 	})
 	return err
 }

@@ -25,16 +25,29 @@ func (l *Log) SaveSnapshot(ctx context.Context, board string, snap store.Snapsho
 		if err := snaps.Put([]byte(board), append(key(snap.Seq), snap.Data...)); err != nil {
 			return err
 		}
-		b := tx.Bucket(logsBucket).Bucket([]byte(board))
-		if b == nil || snap.Seq <= store.Keep {
-			return nil
+		if b := tx.Bucket(logsBucket).Bucket([]byte(board)); b != nil && snap.Seq > store.Keep {
+			return trim(b, trimmedTo(snap.Seq))
 		}
-		return trim(b, snap.Seq-store.Keep)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("save snapshot of board %s: %w", board, err)
 	}
+	// Records still waiting for a checkpoint are trimmed too: the
+	// checkpoint skips what the stored snapshot has made old.
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.forget(board, trimmedTo(snap.Seq))
 	return nil
+}
+
+// trimmedTo is the seq at or below which a snapshot at seq lets a board's
+// records go.
+func trimmedTo(seq uint64) uint64 {
+	if seq <= store.Keep {
+		return 0
+	}
+	return seq - store.Keep
 }
 
 // trim deletes the records with seq <= upTo. It gathers their keys first:
