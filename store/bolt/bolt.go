@@ -3,7 +3,9 @@
 //
 // An append is first written to a write-ahead segment next to the file
 // (wal.go says why) and moved into bbolt by a checkpoint about once a
-// second; until then it is read from memory. The file holds a bucket "logs" with a bucket per board whose keys are the
+// second; until then it is read from memory.
+//
+// The file holds a bucket "logs" with a bucket per board whose keys are the
 // records' seqs, big-endian so that bbolt's byte order is seq order, and
 // whose bucket sequence is the board's last seq (it survives trimming); and
 // a bucket "snapshots" with one value per board: the snapshot's seq,
@@ -68,10 +70,11 @@ var _ store.Log = (*Log)(nil)
 func Open(path string) (*Log, error) {
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
 		Timeout: time.Second,
-		// Every append is a commit, so what a commit writes besides the
-		// records matters: the free-page list is rebuilt when the file
-		// is opened instead of written on every commit, and kept as a
-		// map, which stays fast as the file grows.
+		// Checkpoints and snapshots commit several times a second, so
+		// what a commit writes besides the records matters: the
+		// free-page list is rebuilt when the file is opened instead of
+		// written on every commit, and kept as a map, which stays fast
+		// as the file grows.
 		NoFreelistSync: true,
 		FreelistType:   bbolt.FreelistMapType,
 	})
