@@ -34,7 +34,7 @@ func TestConformance(t *testing.T) {
 	)
 }
 
-func open(t *testing.T, path string) store.Log {
+func open(t testing.TB, path string) store.Log {
 	t.Helper()
 	l, err := bolt.Open(path)
 	if err != nil {
