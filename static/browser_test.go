@@ -31,7 +31,7 @@ const waitTimeout = 15 * time.Second
 
 // startServer runs the real hub, with a bbolt log and the embedded app,
 // behind an httptest server.
-func startServer(t *testing.T) *httptest.Server {
+func startServer(t testing.TB) *httptest.Server {
 	t.Helper()
 	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
 	if err != nil {
@@ -57,7 +57,7 @@ func startServer(t *testing.T) *httptest.Server {
 }
 
 // startBrowser starts Debian's Chromium headless with a fresh profile.
-func startBrowser(t *testing.T) context.Context {
+func startBrowser(t testing.TB) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -85,20 +85,21 @@ func startBrowser(t *testing.T) context.Context {
 // page is one person's browser: its own browser context, so its
 // localStorage (and so its session token) is its own.
 type page struct {
-	t    *testing.T
-	name string
-	ctx  context.Context
+	t      testing.TB
+	name   string
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu         sync.Mutex
 	exceptions []string
 	requests   []string // every URL the page asked for
 }
 
-func newPage(t *testing.T, browser context.Context, name string, width, height int64, mobile bool) *page {
+func newPage(t testing.TB, browser context.Context, name string, width, height int64, mobile bool) *page {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	p := &page{t: t, name: name, ctx: ctx}
+	p := &page{t: t, name: name, ctx: ctx, cancel: cancel}
 	opts := []chromedp.EmulateViewportOption{}
 	if mobile {
 		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch)
@@ -128,6 +129,9 @@ func newPage(t *testing.T, browser context.Context, name string, width, height i
 	}()
 	return p
 }
+
+// close closes the page's browser context, and with it the page.
+func (p *page) close() { p.cancel() }
 
 func (p *page) do(steps ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
