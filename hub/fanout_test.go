@@ -341,3 +341,43 @@ func TestDragsStayInTheGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestNewcomerSeesTheBoardAsItIs: someone who opens the board just after
+// it moved to cluster is sent a snapshot of the cluster canvas, not an
+// older snapshot followed by the move, which would draw every note twice.
+func TestNewcomerSeesTheBoardAsItIs(t *testing.T) {
+	ts := startServer(t)
+	b := ts.create("Newcomer", "What could we do together?")
+	fac := ts.facilitator(b)
+	ts.join(b, "Early participant", board.CivilServant) // the snapshot is cached here
+	do(t, fac, board.Op{Kind: board.GroupsForm, Size: 2})
+	half := 0.5
+	for i := range 8 {
+		do(t, fac, board.Op{Kind: board.NoteAdd, Chart: "g1", Text: fmt.Sprintf("an idea worth sharing, number %d", i), X: &half, Y: &half})
+	}
+	moved := do(t, fac, board.Op{Kind: board.PhaseSet, Phase: board.Cluster})
+
+	var mu sync.Mutex
+	var snaps []uint64
+	late, err := client.Dial(ctxT(t), ts.url, client.Hello{Board: b.ID, Token: b.facilitatorToken()}, client.Options{
+		OnFrame: func(f client.Frame, _ time.Time) {
+			if f.T == "snap" {
+				mu.Lock()
+				snaps = append(snaps, f.Seq)
+				mu.Unlock()
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = late.Close() })
+	if err := late.WaitSeq(ctxT(t), moved.Seq); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(snaps) != 1 || snaps[0] < moved.Seq {
+		t.Fatalf("the newcomer was sent snapshots at %v, then the entries after; want one snapshot at %d or later, after the move to cluster", snaps, moved.Seq)
+	}
+}

@@ -101,6 +101,7 @@ func (r *room) remember(a applied) {
 		r.recent = r.recent[:recentLen-1]
 	}
 	r.recent = append(r.recent, a)
+	r.snapCache.behind += len(a.frames[participantView])
 }
 
 // broadcast sends what each session may see of an applied entry, the
@@ -146,6 +147,18 @@ type snapshotCache struct {
 	seq   uint64
 	body  [2][]byte
 	n     [2]int
+	// behind is the bytes of the participants' chg frames applied since
+	// seq. Past a quarter of the snapshot, the cache is encoded again: a
+	// few entries can outweigh the board (moving to cluster lays out
+	// every note), and a newcomer sent them after the snapshot would draw
+	// the board twice, once as it was and once as it is.
+	behind int
+}
+
+// stale reports whether the cache is too far behind a state at seq to
+// send.
+func (c *snapshotCache) stale(seq uint64) bool {
+	return !c.valid || seq-c.seq > snapStale || c.behind > len(c.body[participantView])/4
 }
 
 // sendState brings s up to date: the entries since its last seq when the
@@ -171,7 +184,7 @@ func (r *room) replay(s *session, seq uint64) {
 // sendSnapshot sends s a snapshot and returns its seq, which may be a
 // little behind the state's: replay sends what follows.
 func (r *room) sendSnapshot(s *session) uint64 {
-	if c := &r.snapCache; !c.valid || r.state.Seq-c.seq > snapStale || !r.holdsAfter(c.seq) {
+	if c := &r.snapCache; c.stale(r.state.Seq) || !r.holdsAfter(c.seq) {
 		r.snapCache = r.encodeSnapshot()
 	}
 	c, v := &r.snapCache, viewOf(s)
