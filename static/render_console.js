@@ -123,13 +123,20 @@ export function renderConsole(ctx) {
     if (!groupSize.value) groupSize.value = b.settings?.groupSize ?? 6;
   }
 
+  // A snapshot, or forming groups, brings every group at once: the groups
+  // are laid out once for all of them, not once each, which on a board of
+  // hundreds of groups and thousands of people froze the console.
   function update(changes) {
+    let groups = false;
+    const people = [];
     for (const c of changes) {
-      if (c.e === 'participant' && !c.del) patchPerson(c.v);
-      else if (c.e === 'group') patchGroups();
+      if (c.e === 'participant' && !c.del) people.push(c.v);
+      else if (c.e === 'group') groups = true;
       else if (c.e === 'board') patchBoard();
       else if (c.e === 'presence') for (const id of rows.keys()) patchOnline(id);
     }
+    if (groups) patchGroups();
+    else for (const p of people) patchPerson(p);
     patchCount();
   }
 
