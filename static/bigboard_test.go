@@ -63,7 +63,7 @@ func BenchmarkBigBoard(b *testing.B) {
 			for _, p := range []*page{dragger, watcher} {
 				eval[bool](p, `(() => { window.frames_ = []; const tick = (t) => { if (!window.frames_) return; window.frames_.push(t); requestAnimationFrame(tick) }; requestAnimationFrame(tick); return true })()`)
 			}
-			dragger.dragAcross(`.note[data-note="n1"]`, 60)
+			dragger.dragAcross(`.canvas .note[data-note="n1"]`, 60)
 			mine = append(mine, dragger.frameGaps()...)
 			theirs = append(theirs, watcher.frameGaps()...)
 		}
@@ -127,8 +127,8 @@ func createBigBoard(b *testing.B, base string) string {
 	return created.FacilitatorURL
 }
 
-// allNotesAt waits until every note is on the page and returns when that
-// was on the page's clock, in milliseconds since it began to navigate. The
+// allNotesAt waits until every note is on the cluster canvas and returns
+// when that was on the page's clock, in milliseconds since it began to navigate. The
 // page checks on every change to its DOM, so the time is the page's own,
 // not when this process next looked.
 func (p *page) allNotesAt() float64 {
@@ -136,11 +136,11 @@ func (p *page) allNotesAt() float64 {
 	ctx, cancel := context.WithTimeout(p.ctx, waitTimeout)
 	defer cancel()
 	at, err := chromedp.Run(ctx, chromedp.Poll[float64](
-		fmt.Sprintf(`document.querySelectorAll('.note').length >= %d && performance.now()`, bigBoardNotes),
+		fmt.Sprintf(`document.querySelectorAll('.canvas .note').length >= %d && performance.now()`, bigBoardNotes),
 		chromedp.WithPollingMutation()))
 	if err != nil {
 		p.t.Fatalf("%s: waiting for %d notes: %v (%d shown)", p.name, bigBoardNotes, err,
-			eval[int](p, `document.querySelectorAll('.note').length`))
+			eval[int](p, `document.querySelectorAll('.canvas .note').length`))
 	}
 	return at
 }
