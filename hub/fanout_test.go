@@ -235,11 +235,12 @@ func TestSlowClientIsClosed(t *testing.T) {
 		}
 		stuck = append(stuck, c)
 	}
-	// The stuck clients read nothing more while the board takes
-	// thousands of changes of a kilobyte each: far more than their small
-	// socket buffers and their queues hold.
+	// The stuck clients read nothing more while the board takes twelve
+	// thousand changes of a kilobyte each: about 16 MB, several times what
+	// the server's socket buffers (up to 4 MB each here) and a queue of
+	// sendQueueLen frames hold together.
 	prompt := strings.Repeat("a long prompt ", 70)
-	appendMany(t, ts, b.ID, 6000, func(i int) board.Entry {
+	appendMany(t, ts, b.ID, 12000, func(i int) board.Entry {
 		return board.Entry{Actor: fac.You, At: time.Now(), Op: board.Op{Kind: board.BoardEdit, Title: fmt.Sprintf("Edit %d", i), Prompt: prompt}}
 	})
 	for _, c := range stuck {
