@@ -380,6 +380,12 @@ func TestWorkshop(t *testing.T) {
 	fac.typeInto(".theme-name", "Shared calendar and intake")
 	fac.do(chromedp.KeyEvent("\r"))
 	ben.waitText(".theme-name", "Shared calendar and intake")
+	// Without a mouse, a note's tools appear once it has focus: its menu
+	// offers the theme just named.
+	third := fmt.Sprintf(`.canvas .note[data-note=%q]`, ben.noteID(ideas[2]))
+	eval[bool](ben, fmt.Sprintf(`(() => { document.querySelector(%s).focus(); return true })()`, js(third)))
+	ben.waitFor("the theme in the note's menu", fmt.Sprintf(
+		`[...document.querySelectorAll(%s)].some((o) => o.textContent === 'Shared calendar and intake')`, js(third+" .theme-menu option")))
 	fac.screenshot("cluster")
 
 	// Vote: dots within the budget of two; the tally shows on the plenary.

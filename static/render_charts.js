@@ -101,7 +101,7 @@ export function renderCharts(ctx) {
         const current = replica.get('note', note.id);
         editInPlace(ev.currentTarget.closest('.note'), current.text, (text) => ctx.act({ kind: 'note.edit', note: note.id, text }, ev.target));
       } }, '✎'),
-      colorSelect(note.color, (ev) => ctx.act({ kind: 'note.color', note: note.id, color: ev.target.value }, ev.target)),
+      colorSelect(replica.get('note', note.id)?.color, (ev) => ctx.act({ kind: 'note.color', note: note.id, color: ev.target.value }, ev.target)),
       h('button', { type: 'button', class: 'tool', 'aria-label': t('note.delete'), onclick: (ev) => ctx.act({ kind: 'note.delete', note: note.id }, ev.currentTarget) }, '🗑'),
     ];
     return tools;
@@ -112,7 +112,7 @@ export function renderCharts(ctx) {
     if (!chart) return;
     let el = chart.notes.get(note.id);
     if (!el) {
-      el = makeNote(replica, note, editable(note.chart) ? noteTools(note) : []);
+      el = makeNote(replica, note, editable(note.chart) ? () => noteTools(note) : null);
       el.setAttribute('role', 'listitem');
       chart.notes.set(note.id, el);
       chart.area.append(el);

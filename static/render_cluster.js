@@ -35,7 +35,11 @@ export function renderCluster(ctx) {
   function placeNote(note) {
     let el = notes.get(note.id);
     if (!el) {
-      el = makeNote(replica, note, [themeMenu(note.id)]);
+      el = makeNote(replica, note, () => {
+        const menu = themeMenu(note.id);
+        menu.patch(replica.get('note', note.id)?.theme);
+        return [menu];
+      });
       notes.set(note.id, el);
       makeNoteMovable(el, note.id);
     } else {
@@ -51,7 +55,7 @@ export function renderCluster(ctx) {
       el.style.left = percent(note.cx);
       el.style.top = percent(note.cy);
     }
-    el.querySelector('.theme-menu').patch(note.theme);
+    el.querySelector('.theme-menu')?.patch(note.theme);
   }
 
   /** themeMenu is the keyboard and touch twin of dragging a note into a theme. */
@@ -193,7 +197,7 @@ export function renderCluster(ctx) {
         menus = true;
       }
     }
-    if (menus) for (const el of notes.values()) el.querySelector('.theme-menu').patch(replica.get('note', el.dataset.note)?.theme);
+    if (menus) for (const el of notes.values()) el.querySelector('.theme-menu')?.patch(replica.get('note', el.dataset.note)?.theme);
   }
 
   build();
