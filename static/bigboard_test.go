@@ -61,7 +61,7 @@ func BenchmarkBigBoard(b *testing.B) {
 		var mine, theirs []float64
 		for b.Loop() {
 			for _, p := range []*page{dragger, watcher} {
-				eval[bool](p, `(() => { window.frames_ = []; const tick = (t) => { if (!window.frames_) return; window.frames_.push(t); requestAnimationFrame(tick) }; requestAnimationFrame(tick); return true })()`)
+				eval[bool](p, `(() => { const frames = []; window.frames_ = frames; const tick = (t) => { if (window.frames_ !== frames) return; frames.push(t); requestAnimationFrame(tick) }; requestAnimationFrame(tick); return true })()`)
 			}
 			dragger.dragAcross(`.canvas .note[data-note="n1"]`, 60)
 			mine = append(mine, dragger.frameGaps()...)
