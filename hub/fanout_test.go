@@ -121,19 +121,7 @@ func TestResume(t *testing.T) {
 		do(t, fac, board.Op{Kind: board.NoteAdd, Chart: "g1", Text: fmt.Sprintf("while you were away %d", i), X: &half, Y: &half})
 	}
 
-	var mu sync.Mutex
-	var kinds []string
-	back, err := client.Dial(ctxT(t), ts.url, client.Hello{Board: b.ID, Token: token, Since: since}, client.Options{
-		OnFrame: func(f client.Frame, _ time.Time) {
-			mu.Lock()
-			kinds = append(kinds, f.T)
-			mu.Unlock()
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = back.Close() })
+	back, frames := ts.dialRecording(client.Hello{Board: b.ID, Token: token, Since: since})
 	if back.You != remote.You {
 		t.Fatalf("reconnected as %s, was %s", back.You, remote.You)
 	}
@@ -142,11 +130,9 @@ func TestResume(t *testing.T) {
 	if err := back.WaitSeq(ctxT(t), replay(t, ts.log, b.ID).Seq); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, k := range kinds {
-		if k == "snap" {
-			t.Fatalf("a short drop was answered with a whole snapshot: %v", kinds)
+	for _, f := range frames() {
+		if f.T == "snap" {
+			t.Fatalf("a short drop was answered with a whole snapshot at %d", f.Seq)
 		}
 	}
 	if n := len(back.Replica()["note"]); n != 5 {
@@ -358,26 +344,16 @@ func TestNewcomerSeesTheBoardAsItIs(t *testing.T) {
 	}
 	moved := do(t, fac, board.Op{Kind: board.PhaseSet, Phase: board.Cluster})
 
-	var mu sync.Mutex
-	var snaps []uint64
-	late, err := client.Dial(ctxT(t), ts.url, client.Hello{Board: b.ID, Token: b.facilitatorToken()}, client.Options{
-		OnFrame: func(f client.Frame, _ time.Time) {
-			if f.T == "snap" {
-				mu.Lock()
-				snaps = append(snaps, f.Seq)
-				mu.Unlock()
-			}
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = late.Close() })
+	late, frames := ts.dialRecording(client.Hello{Board: b.ID, Token: b.facilitatorToken()})
 	if err := late.WaitSeq(ctxT(t), moved.Seq); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	var snaps []uint64
+	for _, f := range frames() {
+		if f.T == "snap" {
+			snaps = append(snaps, f.Seq)
+		}
+	}
 	if len(snaps) != 1 || snaps[0] < moved.Seq {
 		t.Fatalf("the newcomer was sent snapshots at %v, then the entries after; want one snapshot at %d or later, after the move to cluster", snaps, moved.Seq)
 	}

@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,11 +129,34 @@ func (ts *testServer) create(title, prompt string) created {
 
 func (ts *testServer) dial(h client.Hello) *client.Client {
 	ts.t.Helper()
+	return ts.dialWith(h, client.Options{})
+}
+
+// dialRecording is dial that also keeps every frame the client is sent;
+// frames returns them so far, in order.
+func (ts *testServer) dialRecording(h client.Hello) (c *client.Client, frames func() []client.Frame) {
+	ts.t.Helper()
+	var mu sync.Mutex
+	var got []client.Frame
+	c = ts.dialWith(h, client.Options{OnFrame: func(f client.Frame, _ time.Time) {
+		mu.Lock()
+		got = append(got, f)
+		mu.Unlock()
+	}})
+	return c, func() []client.Frame {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
+}
+
+func (ts *testServer) dialWith(h client.Hello, opt client.Options) *client.Client {
+	ts.t.Helper()
 	// A bound, not a timing: a snapshot of a board of thousands under the
 	// race detector on a busy machine can take seconds.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, ts.url, h, client.Options{})
+	c, err := client.Dial(ctx, ts.url, h, opt)
 	if err != nil {
 		ts.t.Fatalf("dial %+v: %v", h, err)
 	}
