@@ -55,7 +55,7 @@ type room struct {
 	presence  presence
 	waiting   []attachment
 	pending   map[uint64]store.Record // records that arrived ahead of a gap
-	recent    []applied               // the last recentLen applied entries, oldest first
+	recent    history                 // the last recentLen applied entries
 	snapCache snapshotCache
 	snapSeq   uint64
 	idle      time.Time
@@ -328,7 +328,7 @@ func (r *room) reload(ctx context.Context) error {
 		return err
 	}
 	r.hub.logger.Info("reloaded board", "board", r.id, "from", r.state.Seq, "to", st.Seq)
-	r.state, r.snapSeq, r.recent, r.snapCache = st, st.Seq, nil, snapshotCache{}
+	r.state, r.snapSeq, r.recent, r.snapCache = st, st.Seq, history{}, snapshotCache{}
 	for _, a := range tail {
 		r.remember(a)
 	}

@@ -96,11 +96,7 @@ func (a *applied) frameFor(s *session, ref string) []byte {
 }
 
 func (r *room) remember(a applied) {
-	if len(r.recent) == recentLen {
-		copy(r.recent, r.recent[1:])
-		r.recent = r.recent[:recentLen-1]
-	}
-	r.recent = append(r.recent, a)
+	r.recent.add(a)
 	r.snapCache.behind += len(a.frames[participantView])
 }
 
@@ -164,7 +160,7 @@ func (c *snapshotCache) stale(seq uint64) bool {
 // sendState brings s up to date: the entries since its last seq when the
 // room still holds them all, else a snapshot and the entries after it.
 func (r *room) sendState(s *session, since uint64) {
-	if since == 0 || since > r.state.Seq || len(r.recent) == 0 || since+1 < r.recent[0].seq {
+	if oldest, ok := r.recent.oldest(); since == 0 || since > r.state.Seq || !ok || since+1 < oldest {
 		since = r.sendSnapshot(s)
 	}
 	r.replay(s, since)
@@ -172,13 +168,11 @@ func (r *room) sendState(s *session, since uint64) {
 
 // replay sends s the recent entries after seq.
 func (r *room) replay(s *session, seq uint64) {
-	for i := range r.recent {
-		if a := &r.recent[i]; a.seq > seq {
-			if frame := a.frameFor(s, ""); frame != nil {
-				s.enqueue(frame)
-			}
+	r.recent.after(seq, func(a *applied) {
+		if frame := a.frameFor(s, ""); frame != nil {
+			s.enqueue(frame)
 		}
-	}
+	})
 }
 
 // sendSnapshot sends s a snapshot and returns its seq, which may be a
@@ -208,7 +202,8 @@ func (r *room) sendSnapshot(s *session) uint64 {
 
 // holdsAfter reports whether the recent entries cover everything after seq.
 func (r *room) holdsAfter(seq uint64) bool {
-	return seq == r.state.Seq || (len(r.recent) > 0 && r.recent[0].seq <= seq+1)
+	oldest, ok := r.recent.oldest()
+	return seq == r.state.Seq || (ok && oldest <= seq+1)
 }
 
 func (r *room) encodeSnapshot() snapshotCache {
