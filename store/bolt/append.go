@@ -11,9 +11,14 @@ import (
 	"github.com/plenary/plenary/store"
 )
 
-// maxBatch bounds how many appends share one write, so one batch's
-// latency stays near one fsync.
-const maxBatch = 1000
+const (
+	// maxBatch bounds how many appends share one write, so one batch's
+	// latency stays near one fsync.
+	maxBatch = 1000
+	// maxKeptBuffer is the largest encoding buffer the committer keeps
+	// between batches.
+	maxKeptBuffer = 1 << 20
+)
 
 // appendReq is one Append waiting for the committer.
 type appendReq struct {
@@ -66,8 +71,15 @@ func (l *Log) commit() {
 		seqs    = map[string]uint64{} // the batch's boards, at their last seq
 	)
 	for {
+		// The last batch's records are let go, and a buffer grown by a
+		// batch of imports is not kept for the small ones after it.
+		clear(batch)
+		clear(records)
 		batch, records = batch[:0], records[:0]
 		clear(seqs)
+		if cap(buf) > maxKeptBuffer {
+			buf = nil
+		}
 		select {
 		case req := <-l.appends:
 			batch = append(batch, req)
