@@ -109,8 +109,9 @@ func putRecords(tx *bbolt.Tx, records []walRecord, tops map[string]uint64) error
 				floors[r.board] = trimmedTo(binary.BigEndian.Uint64(v))
 			}
 		}
+		tops[r.board] = r.Seq
 		if r.Seq <= b.Sequence() {
-			continue // already checkpointed before a crash
+			continue // already in bbolt: a crash, or a checkpoint retried
 		}
 		if r.Seq > floors[r.board] {
 			if err := b.Put(key(r.Seq), r.Data); err != nil {
@@ -120,7 +121,6 @@ func putRecords(tx *bbolt.Tx, records []walRecord, tops map[string]uint64) error
 		if err := b.SetSequence(r.Seq); err != nil {
 			return err
 		}
-		tops[r.board] = r.Seq
 	}
 	return nil
 }
