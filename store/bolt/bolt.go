@@ -2,8 +2,8 @@
 // bbolt file, for a single process that needs no setup.
 //
 // An append is first written to a write-ahead segment next to the file
-// (wal.go says why) and moved into bbolt by a checkpoint about once a
-// second; until then it is read from memory.
+// (wal.go says why) and moved into bbolt by a checkpoint every few
+// seconds; until then it is read from memory.
 //
 // The file holds a bucket "logs" with a bucket per board whose keys are the
 // records' seqs, big-endian so that bbolt's byte order is seq order, and

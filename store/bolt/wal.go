@@ -26,9 +26,13 @@ const (
 	// segmentBytes and segmentAge say when the committer starts a new
 	// segment and hands the full one to the checkpointer: they bound the
 	// records held in memory until they are in bbolt, and how long a
-	// restart spends reading segments back.
+	// restart spends reading segments back. A checkpoint of 250 busy
+	// boards takes 7-31 ms of the server's core in one go; one every
+	// five seconds rather than every second left fewer ops waiting
+	// behind one (many: p99 median of seven interleaved runs 69.6 ms at
+	// one second, 49.2 ms at five).
 	segmentBytes = 4 << 20
-	segmentAge   = time.Second
+	segmentAge   = 5 * time.Second
 	// segmentsBehind is how many full segments may wait for the
 	// checkpointer before appends wait for it in turn.
 	segmentsBehind = 2
