@@ -125,7 +125,7 @@ func (l *Log) Read(ctx context.Context, board string, after uint64, limit int) (
 	if err := store.CheckBoard(board); err != nil {
 		return nil, err
 	}
-	waiting := l.waiting(board, after)
+	waiting := l.waiting(board, after, limit)
 	var records []store.Record
 	err := l.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(logsBucket).Bucket([]byte(board))
@@ -149,13 +149,13 @@ func (l *Log) Read(ctx context.Context, board string, after uint64, limit int) (
 }
 
 // waiting copies the board's records with seq > after that are not yet in
-// bbolt.
-func (l *Log) waiting(board string, after uint64) []store.Record {
+// bbolt, at most limit of them.
+func (l *Log) waiting(board string, after uint64, limit int) []store.Record {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	held := l.pending[board]
 	i, _ := slices.BinarySearchFunc(held, after+1, func(r store.Record, seq uint64) int { return cmp.Compare(r.Seq, seq) })
-	return slices.Clone(held[i:])
+	return slices.Clone(held[i:min(len(held), i+max(limit, 0))])
 }
 
 // Last returns the seq of the board's newest record, 0 if it has none.
