@@ -154,8 +154,15 @@ func (l *Log) waiting(board string, after uint64, limit int) []store.Record {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	held := l.pending[board]
-	i, _ := slices.BinarySearchFunc(held, after+1, func(r store.Record, seq uint64) int { return cmp.Compare(r.Seq, seq) })
+	i := firstAfter(held, after)
 	return slices.Clone(held[i:min(len(held), i+max(limit, 0))])
+}
+
+// firstAfter is the index of the first record with seq > after in held,
+// which is in seq order.
+func firstAfter(held []store.Record, after uint64) int {
+	i, _ := slices.BinarySearchFunc(held, after+1, func(r store.Record, seq uint64) int { return cmp.Compare(r.Seq, seq) })
+	return i
 }
 
 // Last returns the seq of the board's newest record, 0 if it has none.

@@ -78,10 +78,7 @@ func (l *Log) checkpoint(seg *segment) error {
 // forget drops the board's waiting records with seq <= upTo. l.mu is held.
 func (l *Log) forget(board string, upTo uint64) {
 	held := l.pending[board]
-	i := 0
-	for i < len(held) && held[i].Seq <= upTo {
-		i++
-	}
+	i := firstAfter(held, upTo)
 	if i == len(held) {
 		delete(l.pending, board)
 		return
