@@ -62,7 +62,17 @@ func newApplied(e board.Entry, changes []board.Change) applied {
 			a.owners[c.Owner] = true
 		}
 	}
+	// Most entries look the same to both views; their frame is encoded
+	// once and shared.
+	alike := true
+	for _, c := range changes {
+		alike = alike && sharedIn(c, participantView) == sharedIn(c, facilitatorView)
+	}
 	for v := range a.frames {
+		if v > 0 && alike {
+			a.frames[v] = a.frames[0]
+			continue
+		}
 		var shared []board.Change
 		for _, c := range changes {
 			if sharedIn(c, view(v)) {
@@ -76,12 +86,36 @@ func newApplied(e board.Entry, changes []board.Change) applied {
 	return a
 }
 
-// frameFor is what s is sent of a: its view's shared frame, or a frame of
-// its own when it is owed an acknowledgement (ref) or a change of its own.
-// Nil means nothing.
+// chgPrefix is how every encoded chg frame begins (changeFrame's first
+// field), where withRef puts the ref.
+const chgPrefix = `{"t":"chg",`
+
+// withRef is a shared chg frame with the sender's ref added: the
+// acknowledgement costs a copy, not another encoding of the changes.
+func withRef(shared []byte, ref string) []byte {
+	quoted := encode(ref)
+	frame := make([]byte, 0, len(shared)+len(quoted)+len(`"ref":,`))
+	frame = append(frame, chgPrefix...)
+	frame = append(frame, `"ref":`...)
+	frame = append(frame, quoted...)
+	frame = append(frame, ',')
+	return append(frame, shared[len(chgPrefix):]...)
+}
+
+// frameFor is what s is sent of a: its view's shared frame, with ref
+// added when s is owed an acknowledgement, or a frame of its own when a
+// change is s's alone or an acknowledgement has no shared frame to go
+// in. Nil means nothing.
 func (a *applied) frameFor(s *session, ref string) []byte {
-	if ref == "" && !a.owners[s.participant] {
-		return a.frames[viewOf(s)]
+	if !a.owners[s.participant] {
+		// No change is s's alone, so s sees its view's shared frame.
+		shared := a.frames[viewOf(s)]
+		switch {
+		case ref == "":
+			return shared
+		case shared != nil:
+			return withRef(shared, ref)
+		}
 	}
 	visible := make([]board.Change, 0, len(a.changes))
 	for _, c := range a.changes {

@@ -1,7 +1,10 @@
 package hub
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +38,31 @@ func BenchmarkEncodeChange(b *testing.B) {
 	for range b.N {
 		if a := newApplied(e, changes); a.frames[0] == nil && a.frames[1] == nil {
 			b.Fatal("no view sees the note")
+		}
+	}
+}
+
+// TestWithRef checks that an acknowledgement made from the shared frame
+// says exactly what encoding it whole would, whatever the ref holds.
+func TestWithRef(t *testing.T) {
+	x := 0.25
+	frame := changeFrame{T: "chg", Seq: 42, By: "p7", At: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC),
+		Changes: []board.Change{{Entity: "note", ID: "n1", Value: board.Op{Kind: board.NoteAdd, Text: "Ask \"why\" twice", X: &x}}}}
+	for _, ref := range []string{"c1", `quote " and \ backslash`, "ünïcödé <tag> &", strings.Repeat("r", maxRefLen)} {
+		shared := encode(frame)
+		got := withRef(shared, ref)
+		frame.Ref = ref
+		want := encode(frame)
+		frame.Ref = ""
+		var g, w map[string]any
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatalf("ref %q: %s is not JSON: %v", ref, got, err)
+		}
+		if err := json.Unmarshal(want, &w); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("ref %q:\n got %s\nwant %s", ref, got, want)
 		}
 	}
 }
