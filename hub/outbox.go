@@ -3,9 +3,9 @@ package hub
 import "sync"
 
 // outbox is a session's bounded queue of frames waiting to be written. It
-// holds no memory while empty, which matters at ten thousand idle
-// connections, and hands the writer everything queued at once, so several
-// frames go out in one write.
+// hands the writer everything queued at once, so several frames go out in
+// one write. While empty it holds at most keptSlots slots, which matters
+// at ten thousand idle connections.
 //
 // The room pushes and a writer takes. No goroutine waits on an outbox:
 // when the first frame arrives, or the session closes, the outbox calls
@@ -81,12 +81,21 @@ func (o *outbox) next() (frames [][]byte, closing bool) {
 	return frames, o.closing
 }
 
-// more is the writer's call after a write: whether there is more to do
-// (frames queued meanwhile, or the close). If not, the outbox goes back
-// to waiting for a push to schedule it.
-func (o *outbox) more() bool {
+// keptSlots bounds the slots an empty outbox keeps from its last write.
+// Keeping them spares an allocation per frame pushed (a busy board's
+// change goes to every screen) for a few words per connection.
+const keptSlots = 4
+
+// more is the writer's call after writing written, what next returned:
+// whether there is more to do (frames queued meanwhile, or the close). If
+// not, the outbox goes back to waiting for a push to schedule it.
+func (o *outbox) more(written [][]byte) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.frames == nil && cap(written) <= keptSlots {
+		clear(written) // the frames themselves are the writer's to drop
+		o.frames = written[:0]
+	}
 	if len(o.frames) > 0 || o.closing {
 		return true
 	}

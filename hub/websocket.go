@@ -132,7 +132,7 @@ func (c *wsConn) flush(w *writer) (more bool) {
 	}
 	// Asked here rather than on the next turn, so a connection that has
 	// nothing more does not go round the line again for nothing.
-	return c.s.out.more()
+	return c.s.out.more(frames)
 }
 
 // abort tears the connection down under a write that has taken too long;
