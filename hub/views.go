@@ -41,9 +41,13 @@ func sharedIn(c board.Change, v view) bool {
 // shared view encoded once. The room keeps the recent ones so a client
 // that resumes is sent the very same bytes.
 type applied struct {
-	seq     uint64
-	by      string
-	at      time.Time
+	seq uint64
+	by  string
+	at  time.Time
+	// changes are kept only when some are addressed to one participant
+	// (owners): anyone else sees exactly their view's shared frame, so
+	// the room's history holds bytes, not every change's value for the
+	// collector to trace.
 	changes []board.Change
 	// frames are the chg frames of each view, nil where the view sees
 	// none of the changes.
@@ -82,6 +86,9 @@ func newApplied(e board.Entry, changes []board.Change) applied {
 		if shared != nil {
 			a.frames[v] = encode(changeFrame{T: "chg", Seq: a.seq, By: a.by, At: a.at, Changes: shared})
 		}
+	}
+	if a.owners == nil {
+		a.changes = nil
 	}
 	return a
 }
