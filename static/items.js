@@ -3,11 +3,12 @@
 // name them for the screens.
 
 import { t } from './i18n.js';
+import { byId } from './replica.js';
 
 /** voteItems lists the board's items in a stable order: themes first, then loose notes. */
 export function voteItems(replica) {
-  const themes = replica.all('theme').sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
-  const loose = replica.all('note').filter((n) => !n.theme).sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+  const themes = replica.all('theme').sort(byId);
+  const loose = replica.all('note').filter((n) => !n.theme).sort(byId);
   return [...themes.map((th) => ({ id: th.id, theme: th })), ...loose.map((n) => ({ id: n.id, note: n }))];
 }
 

@@ -7,8 +7,7 @@ import { h, setText } from './dom.js';
 import { t } from './i18n.js';
 import { colors, colorSelect, makeNote, editInPlace, arrowMoves } from './note.js';
 import { draggable, offsetIn, RemoteDrags } from './drag.js';
-
-const byId = (a, b) => a.id.localeCompare(b.id, undefined, { numeric: true });
+import { byId } from './replica.js';
 
 /** slot is where the n-th note of a chart starts: a loose grid, left to right. */
 function slot(n) {

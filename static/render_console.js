@@ -7,10 +7,9 @@ import { h, setText } from './dom.js';
 import { t } from './i18n.js';
 import { qrSVG } from './qr.js';
 import { showReport } from './report.js';
+import { byId } from './replica.js';
 
 export const phases = ['brainstorm', 'share', 'cluster', 'vote', 'discuss'];
-
-const byId = (a, b) => a.id.localeCompare(b.id, undefined, { numeric: true });
 
 /** renderConsole is the facilitator's side panel. */
 export function renderConsole(ctx) {
