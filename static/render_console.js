@@ -26,13 +26,18 @@ export function renderConsole(ctx) {
   const reveal = h('button', { type: 'button', onclick: (ev) => ctx.act({ kind: 'vote.reveal' }, ev.currentTarget) }, t('console.reveal'));
   const groupsEl = h('div', { class: 'group-lists' });
   const count = h('p', { class: 'count', role: 'status' });
+  // The QR code is drawn when the browser is next idle, in a square kept
+  // for it: it takes some 15 ms, which the board's snapshot, arriving just
+  // after the console is made, should not wait behind.
+  const qr = h('div', { class: 'qr' });
+  requestIdleCallback(() => qr.replaceWith(qrSVG(joinUrl, t('start.qr'))));
 
   const el = h('aside', { class: 'console', 'aria-label': t('console.title') },
     h('section', { class: 'invite' },
       h('h2', {}, t('console.invite')),
       h('p', { class: 'join-code' }, h('span', {}, t('start.code')), ' ', h('strong', { class: 'code' }, ctx.code)),
       h('p', {}, h('a', { class: 'join-link', href: joinUrl }, joinUrl)),
-      qrSVG(joinUrl, t('start.qr'))),
+      qr),
     h('section', { 'data-refusals': '' }, h('h2', {}, t('console.phase')), h('div', { class: 'phase-buttons' }, phaseButtons)),
     h('section', { 'data-refusals': '' },
       h('h2', {}, t('console.timer')),
