@@ -15,7 +15,12 @@ import { Connection, savedToken, saveToken } from './connection.js';
 import { Replica } from './replica.js';
 import { renderStart } from './render_start.js';
 import { renderJoin } from './render_join.js';
-import { renderBoard } from './render_board.js';
+
+// The board screen, with the screens of every phase under it, is most of
+// the app's files. It loads while the board's socket connects, not before
+// the app starts: the browser fetches six files at a time, and the socket
+// used to wait for all of them.
+const boardScreen = import('./render_board.js');
 
 const root = document.getElementById('app');
 let screen = null; // the mounted start or join screen
@@ -41,6 +46,13 @@ function route() {
   } else {
     screen = renderStart(root, { navigate });
   }
+}
+
+/** showBoard mounts the board screen of session s once its module is here, unless s has ended or has one. */
+function showBoard(s) {
+  boardScreen.then(({ renderBoard }) => {
+    if (session === s && !s.view) s.view = renderBoard(root, s.ctx);
+  });
 }
 
 function closeSession() {
@@ -94,7 +106,7 @@ function openBoard(code, join) {
         ctx.facilitator = f.facilitator;
         ctx.skew = Date.parse(f.now) - Date.now();
         if (location.pathname !== `/b/${code}`) history.replaceState(null, '', `/b/${code}`);
-        if (!s.view) s.view = renderBoard(root, ctx);
+        showBoard(s);
       },
       frame(f) {
         if (f.t === 'snap') replica.snap(f.seq, f.changes);
@@ -122,7 +134,8 @@ function openBoard(code, join) {
 onLanguageChange(() => {
   if (session?.view) {
     session.view.destroy();
-    session.view = renderBoard(root, session.ctx);
+    session.view = null;
+    showBoard(session);
   } else {
     route();
   }
