@@ -21,6 +21,13 @@ export function offsetIn(el, area) {
 
 const clamp = (v, max) => Math.min(Math.max(v, 0), Math.max(max, 0));
 
+// Each area listens for the drags of all the elements in it, rather than
+// each element for its own: a canvas of a thousand notes added four
+// thousand listeners as it opened. draggables holds each element's
+// callbacks; areas, those already listening.
+const draggables = new WeakMap();
+const areas = new WeakSet();
+
 /**
  * draggable makes el draggable within area. While dragging, el follows the
  * pointer by a CSS transform (no layout), send(x, y) is called at most 18
@@ -28,63 +35,68 @@ const clamp = (v, max) => Math.min(Math.max(v, 0), Math.max(max, 0));
  * move so the caller can mark a drop target. drop(x, y, clientX, clientY)
  * is called once on release; the caller then places el (or not) and the
  * transform is cleared. Presses on buttons, fields and links are left
- * alone so the note's own controls keep working.
+ * alone so the note's own controls keep working, and a press on a
+ * draggable inside another (a note in a theme) drags the inner one.
  */
-export function draggable(el, area, { send, hover, drop }) {
-  let start = null;
-  let lastSent = 0;
-  let pending = null;
+export function draggable(el, area, callbacks) {
+  draggables.set(el, callbacks);
+  if (areas.has(area)) return;
+  areas.add(area);
+  const drags = new Map(); // by pointerId, so two fingers drag two notes
 
-  const position = (ev, s) => {
+  const position = (ev, d) => {
     const a = area.getBoundingClientRect();
-    const dx = ev.clientX - s.px;
-    const dy = ev.clientY - s.py;
-    return { dx, dy, x: clamp(s.x + dx / a.width, 1 - s.w), y: clamp(s.y + dy / a.height, 1 - s.h) };
+    const dx = ev.clientX - d.px;
+    const dy = ev.clientY - d.py;
+    return { dx, dy, x: clamp(d.x + dx / a.width, 1 - d.w), y: clamp(d.y + dy / a.height, 1 - d.h) };
   };
 
-  el.addEventListener('pointerdown', (ev) => {
+  area.addEventListener('pointerdown', (ev) => {
     if (ev.button !== 0 || ev.target.closest('button, select, input, textarea, a, [contenteditable]')) return;
-    ev.stopPropagation(); // a note inside a theme drags the note, not the theme
-    start = { px: ev.clientX, py: ev.clientY, dragging: false, ...offsetIn(el, area) };
+    let el = ev.target;
+    while (el !== area && !draggables.has(el)) el = el.parentElement;
+    if (el === area) return;
+    drags.set(ev.pointerId, { el, ...draggables.get(el), px: ev.clientX, py: ev.clientY, dragging: false, lastSent: 0, pending: 0, ...offsetIn(el, area) });
     el.setPointerCapture(ev.pointerId);
   });
 
-  el.addEventListener('pointermove', (ev) => {
-    if (!start) return;
-    const p = position(ev, start);
-    if (!start.dragging && Math.hypot(p.dx, p.dy) < slop) return;
-    if (!start.dragging) {
-      start.dragging = true;
-      el.classList.add('dragging');
+  area.addEventListener('pointermove', (ev) => {
+    const d = drags.get(ev.pointerId);
+    if (!d) return;
+    const p = position(ev, d);
+    if (!d.dragging && Math.hypot(p.dx, p.dy) < slop) return;
+    if (!d.dragging) {
+      d.dragging = true;
+      d.el.classList.add('dragging');
     }
-    el.style.transform = `translate(${p.dx}px, ${p.dy}px)`;
-    hover?.(ev.clientX, ev.clientY);
+    d.el.style.transform = `translate(${p.dx}px, ${p.dy}px)`;
+    d.hover?.(ev.clientX, ev.clientY);
     const now = performance.now();
-    clearTimeout(pending);
-    if (now - lastSent >= ephInterval) {
-      lastSent = now;
-      send(p.x, p.y);
+    clearTimeout(d.pending);
+    if (now - d.lastSent >= ephInterval) {
+      d.lastSent = now;
+      d.send(p.x, p.y);
     } else {
-      pending = setTimeout(() => {
-        lastSent = performance.now();
-        send(p.x, p.y);
-      }, ephInterval - (now - lastSent));
+      d.pending = setTimeout(() => {
+        d.lastSent = performance.now();
+        d.send(p.x, p.y);
+      }, ephInterval - (now - d.lastSent));
     }
   });
 
   const end = (ev, cancelled) => {
-    if (!start) return;
-    clearTimeout(pending);
-    const s = start;
-    start = null;
-    el.classList.remove('dragging');
-    if (!s.dragging) return;
-    const p = position(ev, s);
-    el.style.transform = '';
-    if (!cancelled) drop(p.x, p.y, ev.clientX, ev.clientY);
+    const d = drags.get(ev.pointerId);
+    if (!d) return;
+    drags.delete(ev.pointerId);
+    clearTimeout(d.pending);
+    d.el.classList.remove('dragging');
+    if (!d.dragging) return;
+    const p = position(ev, d);
+    d.el.style.transform = '';
+    if (!cancelled) d.drop(p.x, p.y, ev.clientX, ev.clientY);
   };
-  el.addEventListener('pointerup', (ev) => end(ev, false));
-  el.addEventListener('pointercancel', (ev) => end(ev, true));
+  area.addEventListener('pointerup', (ev) => end(ev, false));
+  area.addEventListener('pointercancel', (ev) => end(ev, true));
 }
 
 /**

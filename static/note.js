@@ -23,6 +23,29 @@ export function provenance(replica, note) {
 /** blank is the note every note is copied from, made at the first. */
 let blank = null;
 
+// One listener on the document makes the tools of whichever note gets
+// focus, and one moves it by the arrow keys, rather than two on each of a
+// thousand notes. toolsOf and arrowsOf hold each note's own part.
+const toolsOf = new WeakMap();
+const arrowsOf = new WeakMap();
+const arrowSteps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+
+document.addEventListener('focusin', (ev) => {
+  const el = ev.target.closest?.('.note');
+  const tools = el && toolsOf.get(el);
+  if (tools && !el.querySelector('.note-tools')) el.append(h('div', { class: 'note-tools' }, tools()));
+});
+
+document.addEventListener('keydown', (ev) => {
+  const arrows = arrowsOf.get(ev.target);
+  const step = arrows && arrowSteps[ev.key];
+  if (!step) return;
+  ev.preventDefault();
+  arrows.moved(step[0] * 0.02, step[1] * 0.02);
+  clearTimeout(arrows.timer);
+  arrows.timer = setTimeout(arrows.commit, 400);
+});
+
 /**
  * makeNote builds the element of note; tools(), if given, makes the
  * controls shown when it has focus (edit, colour, delete, move to
@@ -40,11 +63,7 @@ export function makeNote(replica, note, tools = null) {
   const el = blank.cloneNode(true);
   const [text, meta] = el.children;
   el.dataset.note = note.id;
-  if (tools) {
-    el.addEventListener('focusin', () => {
-      if (!el.querySelector('.note-tools')) el.append(h('div', { class: 'note-tools' }, tools()));
-    });
-  }
+  if (tools) toolsOf.set(el, tools);
   el.patch = (n) => {
     setText(text, n.text);
     setText(meta, provenance(replica, n));
@@ -94,14 +113,5 @@ export function editInPlace(el, current, save) {
  * not thirty.
  */
 export function arrowMoves(el, moved, commit) {
-  const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
-  let timer = 0;
-  el.addEventListener('keydown', (ev) => {
-    const step = steps[ev.key];
-    if (!step || ev.target !== el) return;
-    ev.preventDefault();
-    moved(step[0] * 0.02, step[1] * 0.02);
-    clearTimeout(timer);
-    timer = setTimeout(commit, 400);
-  });
+  arrowsOf.set(el, { moved, commit, timer: 0 });
 }
