@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -43,6 +44,7 @@ type config struct {
 }
 
 func main() {
+	atLeastTwoProcs(os.Getenv)
 	cfg := parseConfig(os.Args[1:], os.Getenv)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: parseLevel(cfg.logLevel)}))
 	slog.SetDefault(logger)
@@ -51,6 +53,20 @@ func main() {
 	if err := run(ctx, cfg, logger, nil); err != nil {
 		logger.Error("plenary stopped", "err", err)
 		os.Exit(1)
+	}
+}
+
+// atLeastTwoProcs gives the runtime a second P on a machine (or a
+// container's CPU quota) of one core, unless GOMAXPROCS says otherwise.
+// The embedded store's committer holds its P through every fsync: the
+// runtime takes a P back from a syscall only once sysmon has seen it in
+// the same one on two of its ticks, and under load an fsync is usually
+// over first. With one P, every connection then waited on the disk, about
+// a thousand times a second on a busy server. With two, the hub goes on
+// while the committer waits, the two threads sharing the core.
+func atLeastTwoProcs(getenv func(string) string) {
+	if getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < 2 {
+		runtime.GOMAXPROCS(2)
 	}
 }
 
