@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/plenary/plenary/hub"
@@ -132,6 +134,15 @@ func newPage(t testing.TB, browser context.Context, name string, width, height i
 
 // close closes the page's browser context, and with it the page.
 func (p *page) close() { p.cancel() }
+
+// beforeScripts runs script in every document the page loads, before the
+// page's own: to take away what a browser lacks, say.
+func (p *page) beforeScripts(script string) {
+	p.do(func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, t, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: script})
+		return chromedp.Void{}, err
+	})
+}
 
 func (p *page) do(steps ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
@@ -305,6 +316,16 @@ func TestWorkshop(t *testing.T) {
 	}
 	fac.do(chromedp.Navigate(facilitatorURL))
 	fac.waitText(".console h2", "Phase")
+	fac.waitFor("the console's QR code", `document.querySelector('.console svg.qr path')?.getAttribute('d').length > 100`)
+
+	// A co-facilitator on Safari, which has no requestIdleCallback, gets
+	// the console and its QR code all the same.
+	safari := newPage(t, browser, "co-facilitator on Safari", 1280, 860, false)
+	safari.beforeScripts(`delete window.requestIdleCallback`)
+	safari.do(chromedp.Navigate(facilitatorURL))
+	safari.waitFor("the console's QR code", `typeof requestIdleCallback === 'undefined' && document.querySelector('.console svg.qr path')?.getAttribute('d').length > 100`)
+	safari.checkNoExceptions()
+	safari.close()
 
 	// Join: two participants, one from each sector; Ben is on a phone.
 	ana.join(joinURL, "Ana", "civil-servant")

@@ -28,9 +28,12 @@ export function renderConsole(ctx) {
   const count = h('p', { class: 'count', role: 'status' });
   // The QR code is drawn when the browser is next idle, in a square kept
   // for it: it takes some 15 ms, which the board's snapshot, arriving just
-  // after the console is made, should not wait behind.
+  // after the console is made, should not wait behind. Safari has no
+  // requestIdleCallback; there the next task will do.
   const qr = h('div', { class: 'qr' });
-  requestIdleCallback(() => qr.replaceWith(qrSVG(joinUrl, t('start.qr'))));
+  const draw = () => qr.replaceWith(qrSVG(joinUrl, t('start.qr')));
+  if ('requestIdleCallback' in window) requestIdleCallback(draw);
+  else setTimeout(draw);
 
   const el = h('aside', { class: 'console', 'aria-label': t('console.title') },
     h('section', { class: 'invite' },
