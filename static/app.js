@@ -13,17 +13,20 @@ import { h, showRefusal } from './dom.js';
 import { t, onLanguageChange } from './i18n.js';
 import { Connection, savedToken, saveToken } from './connection.js';
 import { Replica } from './replica.js';
-import { renderStart } from './render_start.js';
-import { renderJoin } from './render_join.js';
 
 // The board screen, with the screens of every phase under it, is most of
 // the app's files. It loads while the board's socket connects, not before
 // the app starts: the browser fetches six files at a time, and the socket
 // used to wait for all of them.
 const boardScreen = import('./render_board.js');
+// The start and join screens load when they are shown, for the same
+// reason: on a board's link the socket opens before they arrive.
+const startScreen = () => import('./render_start.js');
+const joinScreen = () => import('./render_join.js');
 
 const root = document.getElementById('app');
 let screen = null; // the mounted start or join screen
+let routed = 0; // counts routes, so a screen that loads after the next route is not shown
 let session = null; // the open board: ctx, conn and its screen
 
 function navigate(path) {
@@ -34,6 +37,10 @@ function navigate(path) {
 function route() {
   screen?.destroy();
   screen = null;
+  const at = ++routed;
+  const show = (load, mount) => load().then((m) => {
+    if (routed === at) screen = mount(m);
+  });
   const board = /^\/b\/([A-Za-z0-9]{1,16})\/?$/.exec(location.pathname);
   const join = /^\/j\/([A-Za-z0-9]{1,16})\/?$/.exec(location.pathname);
   if (session && session.code !== (board?.[1] ?? '').toUpperCase()) closeSession();
@@ -42,9 +49,9 @@ function route() {
   } else if (join) {
     const code = join[1].toUpperCase();
     if (savedToken(code)) return navigate(`/b/${code}`);
-    screen = renderJoin(root, code, { join: (details) => openBoard(code, details) });
+    show(joinScreen, ({ renderJoin }) => renderJoin(root, code, { join: (details) => openBoard(code, details) }));
   } else {
-    screen = renderStart(root, { navigate });
+    show(startScreen, ({ renderStart }) => renderStart(root, { navigate }));
   }
 }
 
