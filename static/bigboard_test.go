@@ -77,13 +77,8 @@ func BenchmarkBigBoard(b *testing.B) {
 		var took []float64
 		for b.Loop() {
 			p := newPage(b, browser, "weak", 1400, 900, false)
-			p.do(func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-				_, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-					MatchedNetworkConditions: []*network.Conditions{{Latency: 300, DownloadThroughput: 50_000, UploadThroughput: 50_000}},
-				})
-				return chromedp.Void{}, err
-			})
-			opening := p.sinceAsked(socketOpening)
+			p.emulateNetwork(&network.Conditions{Latency: 300, DownloadThroughput: 50_000, UploadThroughput: 50_000})
+			opening := p.socketAsked()
 			p.do(chromedp.Navigate(link))
 			select {
 			case ms := <-opening:
@@ -170,19 +165,24 @@ func createBigBoard(b testing.TB, base string) string {
 	return created.FacilitatorURL
 }
 
-// sinceAsked reports, once the page has navigated and seen the event
-// that at accepts, how long after the page's request for the document it
-// came, in milliseconds on the browser's clock.
-func (p *page) sinceAsked(at func(ev any) (cdp.MonotonicTime, bool)) <-chan float64 {
+// socketAsked reports, once the page has navigated and asked to open a
+// websocket, how long after its request for the document that was, in
+// milliseconds on the browser's clock.
+func (p *page) socketAsked() <-chan float64 {
 	p.t.Helper()
 	came := make(chan float64, 1)
 	var asked cdp.MonotonicTime
 	var once sync.Once
 	if err := chromedp.Listen(p.ctx, func(ev any) {
-		if req, ok := ev.(*network.EventRequestWillBeSent); ok && req.Type == network.ResourceTypeDocument && asked == 0 {
-			asked = req.Timestamp
-		} else if t, ok := at(ev); ok && asked != 0 {
-			once.Do(func() { came <- 1000 * (t.Float64() - asked.Float64()) })
+		switch ev := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			if ev.Type == network.ResourceTypeDocument && asked == 0 {
+				asked = ev.Timestamp
+			}
+		case *network.EventWebSocketWillSendHandshakeRequest:
+			if asked != 0 {
+				once.Do(func() { came <- 1000 * (ev.Timestamp.Float64() - asked.Float64()) })
+			}
 		}
 	}); err != nil {
 		p.t.Fatal(err)
@@ -206,15 +206,6 @@ const snapshotClock = `(() => {
     }
   };
 })()`
-
-// socketOpening accepts the page's asking to open the board's socket.
-func socketOpening(ev any) (cdp.MonotonicTime, bool) {
-	h, ok := ev.(*network.EventWebSocketWillSendHandshakeRequest)
-	if !ok {
-		return 0, false
-	}
-	return h.Timestamp, true
-}
 
 // allNotesAt waits until every note is on the cluster canvas and drawn,
 // and returns when that was on the page's clock, in milliseconds since it

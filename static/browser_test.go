@@ -144,6 +144,16 @@ func (p *page) beforeScripts(script string) {
 	})
 }
 
+// emulateNetwork gives the page's requests these conditions (Chromium's
+// network emulation): a weak link for all of them, or a slow one for one
+// file, say.
+func (p *page) emulateNetwork(conditions ...*network.Conditions) {
+	p.do(func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: conditions})
+		return chromedp.Void{}, err
+	})
+}
+
 func (p *page) do(steps ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
 	if err := chromedp.Do(p.ctx, steps...); err != nil {

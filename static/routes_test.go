@@ -2,13 +2,11 @@ package static_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -37,12 +35,7 @@ func TestLateScreenIsNotShown(t *testing.T) {
 	browser := startBrowser(t)
 	p := newPage(t, browser, "late", 1000, 800, false)
 	// Only the start screen's module is slow to come.
-	p.do(func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-			MatchedNetworkConditions: []*network.Conditions{{URLPattern: srv.URL + "/render_start.js", Latency: 1500, DownloadThroughput: -1, UploadThroughput: -1}},
-		})
-		return chromedp.Void{}, err
-	})
+	p.emulateNetwork(&network.Conditions{URLPattern: srv.URL + "/render_start.js", Latency: 1500, DownloadThroughput: -1, UploadThroughput: -1})
 	p.do(chromedp.Navigate(srv.URL + "/"))
 	// Before the start screen has come, the person follows the join link
 	// (as app.js routes it: the address changes, then popstate).
