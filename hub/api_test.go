@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +116,39 @@ func TestProbesAndMetrics(t *testing.T) {
 	if !strings.Contains(string(body), "plenary_ops_applied_total ") || strings.Contains(string(body), "plenary_ops_applied_total 0\n") {
 		t.Error("/metrics does not count applied ops")
 	}
+
+	// The runtime's and the process's figures: a collection is counted,
+	// and resident memory is the process's own, from /proc.
+	before := metricValue(t, body, "go_gc_cycles_total")
+	runtime.GC()
+	_, body = ts.get("/metrics", "")
+	if after := metricValue(t, body, "go_gc_cycles_total"); after <= before {
+		t.Errorf("go_gc_cycles_total went from %v to %v across a collection", before, after)
+	}
+	for _, name := range []string{"go_gc_cpu_seconds_total", "go_heap_live_bytes", "go_goroutines"} {
+		if v := metricValue(t, body, name); v <= 0 {
+			t.Errorf("%s is %v, want above 0", name, v)
+		}
+	}
+	if rss := metricValue(t, body, "process_resident_memory_bytes"); rss < 1<<20 || rss > 1<<40 {
+		t.Errorf("process_resident_memory_bytes is %v, want this process's, at least a MiB", rss)
+	}
+}
+
+// metricValue reads one unlabelled metric from /metrics's body.
+func metricValue(t *testing.T, body []byte, name string) float64 {
+	t.Helper()
+	for line := range strings.Lines(string(body)) {
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("/metrics lacks %s", name)
+	return 0
 }
 
 // TestShutdownTellsClientsToReconnect: closing the hub closes every

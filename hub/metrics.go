@@ -1,9 +1,13 @@
 package hub
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"os"
+	runtimemetrics "runtime/metrics"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,6 +66,59 @@ func (m *metrics) write(w io.Writer) {
 	m.mu.Unlock()
 
 	m.latency.write(w, "plenary_broadcast_seconds", "From an op reaching a server to its change queued for every client here.")
+	writeRuntime(w)
+	if rss, ok := residentBytes(); ok {
+		fmt.Fprintf(w, "# HELP process_resident_memory_bytes Resident memory of the process.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %d\n", rss)
+	}
+}
+
+// runtimeFigures are the Go runtime's figures /metrics passes on. On a
+// busy server how often the collector runs, and what it costs, decide the
+// slowest changes (docs/operations.md, "Memory against latency").
+var runtimeFigures = []struct{ name, kind, help, key string }{
+	{"go_gc_cycles_total", "counter", "Garbage collections completed.", "/gc/cycles/total:gc-cycles"},
+	{"go_gc_cpu_seconds_total", "counter", "CPU time spent collecting garbage, as the runtime estimates it.", "/cpu/classes/gc/total:cpu-seconds"},
+	{"go_heap_live_bytes", "gauge", "Heap memory the last collection found in use.", "/gc/heap/live:bytes"},
+	{"go_goroutines", "gauge", "Goroutines that exist.", "/sched/goroutines:goroutines"},
+}
+
+func writeRuntime(w io.Writer) {
+	samples := make([]runtimemetrics.Sample, len(runtimeFigures))
+	for i, f := range runtimeFigures {
+		samples[i].Name = f.key
+	}
+	runtimemetrics.Read(samples)
+	for i, f := range runtimeFigures {
+		var v string
+		switch samples[i].Value.Kind() {
+		case runtimemetrics.KindUint64:
+			v = strconv.FormatUint(samples[i].Value.Uint64(), 10)
+		case runtimemetrics.KindFloat64:
+			v = strconv.FormatFloat(samples[i].Value.Float64(), 'g', -1, 64)
+		default:
+			continue // not known to this Go release
+		}
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n%s %s\n", f.name, f.help, f.name, f.kind, f.name, v)
+	}
+}
+
+// residentBytes is the process's resident memory, from /proc on Linux,
+// so that a load generator on another machine can tell what a
+// connection costs; ok is false where there is no /proc.
+func residentBytes() (uint64, bool) {
+	statm, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, false
+	}
+	fields := bytes.Fields(statm)
+	if len(fields) < 2 {
+		return 0, false
+	}
+	pages, err := strconv.ParseUint(string(fields[1]), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return pages * uint64(os.Getpagesize()), true
 }
 
 // histogram is a Prometheus histogram with fixed buckets.

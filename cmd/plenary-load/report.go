@@ -65,6 +65,17 @@ type Report struct {
 	// included), in cores, when it and the server are pinned apart.
 	LoadBusy float64 `json:"loadBusy,omitempty"`
 	Memory   *Memory `json:"memory,omitempty"`
+	// ServerGC is the servers' garbage collection over the window, from
+	// their /metrics: on a busy server the collections are where the
+	// slowest changes come from.
+	ServerGC *GC `json:"serverGc,omitempty"`
+}
+
+// GC is garbage collection over the measured window, summed over the
+// instances.
+type GC struct {
+	Collections uint64  `json:"collections"`
+	CPUSeconds  float64 `json:"cpuSeconds"`
 }
 
 // CPU is the server's CPU use over the measured window: the process's
@@ -108,6 +119,7 @@ func (l *load) finish(rep *Report) {
 	if secs > 0 {
 		rep.LoadCores, rep.LoadBusy = l.own/secs, l.ownBusy
 	}
+	rep.ServerGC = l.gc
 	if l.serverKnown && secs > 0 {
 		rep.ServerCPU = &CPU{Seconds: l.server, Cores: l.server / secs}
 		if l.server > 0 {
@@ -157,6 +169,9 @@ func (r *Report) writeTable(out io.Writer) error {
 		row("load cpu", "%.2f cores; its own cores %.0f%% busy (softirq included)", r.LoadCores, 100*r.LoadBusy)
 	} else {
 		row("load cpu", "%.2f cores", r.LoadCores)
+	}
+	if g := r.ServerGC; g != nil {
+		row("server gc", "%d collections, %.2f s of CPU (the runtime's estimate)", g.Collections, g.CPUSeconds)
 	}
 	if m := r.Memory; m != nil {
 		row("server memory", "%s KiB before, %s KiB after: %.1f KiB per connection (%s)", count(m.BeforeKiB), count(m.AfterKiB), m.PerConnectionKiB, m.Source)

@@ -88,6 +88,7 @@ type load struct {
 	serverKnown         bool
 	cores               []int
 	serverBusy, ownBusy float64
+	gc                  *GC // nil when the servers' /metrics did not tell
 	unfinished          int // screens that had not caught up when the drain gave up
 }
 
@@ -372,10 +373,12 @@ func (l *load) idle(ctx context.Context, rep *Report) error {
 		return err
 	}
 	rep.Memory = &Memory{
-		Source:           source,
-		BeforeKiB:        before / 1024,
-		AfterKiB:         after / 1024,
-		PerConnectionKiB: float64(after-before) / 1024 / float64(l.connected),
+		Source:    source,
+		BeforeKiB: before / 1024,
+		AfterKiB:  after / 1024,
+		// Signed: memory the runtime hands back meanwhile can leave
+		// less than before, which a uint64 difference would wrap.
+		PerConnectionKiB: (float64(after) - float64(before)) / 1024 / float64(l.connected),
 	}
 	return nil
 }
@@ -388,6 +391,7 @@ func (l *load) measure(ctx context.Context, start time.Time) {
 	l.m.from.Store(l.m.now())
 	t0 := l.m.tally()
 	server0, err0 := l.serverCPU()
+	gc0, gcErr0 := l.serverGC(ctx)
 	own0 := loadCPU()
 	theirs, ours := l.pinnedCores()
 	serverSpan, ownSpan := startSpan(theirs), startSpan(ours)
@@ -396,6 +400,9 @@ func (l *load) measure(ctx context.Context, start time.Time) {
 	l.m.until.Store(l.m.now())
 	l.window = l.m.tally().since(t0)
 	server1, err1 := l.serverCPU()
+	if gc1, err := l.serverGC(ctx); err == nil && gcErr0 == nil {
+		l.gc = &GC{Collections: gc1.Collections - gc0.Collections, CPUSeconds: gc1.CPUSeconds - gc0.CPUSeconds}
+	}
 	l.own = loadCPU() - own0
 	l.server, l.serverKnown = server1-server0, err0 == nil && err1 == nil
 	l.cores, l.serverBusy, l.ownBusy = theirs, serverSpan.busy(), ownSpan.busy()

@@ -53,26 +53,60 @@ func residentKiB(pid int) (uint64, error) {
 // metricsRSS reads process_resident_memory_bytes from an instance's
 // /metrics, the name Prometheus' process collector gives it.
 func metricsRSS(ctx context.Context, httpc *http.Client, base string) (uint64, error) {
+	v, err := readMetrics(ctx, httpc, base, "process_resident_memory_bytes")
+	if err != nil {
+		return 0, fmt.Errorf("%w; give the server's -pid", err)
+	}
+	return uint64(v[0]), nil
+}
+
+// readMetrics reads the named unlabelled metrics from an instance's
+// /metrics, in the order named.
+func readMetrics(ctx context.Context, httpc *http.Client, base string, names ...string) ([]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	resp, err := httpc.Do(req)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
+	values := make([]float64, len(names))
+	found := 0
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if rest, ok := bytes.CutPrefix(sc.Bytes(), []byte("process_resident_memory_bytes ")); ok {
-			v, err := strconv.ParseFloat(string(rest), 64)
-			return uint64(v), err
+		for i, name := range names {
+			if rest, ok := bytes.CutPrefix(sc.Bytes(), []byte(name+" ")); ok {
+				if values[i], err = strconv.ParseFloat(string(rest), 64); err != nil {
+					return nil, fmt.Errorf("%s/metrics: %s: %w", base, name, err)
+				}
+				found++
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return 0, err
+		return nil, err
 	}
-	return 0, fmt.Errorf("%s/metrics has no process_resident_memory_bytes; give the server's -pid", base)
+	if found < len(names) {
+		return nil, fmt.Errorf("%s/metrics lacks some of %s", base, strings.Join(names, ", "))
+	}
+	return values, nil
+}
+
+// serverGC is the garbage collections the instances have completed and
+// the CPU seconds the runtime reckons they took, summed over instances.
+func (l *load) serverGC(ctx context.Context) (GC, error) {
+	var total GC
+	for _, base := range l.cfg.URLs {
+		v, err := readMetrics(ctx, l.httpc, base, "go_gc_cycles_total", "go_gc_cpu_seconds_total")
+		if err != nil {
+			return GC{}, err
+		}
+		total.Collections += uint64(v[0])
+		total.CPUSeconds += v[1]
+	}
+	return total, nil
 }
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on every
