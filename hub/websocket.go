@@ -102,6 +102,11 @@ func (c *wsConn) readMessage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A client heard from is alive: its next ping is due pingEvery from
+	// now. On a busy board most participants send often enough that they
+	// are never pinged, and a ping costs a round trip and about 2 KB of
+	// garbage.
+	c.pinger.Reset(pingEvery)
 	buf := buffers.Get().(*bytes.Buffer)
 	defer buffers.Put(buf)
 	buf.Reset()
