@@ -13,6 +13,7 @@ import { h, showRefusal } from './dom.js';
 import { t, onLanguageChange } from './i18n.js';
 import { Connection, savedToken, saveToken } from './connection.js';
 import { Replica } from './replica.js';
+import { release } from './socket.js';
 
 // The board screen, with the screens of every phase under it, is most of
 // the app's files. It loads while the board's socket connects, not before
@@ -71,8 +72,8 @@ function closeSession() {
 /**
  * openBoard starts a session with board code, with the saved token or, from
  * the join screen, as a new participant (join). The board screen replaces
- * the current one at the first welcome, so a refused join stays on the join
- * form with its message.
+ * the current one at the first snapshot, which follows the welcome, so a
+ * refused join stays on the join form with its message.
  */
 function openBoard(code, join) {
   const key = /^#key=(.+)$/.exec(location.hash);
@@ -113,10 +114,16 @@ function openBoard(code, join) {
         ctx.facilitator = f.facilitator;
         ctx.skew = Date.parse(f.now) - Date.now();
         if (location.pathname !== `/b/${code}`) history.replaceState(null, '', `/b/${code}`);
-        showBoard(s);
       },
       frame(f) {
-        if (f.t === 'snap') replica.snap(f.seq, f.changes);
+        // The board screen is drawn once, with the board on it, when the
+        // snapshot after the first welcome arrives. Drawn at the welcome,
+        // an empty screen held the page's thread while the snapshot came
+        // in, and was laid out twice.
+        if (f.t === 'snap') {
+          replica.snap(f.seq, f.changes);
+          showBoard(s);
+        }
         else if (f.t === 'chg') replica.chg(f.seq, f.changes);
         else if (f.t === 'presence') ctx.presence = new Set(f.online);
         if (f.t === 'presence' || f.t === 'eph') s.view?.frame(f);
@@ -149,3 +156,4 @@ onLanguageChange(() => {
 });
 addEventListener('popstate', route);
 route();
+release();

@@ -337,15 +337,26 @@ func TestWorkshop(t *testing.T) {
 	safari.checkNoExceptions()
 	safari.close()
 
-	// Join: two participants, one from each sector; Ben is on a phone.
+	// Join: two participants, one from each sector; Ben is on a phone, and
+	// opens the board's own link, as pasted in a chat: without a token it
+	// shows him the join form, and the socket the page opened for the
+	// board at once is closed, not left waiting on the server.
 	ana.join(joinURL, "Ana", "civil-servant")
-	ben.do(chromedp.Navigate(joinURL))
+	ben.beforeScripts(socketsKept)
+	ben.do(chromedp.Navigate(srv.URL + "/b/" + code))
 	ben.waitText(".join-form label", "Your name")
+	ben.waitFor("the board's first socket closed", `window.sockets_.length === 1 && window.sockets_[0].readyState === WebSocket.CLOSED`)
+	if got := eval[string](ben, `location.pathname`); got != "/j/"+code {
+		t.Fatalf("the board's link without a token went to %s, want /j/%s", got, code)
+	}
 	ben.typeInto("#name", "Ben")
 	ben.click(`input[value="civil-society"]`)
 	ben.screenshot("join-phone")
 	ben.click(".join-button")
 	ben.waitText(".who", "Ben")
+	if open := eval[int](ben, `window.sockets_.filter((s) => s.readyState === WebSocket.OPEN).length`); open != 1 {
+		t.Fatalf("Ben's page has %d sockets open, want 1", open)
+	}
 	fac.waitText(".console .count", "2 of 2 participants online")
 
 	// Groups: one group of two, balanced by role.
@@ -505,3 +516,15 @@ func (p *page) checkOnlyFrom(base string) {
 		}
 	}
 }
+
+// socketsKept keeps every websocket the page opens in window.sockets_.
+const socketsKept = `(() => {
+  const Socket = window.WebSocket;
+  window.sockets_ = [];
+  window.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args);
+      window.sockets_.push(this);
+    }
+  };
+})()`

@@ -4,6 +4,8 @@
 // dropped connection. It knows the frames of docs/protocol.md and nothing
 // of the screens.
 
+import { dial } from './socket.js';
+
 const tokenKey = (board) => `plenary:token:${board.toUpperCase()}`;
 
 /** savedToken is the session token this browser holds for board, if any. */
@@ -77,21 +79,24 @@ export class Connection {
 
   connect() {
     if (this.stopped) return;
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://${location.host}/ws`);
+    const ws = dial();
     this.ws = ws;
     this.welcomed = false;
-    ws.onopen = () => {
-      const hello = { t: 'hello', v: 1, board: this.board };
+    const hello = () => {
+      const frame = { t: 'hello', v: 1, board: this.board };
       if (this.token) {
-        hello.token = this.token;
+        frame.token = this.token;
         const since = this.since();
-        if (since > 0) hello.since = since;
+        if (since > 0) frame.since = since;
       } else {
-        hello.join = this.join;
+        frame.join = this.join;
       }
-      ws.send(JSON.stringify(hello));
+      ws.send(JSON.stringify(frame));
     };
+    // The socket opened at page load may be open already: its open event
+    // then came before anyone listened.
+    if (ws.readyState === WebSocket.OPEN) hello();
+    else ws.onopen = hello;
     // A busy server puts several frames in one message, one per line.
     ws.onmessage = (ev) => {
       for (const line of ev.data.split('\n')) if (line) this.receive(JSON.parse(line));

@@ -23,14 +23,17 @@ func TestEveryModuleIsPreloaded(t *testing.T) {
 	}
 	for _, m := range modules {
 		want := `<link rel="modulepreload" href="/` + m + `">`
-		if m == "app.js" {
+		switch m {
+		case "app.js":
 			want = `<script type="module" src="/app.js">`
+		case "socket.js":
+			want = `<script type="module" async src="/socket.js">`
 		}
 		if !strings.Contains(string(index), want) {
 			t.Errorf("index.html lacks %s", want)
 		}
 	}
-	if n := strings.Count(string(index), "modulepreload"); n != len(modules)-1 {
-		t.Errorf("index.html preloads %d modules; there are %d besides app.js", n, len(modules)-1)
+	if n := strings.Count(string(index), "modulepreload"); n != len(modules)-2 {
+		t.Errorf("index.html preloads %d modules; there are %d besides app.js and socket.js", n, len(modules)-2)
 	}
 }
