@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
 )
 
@@ -200,6 +201,21 @@ func TestBadConnections(t *testing.T) {
 	// After all that, the board and its facilitator are fine.
 	do(t, fac, board.Op{Kind: board.BoardEdit, Title: "Still here", Prompt: "Still working"})
 	assertConverged(t, ts.log, b.ID, fac)
+}
+
+// TestNoHello: a socket that never says hello is closed with 1008 once
+// its time is up, and one that said hello in time stays.
+func TestNoHello(t *testing.T) {
+	const within = 300 * time.Millisecond
+	ts := startServer(t, func(c *hub.Config) { c.HelloWithin = within })
+	b := ts.create("Quiet sockets", "Who says hello?")
+	fac := ts.facilitator(b)
+
+	silent := rawDial(t, ts.url, ts.url)
+	wantClose(t, silent, 1008)
+
+	time.Sleep(2 * within)
+	do(t, fac, board.Op{Kind: board.BoardEdit, Title: "Still open", Prompt: "After the deadline"})
 }
 
 func wantRefusal(t *testing.T, err error, code string) {

@@ -37,6 +37,9 @@ type Config struct {
 	// OpsPerSecond is how many ops one connection may send a second, with
 	// bursts of twice that; zero means 30. Benchmarks raise it.
 	OpsPerSecond int
+	// HelloWithin is how long a new websocket may go without its hello
+	// before it is closed; zero means a minute. Tests shorten it.
+	HelloWithin time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -53,6 +56,8 @@ type Hub struct {
 	metrics  *metrics
 	echo     *echo.Echo
 	opRate   int
+	// helloWithin bounds a websocket's wait for its hello (Config).
+	helloWithin time.Duration
 
 	mu    sync.Mutex
 	rooms map[string]*room
@@ -80,6 +85,10 @@ func New(cfg Config) (*Hub, error) {
 	if opRate <= 0 {
 		opRate = defaultOpsPerSecond
 	}
+	helloWithin := cfg.HelloWithin
+	if helloWithin <= 0 {
+		helloWithin = defaultHelloWithin
+	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -87,17 +96,18 @@ func New(cfg Config) (*Hub, error) {
 	var id [6]byte
 	_, _ = rand.Read(id[:])
 	h := &Hub{
-		log:      cfg.Log,
-		tokens:   tokens{secret: cfg.Secret},
-		static:   cfg.Static,
-		origins:  cfg.Origins,
-		logger:   logger,
-		instance: hex.EncodeToString(id[:]),
-		metrics:  newMetrics(),
-		opRate:   opRate,
-		rooms:    map[string]*room{},
-		closing:  make(chan struct{}),
-		outbound: make(chan outbound, outboundLen),
+		log:         cfg.Log,
+		tokens:      tokens{secret: cfg.Secret},
+		static:      cfg.Static,
+		origins:     cfg.Origins,
+		logger:      logger,
+		instance:    hex.EncodeToString(id[:]),
+		metrics:     newMetrics(),
+		opRate:      opRate,
+		helloWithin: helloWithin,
+		rooms:       map[string]*room{},
+		closing:     make(chan struct{}),
+		outbound:    make(chan outbound, outboundLen),
 	}
 	h.echo = h.routes()
 	go h.publishLoop()

@@ -21,6 +21,7 @@ import (
 const (
 	CloseNormal     = 1000 // the client left
 	CloseGoingAway  = 1001 // server shutting down, or the connection failed: reconnect and resume
+	CloseNoHello    = 1008 // no hello in time: reconnect
 	CloseTooLarge   = 1009 // frame over the read limit
 	CloseResume     = 4000 // send queue overflowed: reconnect and resume
 	CloseBadHello   = 4001 // no valid hello: do not reconnect
@@ -35,6 +36,12 @@ const (
 	ephPerSecond        = 20
 	maxRateStrikes      = 100 // refusals in a row before the connection is closed
 	appendTimeout       = 5 * time.Second
+	// defaultHelloWithin is how long a websocket may stay open without
+	// saying hello. The web app opens the board's socket while its modules
+	// load and says hello once they have run: seconds on a weak link, so
+	// the bound is generous. Until its hello a socket names no one and
+	// still holds a connection's memory.
+	defaultHelloWithin = time.Minute
 )
 
 // session is one connection of one participant, whatever transport carries

@@ -81,12 +81,20 @@ func (c *wsConn) read() {
 	// per read; pings find dead connections, and closing the session
 	// ends the read.
 	ctx := context.Background()
-	for {
+	noHello := time.AfterFunc(h.helloWithin, func() {
+		s.close(CloseNoHello, "no hello within "+h.helloWithin.String())
+	})
+	defer noHello.Stop()
+	for heard := false; ; heard = true {
 		if err := c.readMessage(ctx); err != nil {
 			if websocket.CloseStatus(err) == -1 && !errors.Is(err, net.ErrClosed) {
 				h.logger.Debug("websocket read", "session", s.id, "err", err)
 			}
 			return
+		}
+		// The first frame is the hello, or the session has closed.
+		if !heard {
+			noHello.Stop()
 		}
 	}
 }
