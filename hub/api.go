@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"strings"
 	"time"
@@ -50,7 +49,7 @@ func (h *Hub) routes() *echo.Echo {
 		h.metrics.write(c.Response())
 		return nil
 	})
-	if h.static != nil {
+	if h.assets != nil {
 		e.GET("/*", h.serveStatic())
 	}
 	return e
@@ -256,25 +255,6 @@ func (h *Hub) ready(c echo.Context) error {
 		return c.String(http.StatusServiceUnavailable, "store unreachable: "+err.Error())
 	}
 	return c.String(http.StatusOK, "ready")
-}
-
-// serveStatic serves the web app; the app's own routes (/j/CODE, /b/CODE)
-// get index.html and the app reads the path.
-func (h *Hub) serveStatic() echo.HandlerFunc {
-	files := http.FileServer(http.FS(h.static))
-	return func(c echo.Context) error {
-		path := c.Request().URL.Path
-		c.Response().Header().Set("Cache-Control", "no-cache")
-		if path == "/" || strings.HasPrefix(path, "/j/") || strings.HasPrefix(path, "/b/") {
-			page, err := fs.ReadFile(h.static, "index.html")
-			if err != nil {
-				return err
-			}
-			return c.HTMLBlob(http.StatusOK, page)
-		}
-		files.ServeHTTP(c.Response(), c.Request())
-		return nil
-	}
 }
 
 // newBoardID draws a join code, rejecting the bytes that would make some

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -49,7 +50,7 @@ type Config struct {
 type Hub struct {
 	log      store.Log
 	tokens   tokens
-	static   fs.FS
+	assets   assets // the web app; nil serves the API only
 	origins  []string
 	logger   *slog.Logger
 	instance string
@@ -89,6 +90,13 @@ func New(cfg Config) (*Hub, error) {
 	if helloWithin <= 0 {
 		helloWithin = defaultHelloWithin
 	}
+	var webApp assets
+	if cfg.Static != nil {
+		var err error
+		if webApp, err = loadAssets(cfg.Static); err != nil {
+			return nil, fmt.Errorf("hub: read the web app: %w", err)
+		}
+	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -98,7 +106,7 @@ func New(cfg Config) (*Hub, error) {
 	h := &Hub{
 		log:         cfg.Log,
 		tokens:      tokens{secret: cfg.Secret},
-		static:      cfg.Static,
+		assets:      webApp,
 		origins:     cfg.Origins,
 		logger:      logger,
 		instance:    hex.EncodeToString(id[:]),

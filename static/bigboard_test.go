@@ -48,7 +48,7 @@ const bigBoardNotes = 1000
 // Run it with `go test -run '^$' -bench BigBoard ./static`.
 func BenchmarkBigBoard(b *testing.B) {
 	srv := startServer(b)
-	link := createBigBoard(b, srv.URL)
+	link := createBoard(b, srv.URL, bigBoardNotes)
 	browser := startBrowser(b)
 
 	b.Run("open", func(b *testing.B) {
@@ -61,7 +61,7 @@ func BenchmarkBigBoard(b *testing.B) {
 			})
 			p.beforeScripts(snapshotClock)
 			p.do(chromedp.Navigate(link))
-			took = append(took, p.allNotesAt())
+			took = append(took, p.allNotesAt(bigBoardNotes))
 			snapshots = append(snapshots, eval[float64](p, `window.snapshotAt_`))
 			p.close()
 		}
@@ -96,7 +96,7 @@ func BenchmarkBigBoard(b *testing.B) {
 		watcher := newPage(b, browser, "watcher", 1400, 900, false)
 		for _, p := range []*page{dragger, watcher} {
 			p.do(chromedp.Navigate(link))
-			p.allNotesAt()
+			p.allNotesAt(bigBoardNotes)
 		}
 		var mine, theirs []float64
 		for b.Loop() {
@@ -114,17 +114,17 @@ func BenchmarkBigBoard(b *testing.B) {
 	})
 }
 
-// createBigBoard imports a board of bigBoardNotes notes over ten charts,
-// moves it to the cluster phase, where every note is on one canvas, and
-// returns the facilitator's link.
-func createBigBoard(b testing.TB, base string) string {
+// createBoard imports a board of that many notes over ten charts, moves
+// it to the cluster phase, where every note is on one canvas, and returns
+// the facilitator's link.
+func createBoard(b testing.TB, base string, notes int) string {
 	b.Helper()
 	x := board.Export{Version: 1, Title: "A national conference", Prompt: "What could we do together?", Settings: board.DefaultSettings()}
 	for g := 1; g <= 10; g++ {
 		x.Groups = append(x.Groups, board.Group{ID: fmt.Sprintf("g%d", g), Name: fmt.Sprintf("Group %d", g)})
 	}
 	roles := []board.Role{board.CivilServant, board.CivilSociety}
-	for i := 1; i <= bigBoardNotes; i++ {
+	for i := 1; i <= notes; i++ {
 		x.Notes = append(x.Notes, board.Note{
 			ID: fmt.Sprintf("n%d", i), Chart: fmt.Sprintf("g%d", 1+i%10), Role: roles[i%2],
 			Text: fmt.Sprintf("Idea %d: one shared calendar of outreach visits in district %d", i, i%37),
@@ -207,17 +207,17 @@ const snapshotClock = `(() => {
   };
 })()`
 
-// allNotesAt waits until every note is on the cluster canvas and drawn,
+// allNotesAt waits until n notes are on the cluster canvas and drawn,
 // and returns when that was on the page's clock, in milliseconds since it
 // began to navigate. The page checks on every change to its DOM; once
 // every note is there it stamps the time after the next frame, so the
 // time includes laying the canvas out and painting it, and is the page's
 // own, not when this process next looked.
-func (p *page) allNotesAt() float64 {
+func (p *page) allNotesAt(n int) float64 {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, waitTimeout)
 	defer cancel()
-	all := fmt.Sprintf(`document.querySelectorAll('.canvas .note').length >= %d`, bigBoardNotes)
+	all := fmt.Sprintf(`document.querySelectorAll('.canvas .note').length >= %d`, n)
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](
 		all+` && Boolean(window.stamping_ || (window.stamping_ = true, requestAnimationFrame(() => setTimeout(() => { window.shown_ = performance.now() }))))`,
 		chromedp.WithPollingMutation()))
@@ -226,7 +226,7 @@ func (p *page) allNotesAt() float64 {
 		at, err = chromedp.Run(ctx, chromedp.Poll[float64](`window.shown_`, chromedp.WithPollingInterval(5*time.Millisecond)))
 	}
 	if err != nil {
-		p.t.Fatalf("%s: waiting for %d notes: %v (%d shown)", p.name, bigBoardNotes, err,
+		p.t.Fatalf("%s: waiting for %d notes: %v (%d shown)", p.name, n, err,
 			eval[int](p, `document.querySelectorAll('.canvas .note').length`))
 	}
 	return at
