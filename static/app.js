@@ -123,8 +123,7 @@ function openBoard(code, join) {
         if (f.t === 'snap') {
           replica.snap(f.seq, f.changes);
           showBoard(s);
-        }
-        else if (f.t === 'chg') replica.chg(f.seq, f.changes);
+        } else if (f.t === 'chg') replica.chg(f.seq, f.changes);
         else if (f.t === 'presence') ctx.presence = new Set(f.online);
         if (f.t === 'presence' || f.t === 'eph') s.view?.frame(f);
       },
