@@ -70,14 +70,13 @@ func BenchmarkBigBoard(b *testing.B) {
 		b.ReportMetric(slices.Max(took), "ms-max")
 	})
 
-	// A remote participant on a weak link: 300 ms each way to the server
-	// and 400 kbit/s. What the page fetches before it opens the board's
-	// socket decides how long they wait for it.
+	// A remote participant on a weak link: what the page fetches before
+	// it opens the board's socket decides how long they wait for it.
 	b.Run("socket-weak", func(b *testing.B) {
 		var took []float64
 		for b.Loop() {
 			p := newPage(b, browser, "weak", 1400, 900, false)
-			p.emulateNetwork(&network.Conditions{Latency: 300, DownloadThroughput: 50_000, UploadThroughput: 50_000})
+			p.emulateNetwork(weakLink)
 			opening := p.socketAsked()
 			p.do(chromedp.Navigate(link))
 			select {

@@ -11,6 +11,10 @@ import (
 // workshop's room of 30, a handful of ideas each.
 const workshopNotes = 40
 
+// weakLink is a remote participant's connection, as Chromium emulates
+// it: 300 ms each way and 400 kbit/s.
+var weakLink = &network.Conditions{Latency: 300, DownloadThroughput: 50_000, UploadThroughput: 50_000}
+
 // BenchmarkWeakLink measures what a remote participant on a weak link
 // waits for, on a link emulated at 300 ms each way and 400 kbit/s, with a
 // workshop's board (40 notes, the cluster phase), until every note is on
@@ -26,13 +30,12 @@ func BenchmarkWeakLink(b *testing.B) {
 	srv := startServer(b)
 	link := createBoard(b, srv.URL, workshopNotes)
 	browser := startBrowser(b)
-	weak := &network.Conditions{Latency: 300, DownloadThroughput: 50_000, UploadThroughput: 50_000}
 
 	b.Run("open", func(b *testing.B) {
 		var took []float64
 		for b.Loop() {
 			p := newPage(b, browser, "weak", 1280, 800, false)
-			p.emulateNetwork(weak)
+			p.emulateNetwork(weakLink)
 			p.do(chromedp.Navigate(link))
 			took = append(took, p.allNotesAt(workshopNotes))
 			p.close()
@@ -42,7 +45,7 @@ func BenchmarkWeakLink(b *testing.B) {
 
 	b.Run("reload", func(b *testing.B) {
 		p := newPage(b, browser, "weak, reloading", 1280, 800, false)
-		p.emulateNetwork(weak)
+		p.emulateNetwork(weakLink)
 		p.do(chromedp.Navigate(link))
 		p.allNotesAt(workshopNotes)
 		var took []float64
