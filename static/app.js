@@ -13,7 +13,7 @@ import { h, showRefusal } from './dom.js';
 import { t, onLanguageChange } from './i18n.js';
 import { Connection, savedToken, saveToken } from './connection.js';
 import { Replica } from './replica.js';
-import { release } from './socket.js';
+import { boardPath, release } from './socket.js';
 
 // The board screen, with the screens of every phase under it, is most of
 // the app's files. It loads while the board's socket connects, not before
@@ -42,7 +42,7 @@ function route() {
   const show = (load, mount) => load().then((m) => {
     if (routed === at) screen = mount(m);
   });
-  const board = /^\/b\/([A-Za-z0-9]{1,16})\/?$/.exec(location.pathname);
+  const board = boardPath.exec(location.pathname);
   const join = /^\/j\/([A-Za-z0-9]{1,16})\/?$/.exec(location.pathname);
   if (session && session.code !== (board?.[1] ?? '').toUpperCase()) closeSession();
   if (board) {

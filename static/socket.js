@@ -6,9 +6,12 @@
 
 const url = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 
+/** boardPath matches a board's link, /b/CODE, and captures the code. */
+export const boardPath = /^\/b\/([A-Za-z0-9]{1,16})\/?$/;
+
 // Only a board's link opens a socket at once; the start and join screens
 // open none until a board is chosen.
-let early = /^\/b\/[A-Za-z0-9]{1,16}\/?$/.test(location.pathname) ? new WebSocket(url()) : null;
+let early = boardPath.test(location.pathname) ? new WebSocket(url()) : null;
 
 /**
  * dial returns a socket to the server: the one opened at page load the
