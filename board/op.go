@@ -72,8 +72,8 @@ type Op struct {
 	Theme string   `json:"theme,omitempty"`
 	Text  string   `json:"text,omitempty"`
 	Color Color    `json:"color,omitempty"`
-	// X and Y are fractions of the chart or canvas, 0 to 1. They are
-	// pointers because 0 is a real position and a missing one is an error.
+	// X and Y are fractions of the chart or canvas, 0 to 1, both or
+	// neither. They are pointers because 0 is a real position.
 	X *float64 `json:"x,omitempty"`
 	Y *float64 `json:"y,omitempty"`
 

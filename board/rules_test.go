@@ -80,7 +80,7 @@ func TestRefusals(t *testing.T) {
 		{name: "empty note", op: Op{Kind: NoteAdd, Chart: "g1", Text: " \n ", X: at(0), Y: at(0)}, code: CodeBadOp},
 		{name: "long note", op: Op{Kind: NoteAdd, Chart: "g1", Text: long(MaxNoteText + 1), X: at(0), Y: at(0)}, code: CodeTooLong},
 		{name: "unknown colour", op: Op{Kind: NoteAdd, Chart: "g1", Text: "hi", Color: "teal", X: at(0), Y: at(0)}, code: CodeBadOp},
-		{name: "no position", op: Op{Kind: NoteAdd, Chart: "g1", Text: "hi", X: at(0)}, code: CodeBadOp},
+		{name: "half a position", op: Op{Kind: NoteAdd, Chart: "g1", Text: "hi", X: at(0)}, code: CodeBadOp},
 		{name: "off the chart", op: Op{Kind: NoteAdd, Chart: "g1", Text: "hi", X: at(1.01), Y: at(0)}, code: CodeBadOp},
 		{name: "NaN position", op: Op{Kind: NoteAdd, Chart: "g1", Text: "hi", X: at(math.NaN()), Y: at(0)}, code: CodeBadOp},
 		{name: "infinite position", op: Op{Kind: NoteAdd, Chart: "g1", Text: "hi", X: at(0), Y: at(math.Inf(1))}, code: CodeBadOp},
@@ -198,4 +198,16 @@ func settings(change func(*Settings)) Op {
 	s := DefaultSettings()
 	change(&s)
 	return Op{Kind: BoardSettings, Settings: &s}
+}
+
+// The web app lays notes and themes out itself and sends no position; an
+// op without one is applied at the corner.
+func TestNoPositionIsTheCorner(t *testing.T) {
+	r := newRoom(t)
+	changes := r.must(r.ana, Op{Kind: NoteAdd, Chart: "g1", Text: "A shared calendar"})
+	if n := r.s.Notes[changes[0].ID]; n == nil || n.X != 0 || n.Y != 0 {
+		t.Fatalf("note without a position: %+v", n)
+	}
+	r.phase(Cluster)
+	r.must(r.ana, Op{Kind: ThemeCreate, Name: "Calendars"})
 }

@@ -45,11 +45,15 @@ func (t textRule) clean(s string) (string, *Error) {
 	return s, nil
 }
 
-// position reads the x and y of an op: fractions of the chart or canvas,
-// both required, since 0 is a real position.
+// position reads the x and y of an op: fractions of the chart or canvas.
+// Both or neither: the web app lays notes and themes out itself and sends
+// none, which reads as the corner (0, 0); one alone is a mistake.
 func position(x, y *float64) (float64, float64, *Error) {
+	if x == nil && y == nil {
+		return 0, 0, nil
+	}
 	if x == nil || y == nil {
-		return 0, 0, refuse(CodeBadOp, "a position (x and y) is needed")
+		return 0, 0, refuse(CodeBadOp, "a position needs both x and y")
 	}
 	if !fraction(*x) || !fraction(*y) {
 		return 0, 0, refuse(CodeBadOp, "a position is a fraction from 0 to 1")

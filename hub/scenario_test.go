@@ -5,41 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/internal/workshoptest"
 )
-
-// scenario is ../shared/workshop/scenario.json, a realistic room, copied
-// into testdata so the tests need nothing outside the repository.
-type scenario struct {
-	Title        string `json:"title"`
-	Prompt       string `json:"prompt"`
-	GroupSize    int    `json:"groupSize"`
-	Votes        int    `json:"votesPerParticipant"`
-	Participants []struct {
-		Name string     `json:"name"`
-		Role board.Role `json:"role"`
-	} `json:"participants"`
-	Ideas []string `json:"ideas"`
-}
-
-func loadScenario(t *testing.T) scenario {
-	t.Helper()
-	b, err := os.ReadFile("testdata/scenario.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s scenario
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // themesOf is how the plenary clumps the scenario's ideas: theme name →
 // words that put an idea in it. Ideas matching none stay unclustered.
@@ -76,7 +49,7 @@ func TestScenarioWorkshop(t *testing.T) {
 // playScenario plays the workshop with the facilitator on the first
 // server and the participants spread over all of them in turn.
 func playScenario(t *testing.T, servers ...*testServer) {
-	sc := loadScenario(t)
+	sc := workshoptest.Load()
 	ts := servers[0]
 	b := ts.create(sc.Title, sc.Prompt)
 	fac := ts.facilitator(b)

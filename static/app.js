@@ -94,8 +94,8 @@ function openBoard(code, join) {
     facilitator: false,
     skew: 0,
     presence: new Set(),
-    /** act sends op; a refusal is shown beside anchor. It resolves true when the op was applied. */
-    act: (op, anchor) => ctx.conn.send(op).then(() => true, (e) => {
+    /** act sends op; a refusal is shown beside anchor. It resolves with the acknowledging chg when the op was applied, else false. */
+    act: (op, anchor) => ctx.conn.send(op).then((ack) => ack, (e) => {
       showRefusal(anchor, e.msg);
       return false;
     }),

@@ -102,7 +102,7 @@ func BenchmarkBigBoard(b *testing.B) {
 			for _, p := range []*page{dragger, watcher} {
 				eval[bool](p, `(() => { const frames = []; window.frames_ = frames; const tick = (t) => { if (window.frames_ !== frames) return; frames.push(t); requestAnimationFrame(tick) }; requestAnimationFrame(tick); return true })()`)
 			}
-			dragger.dragAcross(`.canvas .note[data-note="n1"]`, 60)
+			dragger.dragAcross(`.cluster .note[data-note="n1"]`, 60)
 			mine = append(mine, dragger.frameGaps()...)
 			theirs = append(theirs, watcher.frameGaps()...)
 		}
@@ -216,7 +216,7 @@ func (p *page) allNotesAt(n int) float64 {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, waitTimeout)
 	defer cancel()
-	all := fmt.Sprintf(`document.querySelectorAll('.canvas .note').length >= %d`, n)
+	all := fmt.Sprintf(`document.querySelectorAll('.cluster .note').length >= %d`, n)
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](
 		all+` && Boolean(window.stamping_ || (window.stamping_ = true, requestAnimationFrame(() => setTimeout(() => { window.shown_ = performance.now() }))))`,
 		chromedp.WithPollingMutation()))
@@ -226,7 +226,7 @@ func (p *page) allNotesAt(n int) float64 {
 	}
 	if err != nil {
 		p.t.Fatalf("%s: waiting for %d notes: %v (%d shown)", p.name, n, err,
-			eval[int](p, `document.querySelectorAll('.canvas .note').length`))
+			eval[int](p, `document.querySelectorAll('.cluster .note').length`))
 	}
 	return at
 }

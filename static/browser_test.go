@@ -362,8 +362,8 @@ func TestWorkshop(t *testing.T) {
 	// Groups: one group of two, balanced by role.
 	fac.do(chromedp.SetValue(chromedp.CSS("#group-size"), "2"))
 	fac.click(".form-groups")
-	ana.waitFor("her group's chart", `document.querySelector('.chart .add-note')`)
-	ben.waitFor("his group's chart", `document.querySelector('.chart .add-note')`)
+	ana.waitFor("her group's chart", `document.querySelector('.add-note') && document.querySelector('.chart')`)
+	ben.waitFor("his group's chart", `document.querySelector('.add-note') && document.querySelector('.chart')`)
 	ana.waitText(".chart .members .online", "Ben")
 
 	// Brainstorm: a note by one shows on the others' screens.
@@ -400,8 +400,19 @@ func TestWorkshop(t *testing.T) {
 	// Cluster: Ana drags her note onto Ben's; the facilitator's screen shows
 	// the note travelling before it is dropped.
 	fac.click(`[data-phase="cluster"]`)
-	ana.waitFor("the canvas", `document.querySelectorAll('.canvas .note').length === 4`)
-	fac.waitFor("the canvas", `document.querySelectorAll('.canvas .note').length === 4`)
+	ana.waitFor("the canvas", `document.querySelectorAll('.cluster .note').length === 4`)
+	fac.waitFor("the canvas", `document.querySelectorAll('.cluster .note').length === 4`)
+	// Each looks through a camera of their own: Ana zooms out, the
+	// facilitator in; a drop is exact and a drag live at every zoom.
+	for _, z := range []struct {
+		p   *page
+		key string
+	}{{ana, "-"}, {fac, "+"}} {
+		z.p.waitFor("the camera", `document.querySelector('.world-viewport.camera')?.dataset.scale`)
+		was := eval[string](z.p, `document.querySelector('.world-viewport').dataset.scale`)
+		z.p.do(chromedp.Focus(".world-viewport"), chromedp.KeyEvent(z.key))
+		z.p.waitFor("the zoom", fmt.Sprintf(`document.querySelector('.world-viewport').dataset.scale !== %s`, js(was)))
+	}
 	dragged, target := ana.noteID(ideas[0]), ana.noteID(ideas[1])
 	draggedSel := fmt.Sprintf(`.note[data-note=%q]`, dragged)
 	from, to := ana.center(draggedSel), ana.center(fmt.Sprintf(`.note[data-note=%q]`, target))
@@ -419,12 +430,13 @@ func TestWorkshop(t *testing.T) {
 	for _, p := range []*page{ana, ben, fac} {
 		p.waitFor("a theme of the two notes", fmt.Sprintf(`document.querySelectorAll('.theme .note').length === 2 && document.querySelector('.theme .note[data-note=%q]')`, dragged))
 	}
-	fac.typeInto(".theme-name", "Shared calendar and intake")
-	fac.do(chromedp.KeyEvent("\r"))
+	// Ana made the theme, so her screen offers her to name it at once.
+	ana.waitFor("the new theme's name field, focused", `document.activeElement?.classList.contains('theme-field')`)
+	ana.do(chromedp.SendKeys(".theme-field", "Shared calendar and intake\r"))
 	ben.waitText(".theme-name", "Shared calendar and intake")
 	// Without a mouse, a note's tools appear once it has focus: its menu
 	// offers the theme just named.
-	third := fmt.Sprintf(`.canvas .note[data-note=%q]`, ben.noteID(ideas[2]))
+	third := fmt.Sprintf(`.cluster .note[data-note=%q]`, ben.noteID(ideas[2]))
 	eval[bool](ben, fmt.Sprintf(`(() => { document.querySelector(%s).focus(); return true })()`, js(third)))
 	ben.waitFor("the theme in the note's menu", fmt.Sprintf(
 		`[...document.querySelectorAll(%s)].some((o) => o.textContent === 'Shared calendar and intake')`, js(third+" .theme-menu option")))

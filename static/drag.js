@@ -1,7 +1,7 @@
-// Dragging notes and themes with Pointer Events, so mouse, touch and pen
-// all work, and showing other people's drags as they happen. Positions are
-// fractions (0 to 1) of the area the element sits in: a flip chart or the
-// plenary canvas, whatever its size on each screen.
+// Dragging notes with Pointer Events, so mouse, touch and pen all work,
+// and showing other people's drags as they happen. Positions are fractions
+// (0 to 1) of the area the element sits in (the clustering world), so they
+// mean the same on every screen whatever its size and zoom.
 
 // Ephemeral drag frames go out at most this often: the server passes on
 // 20 a second per connection and drops the rest.
@@ -21,6 +21,9 @@ export function offsetIn(el, area) {
 
 const clamp = (v, max) => Math.min(Math.max(v, 0), Math.max(max, 0));
 
+/** zoomOf is how many screen pixels one of area's own pixels takes (a camera's scale). */
+const zoomOf = (area) => area.getBoundingClientRect().width / (area.offsetWidth || 1);
+
 // Each area listens for the drags of all the elements in it, rather than
 // each element for its own: a canvas of a thousand notes added four
 // thousand listeners as it opened. draggables holds each element's
@@ -29,7 +32,8 @@ const draggables = new WeakMap();
 const areas = new WeakSet();
 
 /**
- * draggable makes el draggable within area. While dragging, el follows the
+ * draggable makes el draggable within area, while enabled() says so (a
+ * phone's flowing page scrolls instead). While dragging, el follows the
  * pointer by a CSS transform (no layout), send(x, y) is called at most 18
  * times a second with the position, and hover(clientX, clientY) on each
  * move so the caller can mark a drop target. drop(x, y, clientX, clientY)
@@ -55,8 +59,8 @@ export function draggable(el, area, callbacks) {
     if (ev.button !== 0 || ev.target.closest('button, select, input, textarea, a, [contenteditable]')) return;
     let el = ev.target;
     while (el !== area && !draggables.has(el)) el = el.parentElement;
-    if (el === area) return;
-    drags.set(ev.pointerId, { el, ...draggables.get(el), px: ev.clientX, py: ev.clientY, dragging: false, lastSent: 0, pending: 0, ...offsetIn(el, area) });
+    if (el === area || draggables.get(el).enabled?.() === false) return;
+    drags.set(ev.pointerId, { el, ...draggables.get(el), px: ev.clientX, py: ev.clientY, zoom: zoomOf(area), dragging: false, lastSent: 0, pending: 0, ...offsetIn(el, area) });
     el.setPointerCapture(ev.pointerId);
   });
 
@@ -69,7 +73,7 @@ export function draggable(el, area, callbacks) {
       d.dragging = true;
       d.el.classList.add('dragging');
     }
-    d.el.style.transform = `translate(${p.dx}px, ${p.dy}px)`;
+    d.el.style.transform = `translate(${p.dx / d.zoom}px, ${p.dy / d.zoom}px)`;
     d.hover?.(ev.clientX, ev.clientY);
     const now = performance.now();
     clearTimeout(d.pending);
@@ -145,8 +149,8 @@ export class RemoteDrags {
         this.active.set(id, drag);
         el.classList.add('remote-drag');
       }
-      const a = area.getBoundingClientRect();
-      el.style.transform = `translate(${(p.x - drag.rest.x) * a.width}px, ${(p.y - drag.rest.y) * a.height}px)`;
+      // The element moves inside area, in area's own pixels, whatever the zoom.
+      el.style.transform = `translate(${(p.x - drag.rest.x) * area.offsetWidth}px, ${(p.y - drag.rest.y) * area.offsetHeight}px)`;
       clearTimeout(drag.timer);
       drag.timer = setTimeout(() => this.settle(id), remoteIdle);
     }

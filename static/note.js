@@ -24,26 +24,14 @@ export function provenance(replica, note) {
 let blank = null;
 
 // One listener on the document makes the tools of whichever note gets
-// focus, and one moves it by the arrow keys, rather than two on each of a
-// thousand notes. toolsOf and arrowsOf hold each note's own part.
+// focus, rather than one on each of a thousand notes. toolsOf holds each
+// note's own.
 const toolsOf = new WeakMap();
-const arrowsOf = new WeakMap();
-const arrowSteps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
 document.addEventListener('focusin', (ev) => {
   const el = ev.target.closest?.('.note');
   const tools = el && toolsOf.get(el);
   if (tools && !el.querySelector('.note-tools')) el.append(h('div', { class: 'note-tools' }, tools()));
-});
-
-document.addEventListener('keydown', (ev) => {
-  const arrows = arrowsOf.get(ev.target);
-  const step = arrows && arrowSteps[ev.key];
-  if (!step) return;
-  ev.preventDefault();
-  arrows.moved(step[0] * 0.02, step[1] * 0.02);
-  clearTimeout(arrows.timer);
-  arrows.timer = setTimeout(arrows.commit, 400);
 });
 
 /**
@@ -66,8 +54,10 @@ export function makeNote(replica, note, tools = null) {
   if (tools) toolsOf.set(el, tools);
   el.patch = (n) => {
     setText(text, n.text);
-    setText(meta, provenance(replica, n));
-    el.setAttribute('aria-label', t('note.label', { text: n.text }));
+    const from = provenance(replica, n);
+    setText(meta, from);
+    const label = t('note.label', { text: n.text, from });
+    if (el.getAttribute('aria-label') !== label) el.setAttribute('aria-label', label);
     const color = `note-${n.color || colors[0]}`;
     if (!el.classList.contains(color)) {
       el.classList.remove(...colors.map((c) => `note-${c}`));
@@ -104,14 +94,4 @@ export function editInPlace(el, current, save) {
   field.addEventListener('blur', () => finish(true));
   text.replaceWith(field);
   field.focus();
-}
-
-/**
- * arrowMoves lets the keyboard move a focused element by small steps, the
- * alternative to dragging. moved(dx, dy) shows the step at once; commit()
- * is called when the keys have rested, so holding an arrow sends one op,
- * not thirty.
- */
-export function arrowMoves(el, moved, commit) {
-  arrowsOf.set(el, { moved, commit, timer: 0 });
 }

@@ -35,7 +35,7 @@ func TestReconnect(t *testing.T) {
 
 	link.cut()
 	p.waitFor("the page to say the link dropped", `document.querySelector('.conn').dataset.state === 'reconnecting'`)
-	p.click(".cluster .toolbar button")
+	p.click(".cluster .new-theme")
 	p.waitText(".conn", "1 waiting to be sent")
 
 	// Meanwhile the room goes on, on a link of its own.
@@ -53,7 +53,7 @@ func TestReconnect(t *testing.T) {
 
 	link.mend()
 	p.waitFor("connected again", `document.querySelector('.conn').dataset.state === 'connected'`)
-	p.waitFor("both themes on the canvas", `document.querySelectorAll('.canvas .theme').length === 2 && [...document.querySelectorAll('.canvas .theme-name')].some((e) => e.value === 'From the room')`)
+	p.waitFor("both themes on the canvas", `document.querySelectorAll('.cluster section.theme').length === 2 && [...document.querySelectorAll('.cluster .theme-name')].some((e) => e.textContent === 'From the room')`)
 	if got := eval[string](p, `document.querySelector('.conn').textContent`); strings.Contains(got, "waiting") {
 		t.Fatalf("after reconnecting the page still says %q", got)
 	}

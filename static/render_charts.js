@@ -1,78 +1,89 @@
-// The flip charts: in brainstorm a participant's own group's chart, in
-// share every group's chart side by side (or the one the facilitator
-// spotlights, on every screen). Notes are placed by their x, y on the chart
-// and patched one by one as changes arrive.
+// The flip charts. In brainstorm a participant sees their own group's
+// chart, the width of their screen, with the form to add notes; the
+// facilitator, and everyone in share, sees every chart side by side in one
+// world, zoomable and fitted to the screen (or only the chart the
+// facilitator spotlights). Notes stand in the order they were written,
+// each whole, never on top of another.
 
 import { h, setText } from './dom.js';
 import { t } from './i18n.js';
-import { colors, colorSelect, makeNote, editInPlace, arrowMoves } from './note.js';
-import { draggable, offsetIn, RemoteDrags } from './drag.js';
+import { colors, colorSelect, makeNote, editInPlace } from './note.js';
 import { byId } from './replica.js';
-
-/** slot is where the n-th note of a chart starts: a loose grid, left to right. */
-function slot(n) {
-  return { x: 0.02 + (n % 5) * 0.196, y: 0.03 + (Math.floor(n / 5) % 5) * 0.19 };
-}
-
-const percent = (f) => `${(f * 100).toFixed(3)}%`;
+import { World } from './world.js';
 
 /** renderCharts is the brainstorm and share screen. */
 export function renderCharts(ctx) {
   const { replica } = ctx;
-  const el = h('div', { class: 'charts' });
-  const charts = new Map();
-  const drags = new RemoteDrags((id) => {
-    const chart = charts.get(replica.get('note', id)?.chart);
-    const note = chart?.notes.get(id);
-    return note && { el: note, area: chart.area };
-  });
-
   const phase = () => replica.board?.phase;
   const me = () => replica.get('participant', ctx.you);
+  const ownChart = () => phase() === 'brainstorm' && !ctx.facilitator && !ctx.presenter;
 
+  const prompt = h('p', { class: 'prompt' });
+  const form = h('div', { class: 'chart-form' });
+  const world = new World({
+    label: t('charts.world'),
+    mode: ctx.presenter ? 'camera' : ownChart() ? 'flow' : 'auto',
+    fill: ctx.presenter,
+  });
+  const el = h('div', { class: 'charts' }, prompt, form, world.el);
+  const charts = new Map(); // group id → its section
+  const notes = new Map(); // note id → its element
+
+  function editable(group) {
+    return !ctx.presenter && (ctx.facilitator || (phase() === 'brainstorm' && me()?.group === group));
+  }
+
+  /** shownGroups are the charts on this screen, in order. */
   function shownGroups() {
     const groups = replica.all('group').sort(byId);
-    if (phase() === 'brainstorm' && !ctx.facilitator) return groups.filter((g) => g.id === me()?.group);
+    if (ownChart()) return groups.filter((g) => g.id === me()?.group);
+    const spot = phase() === 'share' ? replica.board?.spotlight : '';
+    if (spot && groups.some((g) => g.id === spot)) return groups.filter((g) => g.id === spot);
     return groups;
   }
 
-  function editable(group) {
-    return ctx.facilitator || (phase() === 'brainstorm' && me()?.group === group);
-  }
-
-  function build() {
-    drags.destroy();
-    charts.clear();
-    const groups = shownGroups();
-    if (!groups.length) {
-      el.replaceChildren(h('p', { class: 'waiting' }, t(ctx.facilitator ? 'charts.formFirst' : 'charts.noGroup')));
-      return;
+  function chartOf(group) {
+    let chart = charts.get(group.id);
+    if (!chart) {
+      chart = world.section({ class: 'chart', dataset: { chart: group.id } });
+      chart.name = h('h2', { class: 'chart-name', id: `chart-${group.id}` });
+      chart.count = h('p', { class: 'chart-count' });
+      chart.members = h('ul', { class: 'members', 'aria-label': t('chart.members') });
+      chart.spotlight = ctx.facilitator && !ctx.presenter
+        ? h('button', { type: 'button', class: 'spotlight', onclick: (ev) => {
+            const on = replica.board?.spotlight === group.id;
+            ctx.act({ kind: 'chart.spotlight', chart: on ? '' : group.id }, ev.currentTarget);
+          } })
+        : null;
+      chart.head.setAttribute('data-refusals', '');
+      chart.head.append(chart.name, chart.count, chart.spotlight ?? '', chart.members);
+      chart.el.setAttribute('aria-labelledby', chart.name.id);
+      chart.list.dataset.empty = t('chart.empty');
+      charts.set(group.id, chart);
     }
-    el.replaceChildren(...groups.map((g) => buildChart(g).el));
-    for (const note of replica.all('note')) placeNote(note);
-    patchBoard();
-    patchMembers();
+    chart.group = group.id;
+    return chart;
   }
 
-  function buildChart(group) {
-    const area = h('div', { class: 'chart-area', role: 'list', 'aria-label': t('chart.notes', { group: group.name }) });
-    const name = h('h2', { class: 'chart-name' }, group.name);
-    const members = h('ul', { class: 'members', 'aria-label': t('chart.members') });
-    const prompt = h('p', { class: 'prompt' });
-    const spotlight = ctx.facilitator
-      ? h('button', { type: 'button', class: 'spotlight', onclick: (ev) => {
-          const on = replica.board?.spotlight === group.id;
-          ctx.act({ kind: 'chart.spotlight', chart: on ? '' : group.id }, ev.currentTarget);
-        } })
-      : null;
-    const chartEl = h('section', { class: 'chart', dataset: { chart: group.id }, 'aria-label': group.name },
-      h('header', { class: 'chart-head', 'data-refusals': '' }, name, spotlight, members),
-      prompt,
-      editable(group.id) ? addForm(group.id) : null,
-      area);
-    const chart = { el: chartEl, area, name, members, prompt, spotlight, notes: new Map(), group: group.id };
-    charts.set(group.id, chart);
-    return chart;
+  function noteOf(note) {
+    let el = notes.get(note.id);
+    if (!el) {
+      el = makeNote(replica, note, editable(note.chart) ? () => noteTools(note.id) : null);
+      notes.set(note.id, el);
+    } else {
+      el.patch(note);
+    }
+    return el;
+  }
+
+  function noteTools(id) {
+    return [
+      h('button', { type: 'button', class: 'tool', 'aria-label': t('note.edit'), onclick: (ev) => {
+        editInPlace(ev.currentTarget.closest('.note'), replica.get('note', id).text, (text) => ctx.act({ kind: 'note.edit', note: id, text }, ev.target));
+      } }, '✎'),
+      colorSelect(replica.get('note', id)?.color, (ev) => ctx.act({ kind: 'note.color', note: id, color: ev.target.value }, ev.target)),
+      h('button', { type: 'button', class: 'tool', 'aria-label': t('note.delete'), onclick: (ev) => ctx.act({ kind: 'note.delete', note: id }, ev.currentTarget) }, '🗑'),
+    ];
   }
 
   function addForm(chartId) {
@@ -83,8 +94,7 @@ export function renderCharts(ctx) {
       ev.preventDefault();
       const value = text.value.trim();
       if (!value) return;
-      const at = slot(replica.all('note').filter((n) => n.chart === chartId).length);
-      ctx.act({ kind: 'note.add', chart: chartId, text: value, color: color.value, x: at.x, y: at.y }, button);
+      ctx.act({ kind: 'note.add', chart: chartId, text: value, color: color.value }, button);
       text.value = '';
       text.focus();
     };
@@ -94,123 +104,75 @@ export function renderCharts(ctx) {
     return h('form', { class: 'add-note', 'data-refusals': '', onsubmit: submit }, text, color, button);
   }
 
-  function noteTools(note) {
-    const tools = [
-      h('button', { type: 'button', class: 'tool', 'aria-label': t('note.edit'), onclick: (ev) => {
-        const current = replica.get('note', note.id);
-        editInPlace(ev.currentTarget.closest('.note'), current.text, (text) => ctx.act({ kind: 'note.edit', note: note.id, text }, ev.target));
-      } }, '✎'),
-      colorSelect(replica.get('note', note.id)?.color, (ev) => ctx.act({ kind: 'note.color', note: note.id, color: ev.target.value }, ev.target)),
-      h('button', { type: 'button', class: 'tool', 'aria-label': t('note.delete'), onclick: (ev) => ctx.act({ kind: 'note.delete', note: note.id }, ev.currentTarget) }, '🗑'),
-    ];
-    return tools;
-  }
-
-  function placeNote(note) {
-    const chart = charts.get(note.chart);
-    if (!chart) return;
-    let el = chart.notes.get(note.id);
-    if (!el) {
-      el = makeNote(replica, note, editable(note.chart) ? () => noteTools(note) : null);
-      el.setAttribute('role', 'listitem');
-      chart.notes.set(note.id, el);
-      chart.area.append(el);
-      if (editable(note.chart)) makeMovable(el, chart, note.id);
-    } else {
-      el.patch(note);
-      drags.settle(note.id);
-    }
-    if (!el.classList.contains('dragging')) {
-      el.style.left = percent(note.x);
-      el.style.top = percent(note.y);
-    }
-  }
-
-  function makeMovable(el, chart, id) {
-    const move = (x, y) => {
-      el.style.left = percent(x);
-      el.style.top = percent(y);
-      ctx.act({ kind: 'note.move', note: id, x, y }, el).then((ok) => ok || placeNote(replica.get('note', id)));
-    };
-    draggable(el, chart.area, {
-      send: (x, y) => ctx.eph({ kind: 'drag', note: id, x, y }),
-      drop: (x, y) => move(x, y),
-    });
-    arrowMoves(el, (dx, dy) => {
-      const at = offsetIn(el, chart.area);
-      el.style.left = percent(Math.min(Math.max(at.x + dx, 0), 1 - at.w));
-      el.style.top = percent(Math.min(Math.max(at.y + dy, 0), 1 - at.h));
-    }, () => {
-      const at = offsetIn(el, chart.area);
-      move(at.x, at.y);
-    });
-  }
-
-  function removeNote(id) {
-    for (const chart of charts.values()) {
-      const el = chart.notes.get(id);
-      if (el) {
-        drags.settle(id);
+  /** arrange shows the charts with their notes, in order. */
+  function arrange() {
+    const groups = shownGroups();
+    const byChart = new Map(groups.map((g) => [g.id, []]));
+    for (const note of replica.all('note').sort(byId)) byChart.get(note.chart)?.push(note);
+    for (const [id, el] of notes) {
+      if (!replica.get('note', id)) {
         el.remove();
-        chart.notes.delete(id);
+        notes.delete(id);
       }
     }
+    world.arrange(groups.map((g) => {
+      const chart = chartOf(g);
+      chart.notes = byChart.get(g.id).map(noteOf);
+      return chart;
+    }));
+    patchCharts();
   }
 
-  function patchBoard() {
+  function patchCharts() {
     const b = replica.board;
-    if (!b) return;
-    const spot = phase() === 'share' ? b.spotlight : '';
-    el.classList.toggle('has-spotlight', Boolean(spot) && charts.has(spot));
+    setText(prompt, b?.prompt ?? '');
+    const people = replica.all('participant').sort(byId);
     for (const chart of charts.values()) {
-      setText(chart.prompt, b.prompt);
-      chart.el.classList.toggle('spotlit', chart.group === spot);
-      if (chart.spotlight) setText(chart.spotlight, t(chart.group === b.spotlight ? 'chart.unspotlight' : 'chart.spotlight'));
-    }
-  }
-
-  function patchMembers() {
-    for (const chart of charts.values()) {
-      const people = replica.all('participant').filter((p) => p.group === chart.group).sort(byId);
-      chart.members.replaceChildren(...people.map((p) => {
+      const group = replica.get('group', chart.group);
+      if (!group) continue;
+      setText(chart.name, group.name);
+      const members = people.filter((p) => p.group === chart.group);
+      setText(chart.count, [t('chart.noteCount', { n: chart.notes.length }), t('chart.peopleCount', { n: members.length })].join(' · '));
+      chart.members.replaceChildren(...members.map((p) => {
         const online = ctx.presence.has(p.id);
         return h('li', { class: online ? 'online' : 'away' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), p.name,
           h('span', { class: 'sr-only' }, online ? t('online') : t('away')));
       }));
-      setText(chart.name, replica.get('group', chart.group)?.name ?? chart.group);
+      if (chart.spotlight) setText(chart.spotlight, t(chart.group === b?.spotlight ? 'chart.unspotlight' : 'chart.spotlight'));
+      chart.el.classList.toggle('spotlit', phase() === 'share' && chart.group === b?.spotlight);
     }
+  }
+
+  /** build starts the screen again: on first draw and when the groups change. */
+  function build() {
+    const groups = shownGroups();
+    const mine = ownChart() && groups[0];
+    form.replaceChildren(mine && editable(mine.id) ? addForm(mine.id) : '');
+    if (!groups.length) {
+      form.replaceChildren(h('p', { class: 'waiting' }, t(ctx.facilitator ? 'charts.formFirst' : 'charts.noGroup')));
+    }
+    arrange();
   }
 
   function update(changes) {
     let rebuild = false;
-    let members = false;
+    let notesChanged = false;
     for (const c of changes) {
-      if (c.e === 'note') {
-        if (c.del) removeNote(c.id);
-        else placeNote(c.v);
-      } else if (c.e === 'group') {
-        rebuild ||= c.del || !charts.has(c.id) && shownGroups().some((g) => g.id === c.id);
-        members = true;
-      } else if (c.e === 'participant') {
-        rebuild ||= c.id === ctx.you && phase() === 'brainstorm' && !charts.has(c.v?.group);
-        members = true;
-      } else if (c.e === 'presence') {
-        members = true;
-      } else if (c.e === 'board') {
-        patchBoard();
-      }
+      if (c.e === 'note') notesChanged = true;
+      else if (c.e === 'group') rebuild = true;
+      else if (c.e === 'participant' && c.id === ctx.you) rebuild = true;
+      else if (c.e === 'board') notesChanged = true; // the spotlight may have moved
     }
     if (rebuild) build();
-    else if (members) patchMembers();
+    else if (notesChanged) arrange();
+    else patchCharts();
   }
 
   build();
   return {
     el,
     update,
-    eph(f) {
-      if (f.kind === 'drag' && f.note) drags.show(f.note, f.x, f.y);
-    },
-    destroy: () => drags.destroy(),
+    eph() {},
+    destroy: () => world.destroy(),
   };
 }

@@ -1,61 +1,61 @@
-// The cluster screen: one plenary canvas with every note (each showing its
-// group). Dropping a note on another makes a theme of the two, dropping it
-// on a theme puts it there, and everyone sees a note travel while it is
-// dragged, from the ephemeral drag frames. Every drag has a menu or
-// keyboard twin: "move to theme" on each note, arrow keys on the canvas.
+// The cluster screen: every note of every chart in one world, the themes
+// first, each an area that grows with its notes, then the notes not yet in
+// a theme, grouped by the chart they came from. The app lays it all out,
+// so nothing overlaps; people only say where a note belongs. Dropping a
+// note on another makes a theme of the two, dropping it in a theme puts it
+// there, dropping it among the loose notes takes it out of its theme, and
+// everyone sees it travel while it is dragged. Every drag has a menu twin
+// ("move to theme"), which is how a phone, or a keyboard, clusters.
 
 import { h, setText } from './dom.js';
 import { t } from './i18n.js';
-import { makeNote, arrowMoves } from './note.js';
-import { draggable, elementUnder, offsetIn, RemoteDrags } from './drag.js';
+import { makeNote } from './note.js';
+import { draggable, elementUnder, RemoteDrags } from './drag.js';
+import { byId } from './replica.js';
+import { World } from './world.js';
 
-const percent = (f) => `${(f * 100).toFixed(3)}%`;
 const newTheme = '+';
 const noTheme = '-';
 
 /** renderCluster is the cluster screen. */
 export function renderCluster(ctx) {
   const { replica } = ctx;
-  const canvas = h('div', { class: 'canvas', role: 'region', 'aria-label': t('cluster.canvas') });
-  const add = h('button', { type: 'button', onclick: (ev) => {
-    const x = 0.02 + (replica.all('theme').length % 6) * 0.16;
-    ctx.act({ kind: 'theme.create', name: '', notes: [], x, y: 0.02 }, ev.currentTarget);
+  const readonly = Boolean(ctx.presenter);
+  const world = new World({
+    label: t('cluster.canvas'),
+    mode: readonly ? 'camera' : 'auto',
+    fill: readonly,
+    pannable: (target) => !target.closest(readonly ? 'button, a' : '.note, button, select, input, textarea, a'),
+  });
+  const add = readonly ? null : h('button', { type: 'button', class: 'new-theme', onclick: (ev) => {
+    ctx.act({ kind: 'theme.create', name: '', notes: [] }, ev.currentTarget).then(nameNewTheme);
   } }, t('cluster.newTheme'));
   const el = h('div', { class: 'cluster' },
-    h('div', { class: 'toolbar', 'data-refusals': '' }, h('p', { class: 'hint' }, t('cluster.hint')), add),
-    h('div', { class: 'canvas-scroll' }, canvas));
-  const notes = new Map();
-  const themes = new Map();
-  const drags = new RemoteDrags((key) => {
-    const [kind, id] = [key[0], key.slice(2)];
-    const target = kind === 'n' ? notes.get(id) : themes.get(id)?.el;
-    return target && { el: target, area: canvas };
+    readonly ? null : h('div', { class: 'toolbar', 'data-refusals': '' }, h('p', { class: 'hint' }, t('cluster.hint')), add),
+    world.el);
+  const notes = new Map(); // note id → its element
+  const themes = new Map(); // theme id → its section
+  const trays = new Map(); // group id → its section of loose notes
+  const drags = new RemoteDrags((id) => {
+    const note = world.usesCamera && notes.get(id);
+    return note && { el: note, area: world.world };
   });
 
-  function placeNote(note) {
+  function noteOf(note) {
     let el = notes.get(note.id);
     if (!el) {
-      el = makeNote(replica, note, () => {
+      el = makeNote(replica, note, readonly ? null : () => {
         const menu = themeMenu(note.id);
         menu.patch(replica.get('note', note.id)?.theme);
         return [menu];
       });
       notes.set(note.id, el);
-      makeNoteMovable(el, note.id);
+      if (!readonly) makeDraggable(el, note.id);
     } else {
       el.patch(note);
-      drags.settle(`n:${note.id}`);
+      drags.settle(note.id);
     }
-    const box = note.theme && themes.get(note.theme);
-    if (box) {
-      if (el.parentElement !== box.list) box.list.append(el);
-      el.style.left = el.style.top = '';
-    } else {
-      if (el.parentElement !== canvas) canvas.append(el);
-      el.style.left = percent(note.cx);
-      el.style.top = percent(note.cy);
-    }
-    el.querySelector('.theme-menu')?.patch(note.theme);
+    return el;
   }
 
   /** themeMenu is the keyboard and touch twin of dragging a note into a theme. */
@@ -63,8 +63,7 @@ export function renderCluster(ctx) {
     const select = h('select', { class: 'theme-menu', 'aria-label': t('cluster.moveTo'), onchange: () => {
       const choice = select.value;
       if (choice === newTheme) {
-        const at = offsetIn(notes.get(id), canvas);
-        ctx.act({ kind: 'theme.create', name: '', notes: [id], x: at.x, y: at.y }, select);
+        ctx.act({ kind: 'theme.create', name: '', notes: [id] }, select).then(nameNewTheme);
       } else {
         ctx.act({ kind: 'note.theme', note: id, theme: choice === noTheme ? '' : choice }, select);
       }
@@ -72,143 +71,152 @@ export function renderCluster(ctx) {
     select.patch = (current) => {
       select.replaceChildren(
         h('option', { value: current || noTheme, selected: true, disabled: true }, t('cluster.moveTo')),
-        ...replica.all('theme').filter((th) => th.id !== current).map((th) => h('option', { value: th.id }, th.name || t('theme.untitled'))),
+        ...replica.all('theme').sort(byId).filter((th) => th.id !== current).map((th) => h('option', { value: th.id }, th.name || t('theme.untitled'))),
         current ? h('option', { value: noTheme }, t('cluster.noTheme')) : null,
         h('option', { value: newTheme }, t('cluster.ownTheme')));
     };
     return select;
   }
 
-  function makeNoteMovable(el, id) {
-    const move = (x, y) => {
-      el.style.left = percent(x);
-      el.style.top = percent(y);
-      return ctx.act({ kind: 'note.move', note: id, x, y }, el);
-    };
+  function makeDraggable(el, id) {
     let marked = null;
     const mark = (target) => {
       marked?.classList.remove('drop-target');
       marked = target;
       marked?.classList.add('drop-target');
     };
-    draggable(el, canvas, {
+    const targetAt = (cx, cy) => elementUnder(cx, cy, '.note, .theme, .tray', el);
+    draggable(el, world.world, {
+      enabled: () => world.usesCamera,
       send: (x, y) => ctx.eph({ kind: 'drag', note: id, x, y }),
-      hover: (cx, cy) => mark(elementUnder(cx, cy, '.note, .theme', el)),
+      hover: (cx, cy) => mark(targetAt(cx, cy)),
       drop: (x, y, cx, cy) => {
         mark(null);
-        const target = elementUnder(cx, cy, '.note, .theme', el);
+        const target = targetAt(cx, cy);
         const note = replica.get('note', id);
-        const targetTheme = target?.dataset.theme || (target && replica.get('note', target.dataset.note)?.theme);
-        if (targetTheme) {
-          if (targetTheme !== note.theme) ctx.act({ kind: 'note.theme', note: id, theme: targetTheme }, el);
-        } else if (target) {
-          const at = offsetIn(target, canvas);
-          ctx.act({ kind: 'theme.create', name: '', notes: [target.dataset.note, id], x: at.x, y: at.y }, el);
-        } else if (note.theme) {
-          ctx.act({ kind: 'note.theme', note: id, theme: '' }, el).then((ok) => ok && move(x, y));
-        } else {
-          move(x, y).then((ok) => ok || placeNote(replica.get('note', id)));
+        const into = target?.dataset.theme || (target?.dataset.note && replica.get('note', target.dataset.note)?.theme);
+        if (into) {
+          if (into !== note.theme) ctx.act({ kind: 'note.theme', note: id, theme: into }, el);
+        } else if (target?.dataset.note) {
+          ctx.act({ kind: 'theme.create', name: '', notes: [target.dataset.note, id] }, el).then(nameNewTheme);
+        } else if (note.theme && target) {
+          ctx.act({ kind: 'note.theme', note: id, theme: '' }, el);
         }
       },
     });
-    arrowMoves(el, (dx, dy) => {
-      if (el.parentElement !== canvas) return;
-      const at = offsetIn(el, canvas);
-      el.style.left = percent(Math.min(Math.max(at.x + dx, 0), 1 - at.w));
-      el.style.top = percent(Math.min(Math.max(at.y + dy, 0), 1 - at.h));
-    }, () => {
-      if (el.parentElement !== canvas) return;
-      const at = offsetIn(el, canvas);
-      move(at.x, at.y);
-    });
   }
 
-  function placeTheme(theme) {
-    let box = themes.get(theme.id);
-    if (!box) {
-      box = buildTheme(theme.id);
-      themes.set(theme.id, box);
-      canvas.append(box.el);
-      for (const note of replica.all('note')) if (note.theme === theme.id) placeNote(note);
+  function themeOf(theme) {
+    let section = themes.get(theme.id);
+    if (!section) {
+      section = world.section({ class: 'theme', 'data-refusals': '', dataset: { theme: theme.id } });
+      section.name = h('h3', { class: 'theme-name', id: `theme-${theme.id}` });
+      section.count = h('p', { class: 'section-count' });
+      section.head.append(section.name, readonly ? section.count : h('div', { class: 'theme-tools' }, section.count,
+        h('button', { type: 'button', class: 'tool rename', onclick: () => renameTheme(theme.id) }, t('theme.rename')),
+        h('button', { type: 'button', class: 'tool', onclick: (ev) => ctx.act({ kind: 'theme.delete', theme: theme.id }, ev.currentTarget) }, t('theme.delete'))));
+      section.el.setAttribute('aria-labelledby', section.name.id);
+      section.list.dataset.empty = t('cluster.dropHere');
+      themes.set(theme.id, section);
     }
-    drags.settle(`t:${theme.id}`);
-    if (document.activeElement !== box.name) box.name.value = theme.name;
-    box.el.setAttribute('aria-label', theme.name || t('theme.untitled'));
-    box.el.style.left = percent(theme.x);
-    box.el.style.top = percent(theme.y);
+    const name = theme.name || t('theme.untitled');
+    setText(section.name, name);
+    section.name.classList.toggle('untitled', !theme.name);
+    for (const tool of section.head.querySelectorAll('.theme-tools button')) {
+      tool.setAttribute('aria-label', t(tool.classList.contains('rename') ? 'theme.renameOf' : 'theme.deleteOf', { name }));
+    }
+    return section;
   }
 
-  function buildTheme(id) {
-    const name = h('input', { class: 'theme-name', maxlength: '120', 'aria-label': t('theme.name'), placeholder: t('theme.untitled') });
-    const rename = () => {
-      const current = replica.get('theme', id);
-      if (current && name.value.trim() !== current.name) ctx.act({ kind: 'theme.rename', theme: id, name: name.value.trim() }, name);
+  function trayOf(group) {
+    let section = trays.get(group.id);
+    if (!section) {
+      section = world.section({ class: 'tray', dataset: { tray: group.id } });
+      section.name = h('h3', { class: 'tray-name', id: `tray-${group.id}` });
+      section.count = h('p', { class: 'section-count' });
+      section.head.append(section.name, section.count);
+      section.el.setAttribute('aria-labelledby', section.name.id);
+      trays.set(group.id, section);
+    }
+    setText(section.name, t('cluster.tray', { group: group.name }));
+    return section;
+  }
+
+  /**
+   * renameTheme swaps a theme's name for a field; Enter or leaving it
+   * saves, Escape cancels.
+   */
+  function renameTheme(id) {
+    const section = themes.get(id);
+    if (!section || section.head.querySelector('.theme-field')) return;
+    const current = replica.get('theme', id)?.name ?? '';
+    const field = h('input', { class: 'theme-field', maxlength: '120', 'aria-label': t('theme.name'), value: current, placeholder: t('theme.untitled') });
+    let done = false;
+    const finish = (keep) => {
+      if (done) return;
+      done = true;
+      field.replaceWith(section.name);
+      const name = field.value.trim();
+      if (keep && name !== current) ctx.act({ kind: 'theme.rename', theme: id, name }, section.head);
     };
-    name.addEventListener('change', rename);
-    name.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter') name.blur();
+    field.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter') finish(true);
+      else if (ev.key === 'Escape') finish(false);
     });
-    const remove = h('button', { type: 'button', class: 'tool', 'aria-label': t('theme.delete'), onclick: (ev) => ctx.act({ kind: 'theme.delete', theme: id }, ev.currentTarget) }, '×');
-    const head = h('div', { class: 'theme-head' }, name, remove);
-    const list = h('div', { class: 'theme-notes' });
-    const el = h('section', { class: 'theme', role: 'group', 'data-refusals': '', dataset: { theme: id } }, head, list);
-    draggable(el, canvas, {
-      send: (x, y) => ctx.eph({ kind: 'drag', theme: id, x, y }),
-      drop: (x, y) => {
-        el.style.left = percent(x);
-        el.style.top = percent(y);
-        ctx.act({ kind: 'theme.move', theme: id, x, y }, head).then((ok) => ok || placeTheme(replica.get('theme', id)));
-      },
-    });
-    return { el, name, list };
+    field.addEventListener('blur', () => finish(true));
+    section.name.replaceWith(field);
+    field.focus();
   }
 
-  function removeTheme(id) {
-    const box = themes.get(id);
-    if (!box) return;
-    themes.delete(id);
-    box.el.remove();
-    for (const el of box.list.querySelectorAll('.note')) placeNote(replica.get('note', el.dataset.note));
+  /** nameNewTheme offers the person who made a theme to name it at once. */
+  function nameNewTheme(ack) {
+    const made = ack?.changes?.find((c) => c.e === 'theme' && !c.del);
+    if (made) renameTheme(made.id);
   }
 
-  function removeNote(id) {
-    drags.settle(`n:${id}`);
-    notes.get(id)?.remove();
-    notes.delete(id);
-  }
-
-  function build() {
-    canvas.replaceChildren();
-    notes.clear();
-    themes.clear();
-    for (const theme of replica.all('theme')) placeTheme(theme);
-    for (const note of replica.all('note')) placeNote(note);
+  /** arrange shows the themes and the loose notes, in order. */
+  function arrange() {
+    const all = replica.all('note').sort(byId);
+    for (const [id, el] of notes) {
+      if (!replica.get('note', id)) {
+        drags.settle(id);
+        el.remove();
+        notes.delete(id);
+      }
+    }
+    for (const [id, section] of themes) if (!replica.get('theme', id)) themes.delete(id) && section.el.remove();
+    const sections = [];
+    for (const theme of replica.all('theme').sort(byId)) {
+      const section = themeOf(theme);
+      section.notes = all.filter((n) => n.theme === theme.id).map(noteOf);
+      sections.push(section);
+    }
+    for (const group of replica.all('group').sort(byId)) {
+      const loose = all.filter((n) => !n.theme && n.chart === group.id);
+      if (!loose.length) continue;
+      const section = trayOf(group);
+      section.notes = loose.map(noteOf);
+      sections.push(section);
+    }
+    for (const section of sections) setText(section.count, t('chart.noteCount', { n: section.notes.length }));
+    world.arrange(sections);
+    for (const el of notes.values()) el.querySelector('.theme-menu')?.patch(replica.get('note', el.dataset.note)?.theme);
   }
 
   function update(changes) {
-    let menus = false;
-    for (const c of changes) {
-      if (c.e === 'note') {
-        if (c.del) removeNote(c.id);
-        else placeNote(c.v);
-      } else if (c.e === 'theme') {
-        if (c.del) removeTheme(c.id);
-        else placeTheme(c.v);
-        menus = true;
-      }
-    }
-    if (menus) for (const el of notes.values()) el.querySelector('.theme-menu')?.patch(replica.get('note', el.dataset.note)?.theme);
+    if (changes.some((c) => c.e === 'note' || c.e === 'theme' || c.e === 'group')) arrange();
   }
 
-  build();
+  arrange();
   return {
     el,
     update,
     eph(f) {
-      if (f.kind !== 'drag') return;
-      if (f.note) drags.show(`n:${f.note}`, f.x, f.y);
-      else if (f.theme) drags.show(`t:${f.theme}`, f.x, f.y);
+      if (f.kind === 'drag' && f.note) drags.show(f.note, f.x, f.y);
     },
-    destroy: () => drags.destroy(),
+    destroy() {
+      drags.destroy();
+      world.destroy();
+    },
   };
 }
