@@ -40,7 +40,7 @@ export class Camera {
     this.resizes.observe(viewport);
   }
 
-  /** controls are the zoom out, zoom in and fit buttons, for touch and for people who don't know the keys. */
+  /** controls are the zoom out, zoom in and fit buttons, for touch and for people who don't know the keys; they stand outside the viewport, never over a note. */
   controls() {
     const zoom = (f) => () => this.zoomAt(f, this.viewport.clientWidth / 2, this.viewport.clientHeight / 2);
     return h('div', { class: 'camera-controls' },

@@ -163,9 +163,14 @@ export function renderCharts(ctx) {
       else if (c.e === 'participant' && c.id === ctx.you) rebuild = true;
       else if (c.e === 'board') notesChanged = true; // the spotlight may have moved
     }
-    if (rebuild) build();
-    else if (notesChanged) arrange();
-    else patchCharts();
+    if (rebuild) {
+      world.cancel();
+      build();
+    } else if (notesChanged) {
+      world.soon(arrange);
+    } else {
+      patchCharts();
+    }
   }
 
   build();

@@ -204,7 +204,7 @@ export function renderCluster(ctx) {
   }
 
   function update(changes) {
-    if (changes.some((c) => c.e === 'note' || c.e === 'theme' || c.e === 'group')) arrange();
+    if (changes.some((c) => c.e === 'note' || c.e === 'theme' || c.e === 'group')) world.soon(arrange);
   }
 
   arrange();

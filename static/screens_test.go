@@ -14,12 +14,14 @@ import (
 // faults is what makes a shared screen unreadable, counted on the page as
 // a person sees it: notes drawn over each other, sections (charts,
 // themes) over each other, note text cut off by its own box or by a box
-// around it that clips, and the smallest note text in screen pixels.
+// around it that clips, notes hidden under something else, and the
+// smallest note text in screen pixels.
 type faults struct {
 	Notes           int
 	Overlaps        int
 	SectionOverlaps int
 	Clipped         int
+	Covered         int
 	Smallest        float64
 	Examples        []string
 }
@@ -37,8 +39,15 @@ const countFaults = `(() => {
   };
   const examples = [];
   const notes = [...document.querySelectorAll('.note')].filter(shown);
-  const out = { Notes: notes.length, Overlaps: pairs(notes, examples), SectionOverlaps: pairs([...document.querySelectorAll('.world > *')].filter(shown), examples), Clipped: 0, Smallest: 1e9, Examples: examples };
+  const out = { Notes: notes.length, Overlaps: pairs(notes, examples), SectionOverlaps: pairs([...document.querySelectorAll('.world > *')].filter(shown), examples), Clipped: 0, Covered: 0, Smallest: 1e9, Examples: examples };
   for (const note of notes) {
+    // A note whose middle shows something else is hidden under it.
+    const r = note.getBoundingClientRect();
+    const [x, y] = [r.left + r.width / 2, r.top + r.height / 2];
+    if (x >= 0 && y >= 0 && x < innerWidth && y < innerHeight && !note.contains(document.elementFromPoint(x, y))) {
+      out.Covered++;
+      if (examples.length < 10) examples.push('covered: ' + note.textContent.slice(0, 40) + ' by ' + document.elementFromPoint(x, y)?.className);
+    }
     for (const text of note.querySelectorAll('.note-text, .note-meta')) {
       const zoom = text.getBoundingClientRect().width / (text.offsetWidth || 1);
       if (text.classList.contains('note-text')) out.Smallest = Math.min(out.Smallest, parseFloat(getComputedStyle(text).fontSize) * zoom);
@@ -67,9 +76,9 @@ func (p *page) readable(screen string, want int, minText float64) faults {
 	eval[bool](p, `(() => { window.drawn_ = false; requestAnimationFrame(() => requestAnimationFrame(() => { window.drawn_ = true })); return true })()`)
 	p.waitFor("two frames", `window.drawn_`)
 	f := eval[faults](p, countFaults)
-	if f.Notes != want || f.Overlaps != 0 || f.SectionOverlaps != 0 || f.Clipped != 0 || f.Smallest < minText {
-		p.t.Errorf("%s, %s: %d notes shown (want %d), %d overlapping pairs of notes, %d of sections, %d clipped texts, smallest text %.1f px (want at least %.0f): %q",
-			p.name, screen, f.Notes, want, f.Overlaps, f.SectionOverlaps, f.Clipped, f.Smallest, minText, f.Examples)
+	if f.Notes != want || f.Overlaps != 0 || f.SectionOverlaps != 0 || f.Clipped != 0 || f.Covered != 0 || f.Smallest < minText {
+		p.t.Errorf("%s, %s: %d notes shown (want %d), %d overlapping pairs of notes, %d of sections, %d clipped texts, %d notes covered, smallest text %.1f px (want at least %.0f): %q",
+			p.name, screen, f.Notes, want, f.Overlaps, f.SectionOverlaps, f.Clipped, f.Covered, f.Smallest, minText, f.Examples)
 	}
 	return f
 }

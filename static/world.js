@@ -15,10 +15,10 @@ import { pack } from './layout.js';
 // (--column, --continued), so that each is said once. A section's area is
 // drawn around it, within the gap between sections. The aspect is the
 // screens' a world is laid out for: projectors and laptops.
-const measures = { column: 240, gap: 8, between: 28, empty: 72, continued: 36, aspect: 16 / 9 };
+const measures = { column: 250, gap: 8, between: 28, empty: 72, continued: 36, aspect: 16 / 9 };
 // Past this many notes, notes jump to their new places rather than glide:
-// gliding a thousand is more than a phone can draw.
-const glideLimit = 300;
+// gliding hundreds at once is more than a phone can draw.
+const glideLimit = 120;
 
 const narrow = matchMedia('(max-width: 760px)');
 
@@ -73,8 +73,11 @@ export class World {
     this.world.classList.toggle('camera', on);
     if (on) {
       this.camera = new Camera(this.viewport, this.world, { pannable: this.pannable });
-      this.controls = this.camera.controls();
-      this.el.append(this.controls);
+      // A filled world is a projector's: no controls on it.
+      if (!this.fill) {
+        this.controls = this.camera.controls();
+        this.el.prepend(this.controls);
+      }
       for (const s of this.sections) this.observe(s);
     }
     this.onMode(on);
@@ -121,6 +124,30 @@ export class World {
       for (const s of sections) this.observe(s);
       this.layout();
     }
+  }
+
+  /**
+   * soon runs fn once before the next frame however often it is asked
+   * meanwhile (at once on a hidden page, which draws no frames): a burst
+   * of changes, a theme made of ten notes, costs one layout.
+   */
+  soon(fn) {
+    if (document.hidden) {
+      this.cancel();
+      fn();
+      return;
+    }
+    this.next = fn;
+    this.frame ||= requestAnimationFrame(() => {
+      this.frame = 0;
+      this.next();
+    });
+  }
+
+  /** cancel forgets what soon was asked to run. */
+  cancel() {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
   }
 
   observe(s) {
@@ -196,6 +223,7 @@ export class World {
   }
 
   destroy() {
+    this.cancel();
     narrow.removeEventListener('change', this.modeChanged);
     removeEventListener('resize', this.resized);
     this.sizes.disconnect();
