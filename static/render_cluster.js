@@ -147,6 +147,11 @@ export function renderCluster(ctx) {
    * saves, Escape cancels.
    */
   function renameTheme(id) {
+    if (!themes.has(id)) {
+      // Just made: its change is applied, its layout not yet drawn.
+      world.cancel();
+      arrange();
+    }
     const section = themes.get(id);
     if (!section || section.head.querySelector('.theme-field')) return;
     const current = replica.get('theme', id)?.name ?? '';
