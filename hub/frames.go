@@ -27,6 +27,7 @@ type inbound struct {
 	Token string `json:"token"`
 	Join  *join  `json:"join"`
 	Since uint64 `json:"since"`
+	Epoch string `json:"epoch"` // of since
 
 	// op
 	ID string    `json:"id"`
@@ -120,6 +121,7 @@ type welcomeFrame struct {
 type snapFrame struct {
 	T       string         `json:"t"`
 	Seq     uint64         `json:"seq"`
+	Epoch   string         `json:"epoch,omitempty"`
 	Changes []board.Change `json:"changes"`
 }
 

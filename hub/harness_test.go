@@ -213,14 +213,16 @@ func replay(t testing.TB, log store.Log, id string) *board.State {
 			t.Fatal(err)
 		}
 	}
+	epoch := snap.Epoch // so every record read is of the snapshot's history
 	for {
-		recs, err := log.Read(ctxT(t), id, st.Seq, 1000)
+		recs, err := log.Read(ctxT(t), id, epoch, st.Seq, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(recs) == 0 {
 			return st
 		}
+		epoch = recs[0].Epoch
 		for _, rec := range recs {
 			var e board.Entry
 			if err := json.Unmarshal(rec.Data, &e); err != nil {

@@ -50,7 +50,13 @@ type room struct {
 	// reads what it lacks from the log.
 	missed atomic.Bool
 
-	state     *board.State
+	state *board.State
+	// epoch is the epoch of the log state was built from (see store.Log):
+	// records of any other are never applied to it.
+	epoch string
+	// reloaded is closed, and made anew, whenever the room reloads the
+	// board, so a session waiting for a new epoch wakes up.
+	reloaded  chan struct{}
 	clients   map[uint64]*session
 	presence  presence
 	waiting   []attachment
@@ -67,6 +73,7 @@ type attachment struct {
 	s      *session
 	minSeq uint64
 	since  uint64
+	epoch  string // of since
 	token  string
 }
 
@@ -77,6 +84,7 @@ func newRoom(h *Hub, id string) *room {
 		inbox:    make(chan func(), inboxLen),
 		done:     make(chan struct{}),
 		loaded:   make(chan struct{}),
+		reloaded: make(chan struct{}),
 		clients:  map[uint64]*session{},
 		presence: newPresence(),
 		pending:  map[uint64]store.Record{},
@@ -175,18 +183,27 @@ func (r *room) call(fn func()) bool {
 	}
 }
 
-// load builds the state from the latest snapshot and the log after it.
+// load builds the state from the latest snapshot and the log after it,
+// waiting out a restore being decided.
 func (r *room) load() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, tail, err := r.loadState(ctx)
+	st, epoch, tail, err := r.loadState(ctx)
+	for errors.Is(err, store.ErrRestoring) {
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(tickEvery):
+		}
+		st, epoch, tail, err = r.loadState(ctx)
+	}
 	if err != nil {
 		return err
 	}
 	if !st.Created {
 		return errNoBoard
 	}
-	r.state, r.snapSeq = st, st.Seq
+	r.state, r.epoch, r.snapSeq = st, epoch, st.Seq
 	for _, a := range tail {
 		r.remember(a)
 	}
@@ -194,45 +211,52 @@ func (r *room) load() error {
 }
 
 // loadState builds a board's state as a fresh replica does: the latest
-// snapshot, then every entry after it. It also returns the changes of
-// those entries, for clients that resume from a seq among them.
-func (r *room) loadState(ctx context.Context) (*board.State, []applied, error) {
+// snapshot, then every entry after it, all of one epoch, which it returns.
+// It also returns the changes of those entries, for clients that resume
+// from a seq among them.
+func (r *room) loadState(ctx context.Context) (*board.State, string, []applied, error) {
 	st := board.New()
 	snap, err := r.hub.log.LoadSnapshot(ctx, r.id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
-		return nil, nil, fmt.Errorf("load snapshot of %s: %w", r.id, err)
+		return nil, "", nil, fmt.Errorf("load snapshot of %s: %w", r.id, err)
 	default:
 		if err := json.Unmarshal(snap.Data, st); err != nil {
-			return nil, nil, fmt.Errorf("decode snapshot of %s at %d: %w", r.id, snap.Seq, err)
+			return nil, "", nil, fmt.Errorf("decode snapshot of %s at %d: %w", r.id, snap.Seq, err)
 		}
 	}
+	epoch := snap.Epoch
 	var tail []applied
-	err = r.readLog(ctx, st, func(rec store.Record) {
+	err = r.readLog(ctx, st, &epoch, func(rec store.Record) {
 		e := decodeEntry(rec)
 		if changes, err := st.Apply(e); err == nil {
 			tail = append(tail, newApplied(e, changes))
 		}
 	})
-	return st, tail, err
+	return st, epoch, tail, err
 }
 
 // errBehind says the log no longer holds the entries right after a
-// state's seq: they were trimmed behind a newer snapshot, or the board
-// was restored from one. Only a reload catches up.
+// state's seq: they were trimmed behind a newer snapshot. Only a reload
+// catches up.
 var errBehind = errors.New("the log no longer holds the next entry")
 
-// readLog calls apply with every record after st's seq, in order, while
-// apply advances st.
-func (r *room) readLog(ctx context.Context, st *board.State, apply func(store.Record)) error {
+// readLog calls apply with every record after st's seq in the log of
+// *epoch, in order, while apply advances st. An empty *epoch (a board
+// with no snapshot yet) is set from the first record read, so every
+// record comes from one history.
+func (r *room) readLog(ctx context.Context, st *board.State, epoch *string, apply func(store.Record)) error {
 	for {
-		recs, err := r.hub.log.Read(ctx, r.id, st.Seq, loadReads)
+		recs, err := r.hub.log.Read(ctx, r.id, *epoch, st.Seq, loadReads)
 		if err != nil {
 			return fmt.Errorf("read log of %s after %d: %w", r.id, st.Seq, err)
 		}
 		if len(recs) > 0 && recs[0].Seq != st.Seq+1 {
 			return fmt.Errorf("log of %s resumes at %d after %d: %w", r.id, recs[0].Seq, st.Seq, errBehind)
+		}
+		if len(recs) > 0 {
+			*epoch = recs[0].Epoch
 		}
 		for _, rec := range recs {
 			apply(rec)
@@ -257,41 +281,36 @@ func decodeEntry(rec store.Record) board.Entry {
 
 // catchUp reads from the log what the room lacks, or reloads the board if
 // the log cannot supply it; a failure is retried on the next tick.
+//
+// When the log is not of the room's epoch any more (Redis came back
+// empty, or lost records this room applied, or the board was restored
+// from another instance's copy), the room offers its own copy first: the
+// store keeps the most advanced copy offered while the restore is being
+// decided, and ignores it after. Once the log is live again the room
+// reloads from it, whichever copy was kept.
 func (r *room) catchUp() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := r.readLog(ctx, r.state, r.apply)
-	if err == nil {
-		// A log restored from a snapshot holds nothing before the
-		// snapshot's seq, so reading returns nothing; tell that from
-		// entries appended since the read by reading once more.
-		var last uint64
-		last, err = r.hub.log.Last(ctx, r.id)
-		switch {
-		case err != nil:
-		case last < r.state.Seq:
-			// The store lost entries this room applied: give them back.
-			err = r.restore(ctx)
-		case last > r.state.Seq:
-			if err = r.readLog(ctx, r.state, r.apply); err == nil && last > r.state.Seq {
-				err = fmt.Errorf("log of %s is at %d and holds nothing after %d: %w", r.id, last, r.state.Seq, errBehind)
-			}
+	err := r.readLog(ctx, r.state, &r.epoch, r.apply)
+	switch {
+	case errors.Is(err, store.ErrReset), errors.Is(err, store.ErrRestoring):
+		if err = r.restore(ctx); err == nil {
+			err = r.reload(ctx)
 		}
-	}
-	if errors.Is(err, errBehind) {
+	case errors.Is(err, errBehind):
 		err = r.reload(ctx)
 	}
 	if err != nil {
-		r.hub.logger.Warn("catch up", "board", r.id, "err", err)
+		if !errors.Is(err, store.ErrRestoring) {
+			r.hub.logger.Warn("catch up", "board", r.id, "err", err)
+		}
 		r.missed.Store(true)
 	}
 	r.applyPending()
 }
 
-// restore gives the store back a board it lost (a Redis that restarted
-// empty) from this room's state, so what everyone was looking at
-// survives. If another replica restored it first at a later seq, the next
-// catch-up reads from there.
+// restore offers the store this room's copy of a board whose log it lost.
+// It returns store.ErrRestoring while copies are still taken.
 func (r *room) restore(ctx context.Context) error {
 	restorer, ok := r.hub.log.(store.Restorer)
 	if !ok {
@@ -301,39 +320,49 @@ func (r *room) restore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode board %s: %w", r.id, err)
 	}
-	r.hub.logger.Warn("the store lost the board; restoring it from this instance", "board", r.id, "seq", r.state.Seq)
-	if err := restorer.Restore(ctx, r.id, store.Snapshot{Seq: r.state.Seq, Data: data}); err != nil {
-		return err
-	}
-	r.snapSeq = r.state.Seq
-	return nil
+	return restorer.Restore(ctx, r.id, store.Snapshot{Seq: r.state.Seq, Epoch: r.epoch, Data: data})
 }
 
-// restoreNow is restore for a session whose append found the board lost.
-func (r *room) restoreNow() error {
-	err := errors.New("the workshop was closed: reconnect")
-	r.call(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err = r.restore(ctx)
-	})
-	return err
+// epochAfter waits until the room holds the board in an epoch other than
+// old, for a session whose append was refused because the log is not of
+// old any more, and returns it.
+func (r *room) epochAfter(ctx context.Context, old string) (string, error) {
+	r.missed.Store(true)
+	for {
+		var epoch string
+		var reloaded <-chan struct{}
+		if !r.call(func() { epoch, reloaded = r.epoch, r.reloaded }) {
+			return "", errors.New("the workshop was closed")
+		}
+		if epoch != old {
+			return epoch, nil
+		}
+		select {
+		case <-reloaded:
+		case <-ctx.Done():
+			return "", fmt.Errorf("wait for board %s to be restored: %w", r.id, ctx.Err())
+		}
+	}
 }
 
 // reload replaces the state with a fresh load and sends every client a
-// snapshot, since the changes between cannot be known.
+// snapshot, since the changes between cannot be known. Records held for a
+// gap are of the old state and are dropped.
 func (r *room) reload(ctx context.Context) error {
-	st, tail, err := r.loadState(ctx)
+	st, epoch, tail, err := r.loadState(ctx)
 	if err != nil {
 		return err
 	}
-	r.hub.logger.Info("reloaded board", "board", r.id, "from", r.state.Seq, "to", st.Seq)
-	r.state, r.snapSeq, r.recent, r.snapCache = st, st.Seq, history{}, snapshotCache{}
+	r.hub.logger.Info("reloaded board", "board", r.id, "from", r.state.Seq, "to", st.Seq, "epoch", epoch)
+	r.state, r.epoch, r.snapSeq, r.recent, r.snapCache = st, epoch, st.Seq, history{}, snapshotCache{}
+	clear(r.pending)
+	close(r.reloaded)
+	r.reloaded = make(chan struct{})
 	for _, a := range tail {
 		r.remember(a)
 	}
 	for _, s := range r.clients {
-		r.sendState(s, 0)
+		r.sendState(s, 0, "")
 	}
 	r.admitWaiting()
 	return nil
@@ -348,9 +377,14 @@ func (r *room) receive(rec store.Record) {
 // ignores it if it was already applied (it came both from the append and
 // from the subscription). A gap is read from the log at once: on a busy
 // core the other way may take longer than a read, and one read brings the
-// room up to everything appended so far.
+// room up to everything appended so far. A record of another epoch is of
+// another history than the state's: the room catches up from the log,
+// which reloads the board.
 func (r *room) deliver(rec store.Record) {
 	switch {
+	case rec.Epoch != r.epoch:
+		r.missed.Store(true)
+		return
 	case rec.Seq <= r.state.Seq:
 		return
 	case rec.Seq > r.state.Seq+1:
@@ -410,26 +444,34 @@ func asBoardError(err error) *board.Error {
 // log (another instance's change is still on its way), so before refusing
 // it catches up and checks again: the sender may have seen a note or theme
 // that this instance has not applied yet.
-func (r *room) check(e board.Entry) *board.Error {
+//
+// It also returns the epoch of the state it checked against, for the
+// append.
+func (r *room) check(e board.Entry) (string, *board.Error) {
 	var bad *board.Error
+	var epoch string
 	if !r.call(func() {
+		epoch = r.epoch
 		if r.state.Check(e) == nil {
 			return
 		}
 		r.catchUp()
+		epoch = r.epoch
 		if err := r.state.Check(e); err != nil {
 			bad = asBoardError(err)
 		}
 	}) {
-		return &board.Error{Code: CodeUnavailable, Message: "the workshop was closed: reconnect"}
+		return "", &board.Error{Code: CodeUnavailable, Message: "the workshop was closed: reconnect"}
 	}
-	return bad
+	return epoch, bad
 }
 
 // checkJoin is check for a join, which also needs the passcode.
-func (r *room) checkJoin(e board.Entry, passcode string) *board.Error {
+func (r *room) checkJoin(e board.Entry, passcode string) (string, *board.Error) {
 	var bad *board.Error
+	var epoch string
 	if !r.call(func() {
+		epoch = r.epoch
 		want := r.state.Info.Settings.Passcode
 		if want != "" && !equalSecret(want, passcode) {
 			bad = &board.Error{Code: CodeBadPasscode, Message: "that passcode is not right"}
@@ -439,15 +481,16 @@ func (r *room) checkJoin(e board.Entry, passcode string) *board.Error {
 			bad = asBoardError(err)
 		}
 	}) {
-		return &board.Error{Code: CodeUnavailable, Message: "the workshop was closed: reconnect"}
+		return "", &board.Error{Code: CodeUnavailable, Message: "the workshop was closed: reconnect"}
 	}
-	return bad
+	return epoch, bad
 }
 
-// attach lets s in once the state holds its participant.
-func (r *room) attach(s *session, minSeq, since uint64, token string) {
+// attach lets s in once the state holds its participant. since, in epoch,
+// is the last seq s holds.
+func (r *room) attach(s *session, minSeq, since uint64, epoch, token string) {
 	if !r.post(func() {
-		r.waiting = append(r.waiting, attachment{s: s, minSeq: minSeq, since: since, token: token})
+		r.waiting = append(r.waiting, attachment{s: s, minSeq: minSeq, since: since, epoch: epoch, token: token})
 		r.admitWaiting()
 	}) {
 		s.close(CloseGoingAway, "the workshop was closed: reconnect")
@@ -480,7 +523,7 @@ func (r *room) admit(a attachment) {
 	r.presence.join(p.ID)
 	r.hub.metrics.sessions.Add(1)
 	s.enqueue(encode(welcomeFrame{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: p.Facilitator, Now: time.Now()}))
-	r.sendState(s, a.since)
+	r.sendState(s, a.since, a.epoch)
 }
 
 // detach forgets s when its connection ends.
@@ -574,7 +617,7 @@ func (r *room) saveSnapshot() {
 		r.hub.logger.Error("encode snapshot", "board", r.id, "err", err)
 		return
 	}
-	snap := store.Snapshot{Seq: r.state.Seq, Data: data}
+	snap := store.Snapshot{Seq: r.state.Seq, Epoch: r.epoch, Data: data}
 	r.snapSeq = snap.Seq
 	r.hub.background.Add(1)
 	go func() {

@@ -172,23 +172,24 @@ func (s *session) hello(ctx context.Context, f *inbound) {
 			return
 		}
 		s.room, s.participant = r, participant
-		r.attach(s, 0, f.Since, f.Token)
+		r.attach(s, 0, f.Since, f.Epoch, f.Token)
 		return
 	}
 	e := board.Entry{At: now, Op: board.Op{Kind: board.ParticipantJoin, Name: f.Join.Name, Role: f.Join.Role}}
-	if bad := r.checkJoin(e, f.Join.Passcode); bad != nil {
+	epoch, bad := r.checkJoin(e, f.Join.Passcode)
+	if bad != nil {
 		s.refuse("", bad)
 		s.close(CloseBadHello, bad.Message)
 		return
 	}
-	seq, bad := s.append(ctx, r, e)
+	seq, bad := s.append(ctx, r, epoch, e)
 	if bad != nil {
 		s.refuse("", bad)
 		s.close(CloseBadHello, bad.Message)
 		return
 	}
 	s.room, s.participant = r, "p"+strconv.FormatUint(seq, 10)
-	r.attach(s, seq, 0, s.hub.tokens.issue(boardID, s.participant, now))
+	r.attach(s, seq, 0, "", s.hub.tokens.issue(boardID, s.participant, now))
 }
 
 func (s *session) op(ctx context.Context, f *inbound) {
@@ -210,38 +211,44 @@ func (s *session) op(ctx context.Context, f *inbound) {
 	if e.Op.Kind == board.GroupsForm {
 		e.Seed = randomSeed()
 	}
-	if bad := s.room.check(e); bad != nil {
+	epoch, bad := s.room.check(e)
+	if bad != nil {
 		s.refuse(f.ID, bad)
 		return
 	}
-	if _, bad := s.append(ctx, s.room, e); bad != nil {
+	if _, bad := s.append(ctx, s.room, epoch, e); bad != nil {
 		s.refuse(f.ID, bad)
 	}
 }
 
-// append makes e durable in the board's log and hands the record to the
-// room at once, rather than waiting for the subscription to bring it back.
-func (s *session) append(ctx context.Context, r *room, e board.Entry) (uint64, *board.Error) {
+// append makes e durable in the board's log, in the epoch of the room's
+// state it was checked against, and hands the record to the room at once,
+// rather than waiting for the subscription to bring it back.
+//
+// When the log is not of that epoch (Redis lost the board, and it is
+// being given back from the instances' copies), the op waits for the room
+// to reload the board as it was given back, and goes on top of it.
+func (s *session) append(ctx context.Context, r *room, epoch string, e board.Entry) (uint64, *board.Error) {
 	data, err := json.Marshal(e)
 	if err != nil {
 		return 0, &board.Error{Code: board.CodeBadOp, Message: fmt.Sprintf("cannot encode op: %v", err)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, appendTimeout)
 	defer cancel()
-	seq, err := s.hub.log.Append(ctx, r.id, data)
-	if errors.Is(err, store.ErrReset) {
-		// The store lost the board; once it is given back, the op
-		// goes on top of what everyone sees.
-		if err = r.restoreNow(); err == nil {
-			seq, err = s.hub.log.Append(ctx, r.id, data)
+	for {
+		seq, err := s.hub.log.Append(ctx, r.id, epoch, data)
+		if errors.Is(err, store.ErrReset) || errors.Is(err, store.ErrRestoring) {
+			if epoch, err = r.epochAfter(ctx, epoch); err == nil {
+				continue
+			}
 		}
+		if err != nil {
+			s.hub.logger.Warn("append", "board", r.id, "err", err)
+			return 0, &board.Error{Code: CodeUnavailable, Message: "the change could not be saved just now; nothing was changed, try again"}
+		}
+		r.receive(store.Record{Seq: seq, Epoch: epoch, Data: data})
+		return seq, nil
 	}
-	if err != nil {
-		s.hub.logger.Warn("append", "board", r.id, "err", err)
-		return 0, &board.Error{Code: CodeUnavailable, Message: "the change could not be saved just now; nothing was changed, try again"}
-	}
-	r.receive(store.Record{Seq: seq, Data: data})
-	return seq, nil
 }
 
 func (s *session) ephemeral(f *inbound) {

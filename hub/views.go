@@ -199,9 +199,11 @@ func (c *snapshotCache) stale(seq uint64) bool {
 }
 
 // sendState brings s up to date: the entries since its last seq when the
-// room still holds them all, else a snapshot and the entries after it.
-func (r *room) sendState(s *session, since uint64) {
-	if oldest, ok := r.recent.oldest(); since == 0 || since > r.state.Seq || !ok || since+1 < oldest {
+// room still holds them all, else a snapshot and the entries after it. A
+// seq of another epoch than the room's is of another history, so it is
+// sent a snapshot too.
+func (r *room) sendState(s *session, since uint64, epoch string) {
+	if oldest, ok := r.recent.oldest(); since == 0 || epoch != r.epoch || since > r.state.Seq || !ok || since+1 < oldest {
 		since = r.sendSnapshot(s)
 	}
 	r.replay(s, since)
@@ -226,6 +228,10 @@ func (r *room) sendSnapshot(s *session) uint64 {
 	var frame bytes.Buffer
 	frame.WriteString(`{"t":"snap","seq":`)
 	frame.WriteString(strconv.FormatUint(c.seq, 10))
+	if r.epoch != "" {
+		frame.WriteString(`,"epoch":`)
+		frame.Write(encode(r.epoch))
+	}
 	frame.WriteString(`,"changes":[`)
 	frame.Write(c.body[v])
 	n := c.n[v]

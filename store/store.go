@@ -15,14 +15,17 @@ import (
 
 // Record is one entry of a board's log as the store holds it.
 type Record struct {
-	Seq  uint64
-	Data []byte
+	Seq uint64
+	// Epoch names the history the record belongs to (see Log).
+	Epoch string
+	Data  []byte
 }
 
-// Snapshot is a board's state at Seq, encoded by the caller.
+// Snapshot is a board's state at Seq in Epoch, encoded by the caller.
 type Snapshot struct {
-	Seq  uint64
-	Data []byte
+	Seq   uint64
+	Epoch string
+	Data  []byte
 }
 
 // Keep is how many records behind its latest snapshot a board's log holds
@@ -38,22 +41,34 @@ var ErrNotFound = errors.New("not found")
 var ErrUnavailable = errors.New("store unavailable")
 
 // Log is the ordered log of every board.
+//
+// A board's log has an epoch as well as seqs: a name for one history. A
+// backend that can lose a log (a Redis that restarted empty) starts a new
+// epoch when the log is given back (see Restorer), so seq n of one epoch
+// and seq n of another are different records, and a replica built from one
+// must never apply the other's. Methods that take an epoch refuse with
+// ErrReset when the log is not of that epoch; the empty epoch is for
+// callers that hold no replica (creating a board, tests) and matches any.
+// The embedded store never loses its log and has one epoch, "".
 type Log interface {
-	// Append adds data as the board's next record and returns its seq once
-	// it is durable. The first record of a board gets seq 1.
-	Append(ctx context.Context, board string, data []byte) (uint64, error)
+	// Append adds data as the board's next record, in epoch, and returns
+	// its seq once it is durable. The first record of a board gets seq 1.
+	Append(ctx context.Context, board, epoch string, data []byte) (uint64, error)
 	// Read returns the board's records with seq > after, in order, at most
-	// limit of them. Records behind the latest snapshot may have been
-	// trimmed: Read then starts at the oldest record it still holds, and
-	// the caller loads the snapshot instead.
-	Read(ctx context.Context, board string, after uint64, limit int) ([]Record, error)
+	// limit of them, each with its epoch. Records behind the latest
+	// snapshot may have been trimmed: Read then starts at the oldest
+	// record it still holds, and the caller loads the snapshot instead.
+	// It refuses with ErrReset when the log is not of epoch, or no
+	// longer reaches after (it lost records the caller applied).
+	Read(ctx context.Context, board, epoch string, after uint64, limit int) ([]Record, error)
 	// Last returns the seq of the board's newest record, 0 if it has none.
 	Last(ctx context.Context, board string) (uint64, error)
 	// SaveSnapshot stores the board's state at snap.Seq and trims the log
 	// to the Keep records behind it. A snapshot no newer than the stored
-	// one is ignored.
+	// one, or of another epoch than the log's, is ignored.
 	SaveSnapshot(ctx context.Context, board string, snap Snapshot) error
-	// LoadSnapshot returns the board's latest snapshot, or ErrNotFound.
+	// LoadSnapshot returns the board's latest snapshot, with the epoch of
+	// the log it goes on with, or ErrNotFound.
 	LoadSnapshot(ctx context.Context, board string) (Snapshot, error)
 	// Subscribe tells ev about the board from now on, records appended
 	// and ephemeral messages published by this process or another, until
@@ -70,7 +85,8 @@ type Log interface {
 
 // Events is what a subscriber hears about one board. Nil funcs are skipped.
 type Events struct {
-	// Record is an appended record.
+	// Record is an appended record, of whatever epoch the log has: a
+	// subscriber compares it with its own.
 	Record func(Record)
 	// Ephemeral is a message another process gave to Publish.
 	Ephemeral func([]byte)

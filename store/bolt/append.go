@@ -29,14 +29,14 @@ type appendReq struct {
 }
 
 // Append adds data as the board's next record and returns its seq once it
-// is on disk. Appends to any boards made while a write is under way share
+// is on disk. The embedded log has one epoch, "". Appends to any boards made while a write is under way share
 // the next one, so a busy server pays one fsync for many records.
 //
 // Once the record is handed to the committer, Append waits for the write
 // even if ctx ends: the record may already be durable, and an error would
 // tell the caller it is not.
-func (l *Log) Append(ctx context.Context, board string, data []byte) (uint64, error) {
-	if err := store.CheckBoard(board); err != nil {
+func (l *Log) Append(ctx context.Context, board, epoch string, data []byte) (uint64, error) {
+	if err := checkEpoch(board, epoch); err != nil {
 		return 0, err
 	}
 	req := &appendReq{board: board, data: bytes.Clone(data), done: make(chan error, 1)}

@@ -121,8 +121,8 @@ func Open(path string) (*Log, error) {
 // those in bbolt, then those still waiting for a checkpoint. The waiting
 // ones are copied first: a checkpoint puts records into bbolt before it
 // forgets them, so none can fall between the two reads.
-func (l *Log) Read(ctx context.Context, board string, after uint64, limit int) ([]store.Record, error) {
-	if err := store.CheckBoard(board); err != nil {
+func (l *Log) Read(ctx context.Context, board, epoch string, after uint64, limit int) ([]store.Record, error) {
+	if err := checkEpoch(board, epoch); err != nil {
 		return nil, err
 	}
 	waiting := l.waiting(board, after, limit)
@@ -146,6 +146,18 @@ func (l *Log) Read(ctx context.Context, board string, after uint64, limit int) (
 		return nil, fmt.Errorf("read board %s: %w", board, err)
 	}
 	return append(records, waiting[:min(len(waiting), limit-len(records))]...), nil
+}
+
+// checkEpoch checks the board id, and that epoch is the embedded log's
+// only one, "", or any.
+func checkEpoch(board, epoch string) error {
+	if err := store.CheckBoard(board); err != nil {
+		return err
+	}
+	if epoch != "" {
+		return fmt.Errorf("board %s has no epoch %q: %w", board, epoch, store.ErrReset)
+	}
+	return nil
 }
 
 // waiting copies the board's records with seq > after that are not yet in

@@ -12,10 +12,14 @@ import (
 )
 
 // SaveSnapshot stores snap unless the board has one as new, and deletes
-// the records more than store.Keep behind it, in one transaction.
+// the records more than store.Keep behind it, in one transaction. A
+// snapshot of an epoch other than "" is not of this log and is ignored.
 func (l *Log) SaveSnapshot(ctx context.Context, board string, snap store.Snapshot) error {
 	if err := store.CheckBoard(board); err != nil {
 		return err
+	}
+	if snap.Epoch != "" {
+		return nil
 	}
 	err := l.db.Update(func(tx *bbolt.Tx) error {
 		snaps := tx.Bucket(snapshotsBucket)

@@ -47,7 +47,7 @@ func appendN(t *testing.T, l *Log, board string, n int, size int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
 		data := bytes.Repeat([]byte{byte(i)}, size)
-		if _, err := l.Append(t.Context(), board, data); err != nil {
+		if _, err := l.Append(t.Context(), board, "", data); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -57,7 +57,7 @@ func appendN(t *testing.T, l *Log, board string, n int, size int) {
 // wrote it.
 func checkLog(t *testing.T, l *Log, board string, n int) {
 	t.Helper()
-	recs, err := l.Read(t.Context(), board, 0, 10*n+10)
+	recs, err := l.Read(t.Context(), board, "", 0, 10*n+10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestCrashKeepsAcknowledged(t *testing.T) {
 	back := openLog(t, crashCopy(t, l))
 	checkLog(t, back, "a", 30)
 	checkLog(t, back, "b", 7)
-	if seq, err := back.Append(t.Context(), "a", []byte{30}); err != nil || seq != 31 {
+	if seq, err := back.Append(t.Context(), "a", "", []byte{30}); err != nil || seq != 31 {
 		t.Fatalf("Append after the restart = %d, %v; want 31", seq, err)
 	}
 	if paths, _, _ := segmentPaths(back.path); len(paths) != 1 {
@@ -172,7 +172,7 @@ func TestTrimWhileWaiting(t *testing.T) {
 		t.Fatal(err)
 	}
 	back := openLog(t, path)
-	recs, err := back.Read(t.Context(), "a", 0, 2*total)
+	recs, err := back.Read(t.Context(), "a", "", 0, 2*total)
 	if err != nil {
 		t.Fatal(err)
 	}

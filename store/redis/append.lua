@@ -2,13 +2,17 @@
 -- instances can take the same seq, and nothing is published that was not
 -- stored.
 --
--- KEYS[1] seq counter, KEYS[2] log stream, KEYS[3] epoch
--- ARGV[1] the record, ARGV[2] the epoch the caller knows ('' for none),
+-- KEYS[1] seq counter, KEYS[2] log stream, KEYS[3] epoch, KEYS[4] restoring
+-- ARGV[1] the record, ARGV[2] the epoch the caller holds ('' for any),
 -- ARGV[3] an epoch to start a new board's log with, ARGV[4] the channel,
 -- ARGV[5] PUBLISH or SPUBLISH
 --
--- Returns {seq, epoch}, or an error starting RESET when the board's log is
--- not the one the caller knows: Redis lost it, or it was restored since.
+-- Returns the seq, or an error starting RESTORING while a lost log is
+-- being given back (restore.lua), or RESET when the board's log is not the
+-- one the caller holds: Redis lost it, or it was restored since.
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  return redis.error_reply('RESTORING the board log is being restored')
+end
 local epoch = redis.call('GET', KEYS[3])
 if not epoch then
   if ARGV[2] ~= '' or redis.call('EXISTS', KEYS[1]) == 1 then
@@ -22,4 +26,4 @@ end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], seq .. '-1', 'd', ARGV[1])
 redis.call(ARGV[5], ARGV[4], 'r|' .. epoch .. '|' .. seq .. '|' .. ARGV[1])
-return {seq, epoch}
+return seq

@@ -18,7 +18,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -48,10 +48,15 @@ type Log struct {
 
 	boards fanout.Boards
 	subs   *subscriptions
-
-	mu     sync.Mutex
-	epochs map[string]string // board → the epoch of its log as last seen
 }
+
+// RestoreWindow is how long offers are taken after Redis is found to have
+// lost a board (see store.Restorer): long enough for every instance that
+// holds the board to notice (its subscription is made again within a
+// fraction of a second of Redis coming back, and the first offer prods
+// the others on the board's channel) and short enough that the ops
+// waiting meanwhile are answered within seconds.
+const RestoreWindow = 3 * time.Second
 
 // Open connects to Redis at url: redis://[user:password@]host:port/db for
 // one server, or redis+cluster://[user:password@]host1:port1,host2:port2
@@ -65,7 +70,7 @@ func Open(ctx context.Context, url string) (*Log, error) {
 		rdb.Close()
 		return nil, fmt.Errorf("redis at %s: %w: %w", redactURL(url), store.ErrUnavailable, err)
 	}
-	l := &Log{rdb: rdb, cluster: cluster, instance: randomID(), epochs: map[string]string{}}
+	l := &Log{rdb: rdb, cluster: cluster, instance: randomID()}
 	l.subs = newSubscriptions(l)
 	return l, nil
 }
@@ -111,11 +116,12 @@ func randomID() string {
 }
 
 // keys are the names of one board's keys, all under its hash tag.
-type keys struct{ seq, log, snap, epoch, channel string }
+type keys struct{ seq, log, snap, epoch, restoring, channel string }
 
 func keysOf(board string) keys {
 	tag := "{b:" + board + "}"
-	return keys{seq: tag + ":seq", log: tag + ":log", snap: tag + ":snap", epoch: tag + ":epoch", channel: tag + ":ch"}
+	return keys{seq: tag + ":seq", log: tag + ":log", snap: tag + ":snap", epoch: tag + ":epoch",
+		restoring: tag + ":restoring", channel: tag + ":ch"}
 }
 
 // unavailable wraps a failure to reach Redis so callers can tell it apart.
@@ -123,28 +129,31 @@ func unavailable(op, board string, err error) error {
 	return fmt.Errorf("%s board %s: %w: %w", op, board, store.ErrUnavailable, err)
 }
 
+// scriptError turns append.lua's and read's refusals into the store's
+// errors, and anything else into ErrUnavailable.
+func scriptError(op, board string, err error) error {
+	switch msg := err.Error(); {
+	case strings.HasPrefix(msg, "RESET"):
+		return fmt.Errorf("%s board %s: %w", op, board, store.ErrReset)
+	case strings.HasPrefix(msg, "RESTORING"):
+		return fmt.Errorf("%s board %s: %w", op, board, store.ErrRestoring)
+	}
+	return unavailable(op, board, err)
+}
+
 // Append runs append.lua: INCR the seq, XADD the record under it, PUBLISH
-// it, in one step.
-func (l *Log) Append(ctx context.Context, board string, data []byte) (uint64, error) {
+// it, in one step, if the log is of epoch.
+func (l *Log) Append(ctx context.Context, board, epoch string, data []byte) (uint64, error) {
 	if err := store.CheckBoard(board); err != nil {
 		return 0, err
 	}
 	k := keysOf(board)
-	res, err := appendScript.Run(ctx, l.rdb, []string{k.seq, k.log, k.epoch},
-		data, l.epoch(board), randomID(), k.channel, l.publishCommand()).Slice()
+	seq, err := appendScript.Run(ctx, l.rdb, []string{k.seq, k.log, k.epoch, k.restoring},
+		data, epoch, randomID(), k.channel, l.publishCommand()).Uint64()
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "RESET") {
-			return 0, fmt.Errorf("append to board %s: %w", board, store.ErrReset)
-		}
-		return 0, unavailable("append to", board, err)
+		return 0, scriptError("append to", board, err)
 	}
-	if len(res) != 2 {
-		return 0, fmt.Errorf("append to board %s: unexpected reply %v", board, res)
-	}
-	seq, _ := res[0].(int64)
-	epoch, _ := res[1].(string)
-	l.sawEpoch(board, epoch)
-	return uint64(seq), nil
+	return seq, nil
 }
 
 func (l *Log) publishCommand() string {
@@ -154,30 +163,9 @@ func (l *Log) publishCommand() string {
 	return "PUBLISH"
 }
 
-// epoch is the epoch of the board's log this process knows, "" for none.
-func (l *Log) epoch(board string) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.epochs[board]
-}
-
-// sawEpoch records the epoch of the board's log and reports whether it
-// differs from the one known before (a known one: a first sighting is no
-// change).
-func (l *Log) sawEpoch(board, epoch string) (changed bool) {
-	if epoch == "" {
-		return false
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	old := l.epochs[board]
-	l.epochs[board] = epoch
-	return old != "" && old != epoch
-}
-
 // Epoch returns the epoch of the board's log in Redis: a random id set
-// when its log began, and set anew when it is restored. A different epoch
-// means a different log, even at the same seqs.
+// when its log began, and set anew when it is restored; "" when Redis
+// holds no log of the board.
 func (l *Log) Epoch(ctx context.Context, board string) (string, error) {
 	epoch, err := l.rdb.Get(ctx, keysOf(board).epoch).Result()
 	if errors.Is(err, goredis.Nil) {
@@ -189,24 +177,55 @@ func (l *Log) Epoch(ctx context.Context, board string) (string, error) {
 	return epoch, nil
 }
 
-// Read returns records after a seq with XRANGE, and learns the log's epoch
-// with them, so an append made after loading a board checks it.
-func (l *Log) Read(ctx context.Context, board string, after uint64, limit int) ([]store.Record, error) {
+// head is what Read and LoadSnapshot check in the same transaction as
+// what they read: the log's epoch and last seq, and whether a restore is
+// being decided.
+type head struct {
+	epoch, seq *goredis.StringCmd
+	restoring  *goredis.IntCmd
+}
+
+func queueHead(ctx context.Context, p goredis.Pipeliner, k keys) head {
+	return head{epoch: p.Get(ctx, k.epoch), seq: p.Get(ctx, k.seq), restoring: p.Exists(ctx, k.restoring)}
+}
+
+// check refuses a read by a replica of epoch at after, unless the log is
+// live, of that epoch, and reaches after.
+func (h head) check(op, board, epoch string, after uint64) error {
+	if h.restoring.Val() == 1 {
+		return fmt.Errorf("%s board %s: %w", op, board, store.ErrRestoring)
+	}
+	if epoch == "" {
+		return nil
+	}
+	last, _ := strconv.ParseUint(h.seq.Val(), 10, 64)
+	if h.epoch.Val() != epoch || last < after {
+		return fmt.Errorf("%s board %s at %d of epoch %s: the log is at %d of epoch %q: %w",
+			op, board, after, epoch, last, h.epoch.Val(), store.ErrReset)
+	}
+	return nil
+}
+
+// Read returns records after a seq with XRANGE, in one transaction with
+// the log's head, so the records are of the epoch it names.
+func (l *Log) Read(ctx context.Context, board, epoch string, after uint64, limit int) ([]store.Record, error) {
 	if err := store.CheckBoard(board); err != nil {
 		return nil, err
 	}
 	k := keysOf(board)
 	var entries *goredis.XMessageSliceCmd
-	var epoch *goredis.StringCmd
-	_, err := l.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		epoch = p.Get(ctx, k.epoch)
+	var h head
+	_, err := l.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		h = queueHead(ctx, p, k)
 		entries = p.XRangeN(ctx, k.log, "("+strconv.FormatUint(after, 10)+"-1", "+", int64(limit))
 		return nil
 	})
 	if err != nil && !errors.Is(err, goredis.Nil) {
 		return nil, unavailable("read", board, err)
 	}
-	l.sawEpoch(board, epoch.Val())
+	if err := h.check("read", board, epoch, after); err != nil {
+		return nil, err
+	}
 	recs := make([]store.Record, 0, len(entries.Val()))
 	for _, m := range entries.Val() {
 		seq, _, ok := strings.Cut(m.ID, "-")
@@ -215,7 +234,7 @@ func (l *Log) Read(ctx context.Context, board string, after uint64, limit int) (
 		if !ok || err != nil || !isString {
 			return nil, fmt.Errorf("read board %s: malformed log entry %s", board, m.ID)
 		}
-		recs = append(recs, store.Record{Seq: n, Data: []byte(data)})
+		recs = append(recs, store.Record{Seq: n, Epoch: h.epoch.Val(), Data: []byte(data)})
 	}
 	return recs, nil
 }
@@ -242,21 +261,34 @@ func (l *Log) SaveSnapshot(ctx context.Context, board string, snap store.Snapsho
 		return err
 	}
 	k := keysOf(board)
-	if err := snapshotScript.Run(ctx, l.rdb, []string{k.snap, k.log}, snap.Seq, snap.Data, store.Keep).Err(); err != nil {
+	if err := snapshotScript.Run(ctx, l.rdb, []string{k.snap, k.log, k.epoch, k.restoring},
+		snap.Seq, snap.Data, store.Keep, snap.Epoch).Err(); err != nil {
 		return unavailable("save snapshot of", board, err)
 	}
 	return nil
 }
 
-// LoadSnapshot returns the stored snapshot, or store.ErrNotFound.
+// LoadSnapshot returns the stored snapshot with the log's epoch, or
+// store.ErrNotFound.
 func (l *Log) LoadSnapshot(ctx context.Context, board string) (store.Snapshot, error) {
 	if err := store.CheckBoard(board); err != nil {
 		return store.Snapshot{}, err
 	}
-	vals, err := l.rdb.HMGet(ctx, keysOf(board).snap, "seq", "data").Result()
-	if err != nil {
+	k := keysOf(board)
+	var snapshot *goredis.SliceCmd
+	var h head
+	_, err := l.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		snapshot = p.HMGet(ctx, k.snap, "seq", "data")
+		h = queueHead(ctx, p, k)
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
 		return store.Snapshot{}, unavailable("load snapshot of", board, err)
 	}
+	if err := h.check("load snapshot of", board, "", 0); err != nil {
+		return store.Snapshot{}, err
+	}
+	vals := snapshot.Val()
 	seqText, ok1 := vals[0].(string)
 	data, ok2 := vals[1].(string)
 	if !ok1 || !ok2 {
@@ -266,7 +298,7 @@ func (l *Log) LoadSnapshot(ctx context.Context, board string) (store.Snapshot, e
 	if err != nil {
 		return store.Snapshot{}, fmt.Errorf("load snapshot of board %s: bad seq %q", board, seqText)
 	}
-	return store.Snapshot{Seq: seq, Data: []byte(data)}, nil
+	return store.Snapshot{Seq: seq, Epoch: h.epoch.Val(), Data: []byte(data)}, nil
 }
 
 // Restore runs restore.lua (see store.Restorer).
@@ -275,21 +307,14 @@ func (l *Log) Restore(ctx context.Context, board string, snap store.Snapshot) er
 		return err
 	}
 	k := keysOf(board)
-	epoch := randomID()
-	restored, err := restoreScript.Run(ctx, l.rdb, []string{k.seq, k.log, k.snap, k.epoch}, snap.Seq, snap.Data, epoch).Int()
+	restoring, err := restoreScript.Run(ctx, l.rdb, []string{k.seq, k.log, k.snap, k.epoch, k.restoring},
+		snap.Seq, snap.Data, snap.Epoch, randomID(), RestoreWindow.Milliseconds(), k.channel, l.publishCommand()).Int()
 	if err != nil {
 		return unavailable("restore", board, err)
 	}
-	if restored == 1 {
-		l.sawEpoch(board, epoch)
-		return nil
+	if restoring == 1 {
+		return fmt.Errorf("restore board %s: %w", board, store.ErrRestoring)
 	}
-	// Someone else restored it: learn the epoch they set.
-	current, err := l.Epoch(ctx, board)
-	if err != nil {
-		return err
-	}
-	l.sawEpoch(board, current)
 	return nil
 }
 

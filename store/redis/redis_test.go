@@ -114,11 +114,11 @@ func TestKilledAndRestarted(t *testing.T) {
 		mustAppend(t, l, board, uint64(i+1))
 	}
 	srv.Kill()
-	if _, err := l.Append(ctxT(t), board, []byte("while down")); !errors.Is(err, store.ErrUnavailable) {
+	if _, err := l.Append(ctxT(t), board, "", []byte("while down")); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("append while Redis is down: %v, want ErrUnavailable", err)
 	}
 	srv.Restart()
-	recs, err := l.Read(ctxT(t), board, 0, 100)
+	recs, err := l.Read(ctxT(t), board, "", 0, 100)
 	if err != nil || len(recs) != 50 {
 		t.Fatalf("after restart: %d records, %v; want all 50", len(recs), err)
 	}
@@ -126,15 +126,16 @@ func TestKilledAndRestarted(t *testing.T) {
 }
 
 // TestRestartedEmpty: a Redis that comes back without its data has lost
-// the board's log. An append from a process that knew the log is refused
-// with ErrReset instead of starting again from seq 1; the board is
-// restored from a replica's snapshot under a new epoch and the log goes on
-// after it.
+// the board's log. A replica of the old epoch is refused (ErrReset) when it
+// appends or reads, instead of starting the log again from seq 1. Two
+// replicas offer their copies, the one that is behind first: the more
+// advanced one is kept, under a new epoch, and nothing is appended or read
+// until the window closes. A copy offered later is ignored.
 func TestRestartedEmpty(t *testing.T) {
 	srv := redistest.Start(t)
-	l := open(t, srv.URL())
+	l, other := open(t, srv.URL()), open(t, srv.URL())
 	board := boardFor(t)
-	for i := range 5 {
+	for i := range 8 {
 		mustAppend(t, l, board, uint64(i+1))
 	}
 	before, err := l.Epoch(ctxT(t), board)
@@ -143,47 +144,88 @@ func TestRestartedEmpty(t *testing.T) {
 	}
 	srv.Restart() // no persistence: empty
 
-	if _, err := l.Append(ctxT(t), board, []byte("after the loss")); !errors.Is(err, store.ErrReset) {
+	if _, err := l.Append(ctxT(t), board, before, []byte("after the loss")); !errors.Is(err, store.ErrReset) {
 		t.Fatalf("append to a lost board: %v, want ErrReset", err)
 	}
-	if err := l.Restore(ctxT(t), board, store.Snapshot{Seq: 5, Data: []byte("state at 5")}); err != nil {
-		t.Fatal(err)
+	if _, err := l.Read(ctxT(t), board, before, 8, 10); !errors.Is(err, store.ErrReset) {
+		t.Fatalf("read of a lost board: %v, want ErrReset", err)
 	}
-	after, _ := l.Epoch(ctxT(t), board)
-	if after == "" || after == before {
-		t.Fatalf("epoch after restore %q, before %q: want a new one", after, before)
+	behind := store.Snapshot{Seq: 5, Epoch: before, Data: []byte("state at 5")}
+	ahead := store.Snapshot{Seq: 8, Epoch: before, Data: []byte("state at 8")}
+	for _, snap := range []store.Snapshot{behind, ahead, behind} {
+		if err := l.Restore(ctxT(t), board, snap); !errors.Is(err, store.ErrRestoring) {
+			t.Fatalf("restore at %d: %v, want ErrRestoring", snap.Seq, err)
+		}
 	}
-	seq, err := l.Append(ctxT(t), board, []byte("after the restore"))
-	if err != nil || seq != 6 {
-		t.Fatalf("append after restore: seq %d, %v; want 6", seq, err)
+	restoring, _ := l.Epoch(ctxT(t), board)
+	if _, err := other.Append(ctxT(t), board, restoring, []byte("too early")); !errors.Is(err, store.ErrRestoring) {
+		t.Fatalf("append during the restore: %v, want ErrRestoring", err)
 	}
+	if _, err := other.LoadSnapshot(ctxT(t), board); !errors.Is(err, store.ErrRestoring) {
+		t.Fatalf("load during the restore: %v, want ErrRestoring", err)
+	}
+
+	waitRestored(t, l, board, behind)
 	snap, err := l.LoadSnapshot(ctxT(t), board)
-	if err != nil || snap.Seq != 5 || string(snap.Data) != "state at 5" {
-		t.Fatalf("snapshot after restore: %+v, %v", snap, err)
+	if err != nil || snap.Seq != 8 || string(snap.Data) != "state at 8" || snap.Epoch == before || snap.Epoch != restoring {
+		t.Fatalf("snapshot after the restore: {%d %q %q}, %v; want the copy at 8 in epoch %q", snap.Seq, snap.Epoch, snap.Data, err, restoring)
+	}
+	if seq, err := other.Append(ctxT(t), board, snap.Epoch, []byte("after the restore")); err != nil || seq != 9 {
+		t.Fatalf("append after the restore: seq %d, %v; want 9", seq, err)
+	}
+	if _, err := l.Append(ctxT(t), board, before, []byte("old epoch")); !errors.Is(err, store.ErrReset) {
+		t.Fatalf("append in the old epoch after the restore: %v, want ErrReset", err)
 	}
 
-	// A second replica restoring an older state changes nothing.
-	if err := l.Restore(ctxT(t), board, store.Snapshot{Seq: 3, Data: []byte("older")}); err != nil {
-		t.Fatal(err)
+	// A copy offered once the log is live again, even a more advanced
+	// one, is ignored: seq 9 was given already.
+	late := store.Snapshot{Seq: 20, Epoch: before, Data: []byte("state at 20")}
+	if err := l.Restore(ctxT(t), board, late); err != nil {
+		t.Fatalf("late restore: %v, want nil (the log is live)", err)
 	}
-	if last, _ := l.Last(ctxT(t), board); last != 6 {
-		t.Fatalf("an older restore moved the log to %d", last)
+	if last, _ := l.Last(ctxT(t), board); last != 9 {
+		t.Fatalf("a late restore moved the log to %d", last)
 	}
+}
 
-	// Another process that knew the old log is refused too, and learns
-	// the new epoch when it reads.
-	other := open(t, srv.URL())
-	if _, err := other.Read(ctxT(t), board, 5, 10); err != nil {
+// waitRestored offers snap until the restore window closes.
+func waitRestored(t *testing.T, l *redis.Log, board string, snap store.Snapshot) {
+	t.Helper()
+	deadline := time.Now().Add(10 * redis.RestoreWindow)
+	for {
+		err := l.Restore(ctxT(t), board, snap)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, store.ErrRestoring) || time.Now().After(deadline) {
+			t.Fatalf("restore: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestRestoreTellsSubscribers: the first copy offered for a lost board
+// makes every subscriber of the board resync, so each replica checks the
+// log and offers its own copy within the window.
+func TestRestoreTellsSubscribers(t *testing.T) {
+	srv := redistest.Start(t)
+	l := open(t, srv.URL())
+	board := boardFor(t)
+	mustAppend(t, l, board, 1)
+	epoch, _ := l.Epoch(ctxT(t), board)
+	srv.Restart()
+	ev := subscribe(t, open(t, srv.URL()), board)
+	ev.waitResync(t) // the first subscription
+	ev.drain()
+	if err := l.Restore(ctxT(t), board, store.Snapshot{Seq: 1, Epoch: epoch, Data: []byte("one")}); !errors.Is(err, store.ErrRestoring) {
 		t.Fatal(err)
 	}
-	if seq, err := other.Append(ctxT(t), board, []byte("from the other")); err != nil || seq != 7 {
-		t.Fatalf("append by another process: %d, %v", seq, err)
-	}
+	ev.waitResync(t)
 }
 
 func mustAppend(t *testing.T, l store.Log, board string, want uint64) {
 	t.Helper()
-	seq, err := l.Append(ctxT(t), board, []byte(fmt.Sprintf("record %d", want)))
+	seq, err := l.Append(ctxT(t), board, "", []byte(fmt.Sprintf("record %d", want)))
 	if err != nil || seq != want {
 		t.Fatalf("append: seq %d, %v; want %d", seq, err, want)
 	}

@@ -150,10 +150,11 @@ func (l *Log) receive(msg any) {
 				l.boards.Resync(board)
 				return
 			}
-			if l.sawEpoch(board, epoch) {
-				l.boards.Resync(board)
-			}
-			l.boards.Record(board, store.Record{Seq: seq, Data: []byte(data)})
+			l.boards.Record(board, store.Record{Seq: seq, Epoch: epoch, Data: []byte(data)})
+		case "x":
+			// restore.lua took a copy of the board: every replica of it
+			// checks the log, and offers its own copy if it is ahead.
+			l.boards.Resync(board)
 		case "e":
 			instance, data, _ := strings.Cut(rest, "|")
 			if instance != l.instance {

@@ -48,13 +48,13 @@ func (s *suite) testRead(t *testing.T) {
 		{50, 5, 1, 0},
 		{0, 0, 1, 0},
 	} {
-		recs, err := l.Read(t.Context(), board, c.after, c.limit)
+		recs, err := l.Read(t.Context(), board, "", c.after, c.limit)
 		if err != nil {
 			t.Fatalf("Read(after %d, limit %d): %v", c.after, c.limit, err)
 		}
 		checkRecords(t, board, recs, c.from, c.to)
 	}
-	if recs, err := l.Read(t.Context(), Board(t), 0, 10); err != nil || len(recs) != 0 {
+	if recs, err := l.Read(t.Context(), Board(t), "", 0, 10); err != nil || len(recs) != 0 {
 		t.Errorf("Read of a new board = %d records, %v; want none", len(recs), err)
 	}
 }
@@ -72,7 +72,7 @@ func (s *suite) testDurable(t *testing.T) {
 		t.Fatal(err)
 	}
 	l = s.reopen(t, l)
-	recs, err := l.Read(t.Context(), board, 0, 10)
+	recs, err := l.Read(t.Context(), board, "", 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func (s *suite) testTrim(t *testing.T) {
 	}
 	first := uint64(total - 50 - store.Keep + 1)
 	for _, after := range []uint64{0, 10, first - 1} {
-		recs, err := l.Read(t.Context(), board, after, 2*store.Keep)
+		recs, err := l.Read(t.Context(), board, "", after, 2*store.Keep)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func (s *suite) testTrim(t *testing.T) {
 	if last, err := l.Last(t.Context(), board); err != nil || last != total {
 		t.Fatalf("Last after trimming = %d, %v; want %d", last, err, total)
 	}
-	if seq, err := l.Append(t.Context(), board, []byte("next")); err != nil || seq != total+1 {
+	if seq, err := l.Append(t.Context(), board, "", []byte("next")); err != nil || seq != total+1 {
 		t.Fatalf("Append after trimming = %d, %v; want %d", seq, err, total+1)
 	}
 }
@@ -144,7 +144,7 @@ func (s *suite) testConcurrentAppends(t *testing.T) {
 	wg.Go(func() { appendConcurrently(t, l, other, 4, each) })
 	got := appendConcurrently(t, l, board, writers, each)
 	wg.Wait()
-	recs, err := l.Read(t.Context(), board, 0, 2*writers*each)
+	recs, err := l.Read(t.Context(), board, "", 0, 2*writers*each)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func appendConcurrently(t *testing.T, l store.Log, board string, writers, each i
 		wg.Go(func() {
 			for i := range each {
 				data := record(board, uint64(w*each+i))
-				seq, err := l.Append(t.Context(), board, data)
+				seq, err := l.Append(t.Context(), board, "", data)
 				if err != nil {
 					t.Errorf("append: %v", err)
 					return
@@ -204,10 +204,10 @@ func (s *suite) testLargeRecord(t *testing.T) {
 	large := make([]byte, 64<<10)
 	rand.Read(large)
 	f := Follow(t, l, board)
-	if _, err := l.Append(t.Context(), board, large); err != nil {
+	if _, err := l.Append(t.Context(), board, "", large); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := l.Read(t.Context(), board, 0, 1)
+	recs, err := l.Read(t.Context(), board, "", 0, 1)
 	if err != nil || len(recs) != 1 || !bytes.Equal(recs[0].Data, large) {
 		t.Fatalf("read back %d records, %v; want the 64 KiB record", len(recs), err)
 	}
@@ -229,8 +229,8 @@ func (s *suite) testInvalidBoard(t *testing.T) {
 	ctx := t.Context()
 	for _, board := range []string{"", "a b", "x}y", "{b:x}", "a:b", "a/b", "é", "a\x00", strings.Repeat("x", 65)} {
 		calls := map[string]error{}
-		_, calls["Append"] = l.Append(ctx, board, []byte("x"))
-		_, calls["Read"] = l.Read(ctx, board, 0, 1)
+		_, calls["Append"] = l.Append(ctx, board, "", []byte("x"))
+		_, calls["Read"] = l.Read(ctx, board, "", 0, 1)
 		_, calls["Last"] = l.Last(ctx, board)
 		calls["SaveSnapshot"] = l.SaveSnapshot(ctx, board, store.Snapshot{Seq: 1})
 		_, calls["LoadSnapshot"] = l.LoadSnapshot(ctx, board)
@@ -242,4 +242,51 @@ func (s *suite) testInvalidBoard(t *testing.T) {
 		}
 	}
 	mustAppend(t, l, strings.Repeat("Az09_-", 10)+"abcd", 1) // 64 bytes of every kind allowed
+}
+
+// testEpoch checks that records, read or heard, carry the log's epoch, that a replica of
+// that epoch reads and appends, and that one of another epoch is refused
+// with ErrReset and cannot store its snapshot.
+func (s *suite) testEpoch(t *testing.T) {
+	l := s.open(t)
+	board := Board(t)
+	mustAppend(t, l, board, 1)
+	recs, err := l.Read(t.Context(), board, "", 0, 10)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("Read = %d records, %v", len(recs), err)
+	}
+	epoch := recs[0].Epoch
+	f := Follow(t, l, board)
+	if seq, err := l.Append(t.Context(), board, epoch, record(board, 2)); err != nil || seq != 2 {
+		t.Fatalf("Append in the log's epoch %q = %d, %v; want 2", epoch, seq, err)
+	}
+	if r := f.WaitRecord(t, 2); r.Epoch != epoch {
+		t.Errorf("the subscriber heard record 2 in epoch %q, want %q", r.Epoch, epoch)
+	}
+	if recs, err := l.Read(t.Context(), board, epoch, 1, 10); err != nil || len(recs) != 1 || recs[0].Epoch != epoch {
+		t.Fatalf("Read in the log's epoch %q = %+v, %v", epoch, recs, err)
+	}
+	if err := l.SaveSnapshot(t.Context(), board, store.Snapshot{Seq: 2, Epoch: epoch, Data: []byte("two")}); err != nil {
+		t.Fatal(err)
+	}
+	if snap, err := l.LoadSnapshot(t.Context(), board); err != nil || snap.Epoch != epoch || string(snap.Data) != "two" {
+		t.Fatalf("LoadSnapshot = {%d %q %q}, %v; want {2 %q two}", snap.Seq, snap.Epoch, snap.Data, err, epoch)
+	}
+
+	other := epoch + "-other"
+	if _, err := l.Append(t.Context(), board, other, []byte("x")); !errors.Is(err, store.ErrReset) {
+		t.Errorf("Append in another epoch: %v, want ErrReset", err)
+	}
+	if _, err := l.Read(t.Context(), board, other, 0, 10); !errors.Is(err, store.ErrReset) {
+		t.Errorf("Read in another epoch: %v, want ErrReset", err)
+	}
+	if err := l.SaveSnapshot(t.Context(), board, store.Snapshot{Seq: 3, Epoch: other, Data: []byte("other")}); err != nil {
+		t.Fatal(err)
+	}
+	if snap, err := l.LoadSnapshot(t.Context(), board); err != nil || string(snap.Data) != "two" {
+		t.Errorf("a snapshot of another epoch was stored: LoadSnapshot = %q, %v", snap.Data, err)
+	}
+	if last, err := l.Last(t.Context(), board); err != nil || last != 2 {
+		t.Errorf("Last = %d, %v; want 2", last, err)
+	}
 }

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Log, opts ...Option) {
 		{"ConcurrentAppends", s.testConcurrentAppends},
 		{"LargeRecord", s.testLargeRecord},
 		{"InvalidBoard", s.testInvalidBoard},
+		{"Epoch", s.testEpoch},
 		{"Subscribe", s.testSubscribe},
 	}
 	if s.peer != nil {
@@ -100,7 +101,7 @@ func record(board string, n uint64) []byte {
 // mustAppend appends the board's nth record and checks it got seq n.
 func mustAppend(t *testing.T, l store.Log, board string, n uint64) {
 	t.Helper()
-	seq, err := l.Append(t.Context(), board, record(board, n))
+	seq, err := l.Append(t.Context(), board, "", record(board, n))
 	if err != nil {
 		t.Fatalf("append %d to %s: %v", n, board, err)
 	}

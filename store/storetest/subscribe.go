@@ -166,7 +166,7 @@ func (s *suite) testEphemeral(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if recs, err := l.Read(t.Context(), board, 0, 10); err != nil || len(recs) != 0 {
+	if recs, err := l.Read(t.Context(), board, "", 0, 10); err != nil || len(recs) != 0 {
 		t.Fatalf("an ephemeral message was stored: %d records, %v", len(recs), err)
 	}
 }
