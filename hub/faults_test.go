@@ -172,7 +172,7 @@ func TestInstanceKilled(t *testing.T) {
 	do(t, survivor, board.Op{Kind: board.NoteAdd, Chart: r.groups[survivor.You], Text: "while they were away", X: &half, Y: &half})
 	var back []*client.Client
 	for _, v := range victims {
-		c := servers[2].dial(client.Hello{Board: r.b.ID, Token: v.Token, Since: v.Seq()})
+		c := servers[2].dial(client.Hello{Board: r.b.ID, Token: v.Token, Since: v.Seq(), Epoch: v.Epoch()})
 		if c.You != v.You {
 			t.Fatalf("reconnected as %s, was %s", c.You, v.You)
 		}

@@ -42,6 +42,10 @@ const closeRateLimited = 4029;
  * (bad hello or bad token).
  *
  * since() is asked at every connect for the last seq the replica applied.
+ * That seq is of the epoch of the last snapshot (a name for the board's
+ * history, which changes when the server's store lost the board and was
+ * given it back); the hello names it, so that a server whose history is
+ * another sends a fresh snapshot instead of changes that do not follow.
  */
 export class Connection {
   constructor({ board, token, join, since, handlers }) {
@@ -57,6 +61,9 @@ export class Connection {
     // of it is (re)sent after each welcome: an op typed while offline, or
     // one whose answer was lost with the connection, is not lost.
     this.outbox = new Map();
+    // epoch is that of the last snap frame, which the replica's seq
+    // counts in.
+    this.epoch = '';
     this.stopped = false;
     this.onOnline = () => this.reconnectNow();
     this.onOffline = () => this.setState('offline');
@@ -87,7 +94,10 @@ export class Connection {
       if (this.token) {
         frame.token = this.token;
         const since = this.since();
-        if (since > 0) frame.since = since;
+        if (since > 0) {
+          frame.since = since;
+          if (this.epoch) frame.epoch = this.epoch;
+        }
       } else {
         frame.join = this.join;
       }
@@ -123,6 +133,9 @@ export class Connection {
           this.helloRefusal = f;
         }
         return;
+      case 'snap':
+        this.epoch = f.epoch || '';
+        break;
       case 'chg':
         if (f.ref && this.outbox.has(f.ref)) {
           this.outbox.get(f.ref).resolve(f);

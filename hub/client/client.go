@@ -29,12 +29,14 @@ type Join struct {
 }
 
 // Hello says who connects: a Token from an earlier welcome (or a
-// facilitator link), or a Join. Since resumes from a seq.
+// facilitator link), or a Join. Since resumes from a seq of Epoch (see
+// Client.Epoch).
 type Hello struct {
 	Board string
 	Token string
 	Join  *Join
 	Since uint64
+	Epoch string
 }
 
 // Frame is any frame the server sends, decoded loosely.
@@ -45,6 +47,7 @@ type Frame struct {
 	Token       string          `json:"token"`
 	Facilitator bool            `json:"facilitator"`
 	Seq         uint64          `json:"seq"`
+	Epoch       string          `json:"epoch"`
 	Ref         string          `json:"ref"`
 	By          string          `json:"by"`
 	At          time.Time       `json:"at"`
@@ -84,6 +87,7 @@ type Client struct {
 
 	mu       sync.Mutex
 	seq      uint64
+	epoch    string
 	entities map[string]map[string]json.RawMessage
 	online   []string
 	waiters  map[string]chan Frame
@@ -144,6 +148,10 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 	if h.Since > 0 {
 		hello["since"] = h.Since
 		c.seq = h.Since
+		if h.Epoch != "" {
+			hello["epoch"] = h.Epoch
+			c.epoch = h.Epoch
+		}
 	}
 	welcome := make(chan Frame, 1)
 	c.waiters["welcome"] = welcome
@@ -284,7 +292,7 @@ func (c *Client) receive(f Frame) {
 	case "snap":
 		c.entities = map[string]map[string]json.RawMessage{}
 		c.patch(f.Changes)
-		c.seq = f.Seq
+		c.seq, c.epoch = f.Seq, f.Epoch
 	case "chg":
 		if f.Seq <= c.seq {
 			break
@@ -371,6 +379,15 @@ func (c *Client) Seq() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.seq
+}
+
+// Epoch is the epoch of the board's log the replica was built from: a
+// resume from Seq names it, so a server whose log was restored since
+// sends a snapshot instead of changes of another history.
+func (c *Client) Epoch() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epoch
 }
 
 // Replica returns a copy of the replica: entity → id → value.
