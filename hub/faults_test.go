@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -12,68 +13,104 @@ import (
 	"github.com/plenary/plenary/store/redis/redistest"
 )
 
-// writers add notes as fast as the rate limit allows until stop is
-// closed, and remember which were acknowledged. Refusals while Redis is
-// away are expected; what was acknowledged must never be lost.
-func writeNotes(t *testing.T, r *room, stop <-chan struct{}) (acked func() map[string]bool, wait func()) {
-	var mu sync.Mutex
-	ids := map[string]bool{}
+// acks is every acknowledgement a test's writers got: the text of the
+// note each seq was acknowledged to. A seq acknowledged to two different
+// notes is a fault, kept in twice.
+type acks struct {
+	mu    sync.Mutex
+	text  map[uint64]string
+	twice []string
+}
+
+func newAcks() *acks { return &acks{text: map[uint64]string{}} }
+
+func (a *acks) add(seq uint64, text string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if old, ok := a.text[seq]; ok && old != text {
+		a.twice = append(a.twice, fmt.Sprintf("seq %d acknowledged to %q and to %q", seq, old, text))
+	}
+	a.text[seq] = text
+}
+
+func (a *acks) count() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.text)
+}
+
+// all is a copy of what was acknowledged so far.
+func (a *acks) all() map[uint64]string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return maps.Clone(a.text)
+}
+
+// addNote adds a note with text as c and records its acknowledgement.
+func (a *acks) addNote(c *client.Client, chart, text string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	half := 0.5
+	f, err := c.Do(ctx, board.Op{Kind: board.NoteAdd, Chart: chart, Text: text, X: &half, Y: &half})
+	if err == nil {
+		a.add(f.Seq, text)
+	}
+	return err
+}
+
+// writeNotes has every participant of r add notes as fast as the rate
+// limit allows until stop is closed, and records which were acknowledged.
+// Refusals while Redis is away are expected; what was acknowledged must
+// never be lost.
+func writeNotes(t *testing.T, r *room, stop <-chan struct{}) (acked *acks, wait func()) {
+	acked = newAcks()
 	var wg sync.WaitGroup
 	for _, c := range r.people {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			half := 0.5
 			for i := 0; ; i++ {
 				select {
 				case <-stop:
 					return
 				case <-time.After(50 * time.Millisecond):
 				}
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				f, err := c.Do(ctx, board.Op{Kind: board.NoteAdd, Chart: r.groups[c.You], Text: fmt.Sprintf("%s note %d", c.You, i), X: &half, Y: &half})
-				cancel()
-				if err == nil {
-					mu.Lock()
-					ids[fmt.Sprintf("n%d", f.Seq)] = true
-					mu.Unlock()
-				}
+				_ = acked.addNote(c, r.groups[c.You], fmt.Sprintf("%s note %d", c.You, i))
 			}
 		}()
 	}
-	return func() map[string]bool {
-			mu.Lock()
-			defer mu.Unlock()
-			out := map[string]bool{}
-			for id := range ids {
-				out[id] = true
-			}
-			return out
-		}, func() {
-			wg.Wait()
-		}
+	return acked, wg.Wait
 }
 
 // waitAcked waits until at least n more notes than before are acknowledged.
-func waitAcked(t *testing.T, acked func() map[string]bool, n int) {
+func waitAcked(t *testing.T, acked *acks, n int) {
 	t.Helper()
-	want := len(acked()) + n
+	want := acked.count() + n
 	deadline := time.Now().Add(30 * time.Second)
-	for len(acked()) < want {
+	for acked.count() < want {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d notes acknowledged, waiting for %d", len(acked()), want)
+			t.Fatalf("only %d notes acknowledged, waiting for %d", acked.count(), want)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
-func assertKept(t *testing.T, ts *testServer, boardID string, acked map[string]bool) {
+// assertKept checks that every acknowledged note is on the board with
+// the text it was acknowledged with, and that no seq was acknowledged
+// twice.
+func assertKept(t *testing.T, ts *testServer, boardID string, acked *acks) {
 	t.Helper()
 	st := replay(t, ts.log, boardID)
-	for id := range acked {
-		if st.Notes[id] == nil {
-			t.Errorf("acknowledged note %s was lost", id)
+	for seq, text := range acked.all() {
+		id := fmt.Sprintf("n%d", seq)
+		if n := st.Notes[id]; n == nil || n.Text != text {
+			t.Errorf("note %q acknowledged at seq %d was lost (the board has %v there)", text, seq, n)
 		}
+	}
+	acked.mu.Lock()
+	defer acked.mu.Unlock()
+	for _, fault := range acked.twice {
+		t.Error(fault)
 	}
 }
 
@@ -100,7 +137,7 @@ func TestRedisKilledMidWorkshop(t *testing.T) {
 	close(stop)
 	wait()
 
-	assertKept(t, servers[0], r.b.ID, acked())
+	assertKept(t, servers[0], r.b.ID, acked)
 	assertConverged(t, servers[0].log, r.b.ID, r.everyone()...)
 }
 

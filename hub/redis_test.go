@@ -22,15 +22,21 @@ func instances(t *testing.T, url string, n int) []*testServer {
 	t.Helper()
 	var servers []*testServer
 	for range n {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		log, err := redis.Open(ctx, url)
-		cancel()
-		if err != nil {
-			t.Fatal(err)
-		}
-		servers = append(servers, startServerOn(t, log))
+		servers = append(servers, instance(t, url))
 	}
 	return servers
+}
+
+// instance starts one hub on the Redis at url.
+func instance(t *testing.T, url string) *testServer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log, err := redis.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startServerOn(t, log)
 }
 
 func TestScenarioOnThreeInstances(t *testing.T) {
