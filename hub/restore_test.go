@@ -107,7 +107,20 @@ func TestRedisBackEmpty(t *testing.T) {
 			}
 			return true
 		})
-		t.Logf("round %d: the restore was decided %v after Redis came back", round, time.Since(restarted).Round(time.Millisecond))
+		decided := time.Since(restarted)
+		waitFor(t, "every screen to be on the restored history", func() bool {
+			for _, w := range workshops {
+				epoch, _ := rdb.Get(context.Background(), "{b:"+w.r.b.ID+"}:epoch").Result()
+				for _, c := range append(w.r.everyone(), w.lagging...) {
+					if c.Epoch() != epoch {
+						return false
+					}
+				}
+			}
+			return true
+		})
+		t.Logf("round %d: the restore was decided %v after Redis came back, and every screen was on it %v after",
+			round, decided.Round(time.Millisecond), time.Since(restarted).Round(time.Millisecond))
 		for _, w := range workshops {
 			waitAcked(t, w.acked, 10)
 		}
