@@ -163,20 +163,6 @@ func (l *Log) publishCommand() string {
 	return "PUBLISH"
 }
 
-// Epoch returns the epoch of the board's log in Redis: a random id set
-// when its log began, and set anew when it is restored; "" when Redis
-// holds no log of the board.
-func (l *Log) Epoch(ctx context.Context, board string) (string, error) {
-	epoch, err := l.rdb.Get(ctx, keysOf(board).epoch).Result()
-	if errors.Is(err, goredis.Nil) {
-		return "", nil
-	}
-	if err != nil {
-		return "", unavailable("read epoch of", board, err)
-	}
-	return epoch, nil
-}
-
 // head is what Read and LoadSnapshot check in the same transaction as
 // what they read: the log's epoch and last seq, and whether a restore is
 // being decided.
