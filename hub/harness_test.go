@@ -178,6 +178,17 @@ func ctxT(t testing.TB) context.Context {
 	return ctx
 }
 
+// waitFor polls cond until it holds, and reports whether it did within a
+// bound generous enough for a busy machine under the race detector.
+func waitFor(cond func() bool) bool {
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
 // do sends op as c and fails the test if it is refused.
 func do(t testing.TB, c *client.Client, op board.Op) client.Frame {
 	t.Helper()

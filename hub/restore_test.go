@@ -80,7 +80,7 @@ func TestRedisBackEmpty(t *testing.T) {
 		// a restore is not decided but taken as it comes, once its note
 		// is answered.
 		got := 0
-		waitFor(t, "the lagging instance to restore the boards", func() bool {
+		if !waitFor(func() bool {
 			taken, restoring := 0, false
 			for _, w := range workshops {
 				tag := "{b:" + w.r.b.ID + "}"
@@ -94,21 +94,25 @@ func TestRedisBackEmpty(t *testing.T) {
 				got++
 			}
 			return taken == len(workshops) && (restoring || got == len(workshops))
-		})
+		}) {
+			t.Fatal("the lagging instance did not restore the boards")
+		}
 		back := time.Now()
 		for _, p := range ahead {
 			p.Open()
 		}
-		waitFor(t, "the restore to be decided", func() bool {
+		if !waitFor(func() bool {
 			for _, w := range workshops {
 				if exists("{b:" + w.r.b.ID + "}:restoring") {
 					return false
 				}
 			}
 			return true
-		})
+		}) {
+			t.Fatal("the restore was not decided")
+		}
 		decided := time.Since(restarted)
-		waitFor(t, "every screen to be on the restored history", func() bool {
+		if !waitFor(func() bool {
 			for _, w := range workshops {
 				epoch, _ := rdb.Get(context.Background(), "{b:"+w.r.b.ID+"}:epoch").Result()
 				for _, c := range append(w.r.everyone(), w.lagging...) {
@@ -118,7 +122,9 @@ func TestRedisBackEmpty(t *testing.T) {
 				}
 			}
 			return true
-		})
+		}) {
+			t.Fatal("the screens were not all sent the restored board")
+		}
 		t.Logf("round %d: the restore was decided %v after Redis came back, and every screen was on it %v after",
 			round, decided.Round(time.Millisecond), time.Since(restarted).Round(time.Millisecond))
 		for _, w := range workshops {
@@ -137,19 +143,6 @@ func TestRedisBackEmpty(t *testing.T) {
 		assertConverged(t, servers[0].log, w.r.b.ID, append(w.r.everyone(), w.lagging...)...)
 		assertKept(t, servers[0], w.r.b.ID, w.acked)
 		assertSameExports(t, servers, w.r.b)
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after a generous
-// bound.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 30 s for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
