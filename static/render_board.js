@@ -10,7 +10,6 @@ import { renderCharts } from './render_charts.js';
 import { renderCluster } from './render_cluster.js';
 import { renderVote } from './render_vote.js';
 import { renderDiscuss } from './render_discuss.js';
-import { renderConsole } from './render_console.js';
 
 const screens = { brainstorm: renderCharts, share: renderCharts, cluster: renderCluster, vote: renderVote, discuss: renderDiscuss };
 
@@ -34,11 +33,23 @@ export function renderBoard(root, ctx) {
   const conn = h('p', { class: 'conn', role: 'status', 'aria-live': 'polite' });
   const locked = h('p', { class: 'locked-banner', hidden: true }, t('board.locked'));
   const stage = h('main', { class: 'stage', id: 'stage' });
-  const consoleView = ctx.facilitator ? renderConsole(ctx) : null;
+  // The console, with its QR code and report, is the facilitator's alone:
+  // a participant's phone on a weak link never downloads it.
+  let consoleView = null;
+  let destroyed = false;
+  const layout = h('div', { class: ctx.facilitator ? 'layout with-console' : 'layout' });
   root.replaceChildren(
     h('header', { class: 'top' }, h('div', { class: 'titles' }, title, phase), timer, who, conn, languageSwitch()),
     locked,
-    h('div', { class: ctx.facilitator ? 'layout with-console' : 'layout' }, consoleView?.el, stage));
+    layout);
+  layout.append(stage);
+  if (ctx.facilitator) {
+    import('./render_console.js').then(({ renderConsole }) => {
+      if (destroyed) return;
+      consoleView = renderConsole(ctx);
+      layout.prepend(consoleView.el);
+    });
+  }
 
   let view = null;
   let shownPhase = null;
@@ -115,6 +126,7 @@ export function renderBoard(root, ctx) {
     },
     state,
     destroy() {
+      destroyed = true;
       clearInterval(ticker);
       unlisten();
       view?.destroy();
