@@ -161,6 +161,9 @@ func TestAccessibility(t *testing.T) {
 			p.typeInto("#name", person.Name)
 			p.click(fmt.Sprintf(`input[value=%q]`, person.Role))
 			p.axe("join, filled in")
+			if p == phone {
+				p.checkTouchTargets(".top select, .join-form input:not([type=radio]), .join-form .choice, .join-form button")
+			}
 			p.click(".join-button")
 			p.waitText(".who", person.Name)
 			continue
@@ -180,6 +183,7 @@ func TestAccessibility(t *testing.T) {
 		p.axe("console, lobby")
 		p.screenshot("room-" + strings.ReplaceAll(p.name, " ", "-") + "-lobby")
 	}
+	facPhone.checkTouchTargets(".board-header select, .console button, .console input, .console select")
 
 	// Brainstorm: five groups write 70 notes.
 	do(host, board.Op{Kind: board.GroupsForm, Size: 6})
@@ -307,6 +311,7 @@ func TestAccessibility(t *testing.T) {
 	laptop.typeInto(".discussion .field-owner", "District council clerk")
 	phone.waitText(".discussion .field-owner", "District council clerk")
 	check("discuss")
+	phone.checkTouchTargets(".discussion input, .discussion textarea")
 
 	for _, p := range everyone {
 		p.checkNoExceptions()
