@@ -39,7 +39,7 @@ export function renderBoard(root, ctx) {
   let destroyed = false;
   const layout = h('div', { class: ctx.facilitator ? 'layout with-console' : 'layout' });
   root.replaceChildren(
-    h('header', { class: 'top' }, h('div', { class: 'titles' }, title, phase), timer, who, conn, languageSwitch()),
+    h('header', { class: 'top board-header' }, h('div', { class: 'titles' }, title, phase), timer, who, conn, languageSwitch()),
     locked,
     layout);
   layout.append(stage);

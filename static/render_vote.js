@@ -1,7 +1,9 @@
 // The vote screen: each item with its dots (add one, take one back), how
 // many dots are left, live tallies (or none until the facilitator reveals
 // them: the server simply does not send them) and the ranking with the top
-// three split by sector.
+// three split by sector. The ranking comes first, so a phone shows the top
+// three before the long list of items; the rest of the ranking is folded
+// away under them.
 
 import { h, setText } from './dom.js';
 import { t } from './i18n.js';
@@ -13,10 +15,13 @@ export function renderVote(ctx) {
   const left = h('p', { class: 'votes-left', role: 'status' });
   const list = h('ol', { class: 'vote-items' });
   const ranking = h('ol', { class: 'ranking' });
+  const restList = h('ol', { class: 'ranking' });
+  const restSummary = h('summary', {});
+  const rest = h('details', { class: 'ranking-rest', hidden: true }, restSummary, restList);
   const el = h('div', { class: 'vote' },
-    h('div', { class: 'vote-main' }, ctx.facilitator ? null : left, list),
     h('aside', { class: 'ranking-panel', 'aria-labelledby': 'ranking-title' },
-      h('h2', { id: 'ranking-title' }, t('vote.ranking')), ranking));
+      h('h2', { id: 'ranking-title' }, t('vote.ranking')), ranking, rest),
+    h('div', { class: 'vote-main' }, ctx.facilitator ? null : left, list));
   const rows = new Map();
 
   function row(item) {
@@ -24,11 +29,20 @@ export function renderVote(ctx) {
     const detail = item.theme ? h('ul', { class: 'item-notes' }) : null;
     const tally = h('p', { class: 'tally', 'aria-live': 'polite' });
     const mine = h('p', { class: 'my-dots' });
-    const actions = ctx.facilitator ? null : h('div', { class: 'vote-actions', 'data-refusals': '' },
-      h('button', { type: 'button', class: 'primary cast', onclick: (ev) => ctx.act({ kind: 'vote.cast', item: item.id }, ev.currentTarget) }, t('vote.cast')),
-      h('button', { type: 'button', class: 'retract', onclick: (ev) => ctx.act({ kind: 'vote.retract', item: item.id }, ev.currentTarget) }, t('vote.retract')));
+    const cast = h('button', { type: 'button', class: 'primary cast', onclick: (ev) => act(ev.currentTarget, { kind: 'vote.cast', item: item.id }) }, t('vote.cast'));
+    const retract = h('button', { type: 'button', class: 'retract', onclick: (ev) => act(ev.currentTarget, { kind: 'vote.retract', item: item.id }) }, t('vote.retract'));
+    const actions = ctx.facilitator ? null : h('div', { class: 'vote-actions', 'data-refusals': '' }, cast, retract);
     const el = h('li', { class: 'vote-item', dataset: { item: item.id } }, title, detail, tally, mine, actions);
-    return { el, title, detail, tally, mine };
+    return { el, title, detail, tally, mine, cast, retract };
+  }
+
+  // A button that cannot act is disabled, not left to be refused: no dots
+  // left, or as many on this item as one person may put there; nothing of
+  // one's own to take back. The server still decides. It is disabled with
+  // aria-disabled, which keeps it focusable: the last dot's button keeps
+  // the focus of the person who just pressed it.
+  function act(button, op) {
+    if (button.getAttribute('aria-disabled') !== 'true') ctx.act(op, button);
   }
 
   function patchRow(r, id) {
@@ -37,12 +51,28 @@ export function renderVote(ctx) {
     if (r.detail) {
       r.detail.replaceChildren(...replica.all('note').filter((n) => n.theme === id).map((n) => h('li', {}, n.text)));
     }
-    const tally = replica.get('tally', id);
-    setText(r.tally, tally ? splitText(tally) : t('vote.hidden'));
+    patchTally(r, id);
     const dots = replica.get('myvotes', ctx.you)?.votes?.[id] ?? 0;
     r.mine.replaceChildren(...Array.from({ length: dots }, () => h('span', { class: 'dot-vote', 'aria-hidden': 'true' })),
       h('span', { class: dots ? '' : 'sr-only' }, t('vote.mine', { n: dots })));
     r.el.classList.toggle('voted', dots > 0);
+    if (ctx.facilitator) return;
+    const settings = replica.board?.settings;
+    const dotsLeft = replica.get('myvotes', ctx.you)?.left ?? settings?.votesPerParticipant;
+    r.cast.setAttribute('aria-disabled', String(dotsLeft === 0 || dots >= (settings?.maxVotesPerItem ?? Infinity)));
+    r.retract.setAttribute('aria-disabled', String(dots === 0));
+    r.cast.setAttribute('aria-label', t('vote.castOn', { item: title }));
+    r.retract.setAttribute('aria-label', t('vote.retractFrom', { item: title }));
+  }
+
+  // While tallies are hidden from this person there is no ranking, and an
+  // item says nothing of its dots (the ranking panel says why, once); once
+  // they show, an item no one has voted for says so.
+  function patchTally(r, id) {
+    const tally = replica.get('tally', id);
+    const shown = replica.get('ranking', 'ranking');
+    setText(r.tally, tally ? splitText(tally) : shown ? t('vote.dots', { n: 0 }) : '');
+    r.tally.hidden = !tally && !shown;
   }
 
   function build() {
@@ -61,19 +91,28 @@ export function renderVote(ctx) {
     setText(left, t('vote.left', { n: mine ? mine.left : budget }));
   }
 
+  function rankRow(rank, top) {
+    const tally = replica.get('tally', rank.item);
+    return h('li', { class: top ? 'top-item' : '', dataset: { item: rank.item } },
+      h('span', { class: 'rank' }, `${rank.rank}.`), ' ',
+      h('span', { class: 'rank-title' }, itemTitle(replica, rank.item)), ' ',
+      h('span', { class: 'rank-votes' }, tally ? splitText(tally) : t('vote.dots', { n: rank.votes })));
+  }
+
   function patchRanking() {
     const r = replica.get('ranking', 'ranking');
     if (!r || !r.ranks?.length) {
       ranking.replaceChildren(h('li', { class: 'waiting' }, t(r ? 'vote.noVotes' : 'vote.hidden')));
+      rest.hidden = true;
       return;
     }
-    ranking.replaceChildren(...[...r.ranks].sort((a, b) => a.rank - b.rank).map((rank) => {
-      const tally = replica.get('tally', rank.item);
-      return h('li', { class: r.top?.includes(rank.item) ? 'top' : '', dataset: { item: rank.item } },
-        h('span', { class: 'rank' }, `${rank.rank}.`), ' ',
-        h('span', { class: 'rank-title' }, itemTitle(replica, rank.item)), ' ',
-        h('span', { class: 'rank-votes' }, tally ? splitText(tally) : t('vote.dots', { n: rank.votes })));
-    }));
+    const ranks = [...r.ranks].sort((a, b) => a.rank - b.rank);
+    const top = ranks.filter((rank) => r.top?.includes(rank.item));
+    const others = ranks.filter((rank) => !r.top?.includes(rank.item));
+    ranking.replaceChildren(...top.map((rank) => rankRow(rank, true)));
+    restList.replaceChildren(...others.map((rank) => rankRow(rank, false)));
+    setText(restSummary, t('vote.rankingRest', { n: others.length }));
+    rest.hidden = !others.length;
   }
 
   function update(changes) {
@@ -82,6 +121,7 @@ export function renderVote(ctx) {
       if (c.e === 'theme' || c.e === 'note') rebuild = true;
       else if (c.e === 'tally' && rows.has(c.id)) patchRow(rows.get(c.id), c.id);
       else if (c.e === 'myvotes') for (const [id, r] of rows) patchRow(r, id);
+      else if (c.e === 'ranking') for (const [id, r] of rows) patchTally(r, id);
     }
     if (rebuild) build();
     patchLeft();

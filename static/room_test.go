@@ -21,7 +21,6 @@ import (
 // websocket, built through the protocol as the room would build it.
 type room struct {
 	t              testing.TB
-	ctx            context.Context
 	base           string
 	code           string
 	facilitatorURL string
@@ -37,8 +36,6 @@ type room struct {
 func newRoom(t testing.TB, base string, notes int) *room {
 	t.Helper()
 	sc := workshoptest.Load()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*waitTimeout)
-	t.Cleanup(cancel)
 	body, _ := json.Marshal(map[string]any{"title": sc.Title, "prompt": sc.Prompt})
 	res, err := http.Post(base+"/api/boards", "application/json", bytes.NewReader(body))
 	if err != nil {
@@ -55,7 +52,7 @@ func newRoom(t testing.TB, base string, notes int) *room {
 		t.Fatalf("create the board: %s, %v", res.Status, err)
 	}
 	_, token, _ := strings.Cut(created.FacilitatorURL, "#key=")
-	r := &room{t: t, ctx: ctx, base: base, code: created.ID, facilitatorURL: created.FacilitatorURL, joinURL: created.JoinURL}
+	r := &room{t: t, base: base, code: created.ID, facilitatorURL: created.FacilitatorURL, joinURL: created.JoinURL}
 	r.fac = r.dial(client.Hello{Board: created.ID, Token: token})
 	for _, p := range sc.Participants {
 		if p.Role == board.RoleFacilitator {
@@ -65,7 +62,7 @@ func newRoom(t testing.TB, base string, notes int) *room {
 	}
 	r.do(r.fac, board.Op{Kind: board.GroupsForm, Size: sc.GroupSize})
 	for _, p := range r.people {
-		if err := p.WaitSeq(ctx, r.fac.Seq()); err != nil {
+		if err := p.WaitSeq(r.within(), r.fac.Seq()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,9 +81,17 @@ func newRoom(t testing.TB, base string, notes int) *room {
 	return r
 }
 
+// within bounds one exchange with the server, not the room's life: a
+// test may keep a room for minutes on a busy machine.
+func (r *room) within() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	r.t.Cleanup(cancel)
+	return ctx
+}
+
 func (r *room) dial(h client.Hello) *client.Client {
 	r.t.Helper()
-	c, err := client.Dial(r.ctx, r.base, h, client.Options{})
+	c, err := client.Dial(r.within(), r.base, h, client.Options{})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -98,7 +103,7 @@ func (r *room) dial(h client.Hello) *client.Client {
 // the changes.
 func (r *room) do(c *client.Client, op board.Op) []client.Change {
 	r.t.Helper()
-	f, err := c.Do(r.ctx, op)
+	f, err := c.Do(r.within(), op)
 	if err != nil {
 		r.t.Fatalf("%s: %v", op.Kind, err)
 	}
