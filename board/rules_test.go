@@ -92,7 +92,7 @@ func TestRefusals(t *testing.T) {
 		{name: "theme of a missing note", prep: phase(Cluster), op: Op{Kind: ThemeCreate, Notes: []string{"n98"}, X: at(0), Y: at(0)}, code: CodeNotFound},
 		{name: "theme naming a note twice", prep: withNote(Cluster), op: Op{Kind: ThemeCreate, Notes: []string{"n99", "n99"}, X: at(0), Y: at(0)}, code: CodeBadOp},
 		{name: "theme of too many notes", prep: phase(Cluster), op: Op{Kind: ThemeCreate, Notes: make([]string, maxThemeNotes+1), X: at(0), Y: at(0)}, code: CodeBadOp},
-		{name: "theme without a place", prep: phase(Cluster), op: Op{Kind: ThemeCreate}, code: CodeBadOp},
+		{name: "theme with half a place", prep: phase(Cluster), op: Op{Kind: ThemeCreate, Y: at(0.5)}, code: CodeBadOp},
 		{name: "long theme name", prep: phase(Cluster), op: Op{Kind: ThemeCreate, Name: long(MaxThemeName + 1), X: at(0), Y: at(0)}, code: CodeTooLong},
 		{name: "rename no theme", prep: phase(Cluster), op: Op{Kind: ThemeRename, Theme: "t9"}, code: CodeNotFound},
 		{name: "delete no theme", prep: phase(Cluster), op: Op{Kind: ThemeDelete, Theme: "t9"}, code: CodeNotFound},
