@@ -21,12 +21,6 @@ var axeSource = sync.OnceValues(func() (string, error) {
 	return string(b), err
 })
 
-// knownViolations are parts of the screens axe skips until they are
-// fixed. Issue 14: a theme's Delete button is named "Delete the theme X",
-// which lacks its visible text "Delete theme" (label-content-name-mismatch,
-// serious); cluster.js's theme tools are the lead's, in the rewrite.
-var knownViolations = []string{".theme-tools"}
-
 // axeViolation is one rule broken, with every element that breaks it.
 type axeViolation struct {
 	ID     string `json:"id"`
@@ -41,8 +35,7 @@ type axeViolation struct {
 
 // axe runs axe-core on what the page shows now and fails the test with
 // every violation of impact serious or critical (contrast, names,
-// labels...), each with its rule, element and message. It skips
-// knownViolations.
+// labels...), each with its rule, element and message.
 func (p *page) axe(screen string) {
 	p.t.Helper()
 	src, err := axeSource()
@@ -52,8 +45,7 @@ func (p *page) axe(screen string) {
 	if !eval[bool](p, `typeof axe === 'object'`) {
 		eval[bool](p, src+"\n;true")
 	}
-	excluded, _ := json.Marshal(knownViolations)
-	script := `axe.run({ exclude: ` + string(excluded) + `.map((s) => [s]) }, { resultTypes: ['violations'] }).then((r) => JSON.stringify(r.violations
+	script := `axe.run(document, { resultTypes: ['violations'] }).then((r) => JSON.stringify(r.violations
   .filter((v) => v.impact === 'serious' || v.impact === 'critical')
   .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html.slice(0, 200), message: n.failureSummary })) }))))`
