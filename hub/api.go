@@ -38,8 +38,8 @@ func (h *Hub) routes() *echo.Echo {
 	api.POST("/boards", h.createBoard)
 	api.GET("/boards/:id", h.boardInfo)
 	api.GET("/boards/:id/export.md", h.export("text/markdown; charset=utf-8", (*board.State).Markdown, true))
-	api.GET("/boards/:id/export.csv", h.export("text/csv; charset=utf-8", (*board.State).CSV, false))
-	api.GET("/boards/:id/export.json", h.export("application/json", exportJSON, false))
+	api.GET("/boards/:id/export.csv", h.export("text/csv; charset=utf-8", facilitatorsOnly((*board.State).CSV), false))
+	api.GET("/boards/:id/export.json", h.export("application/json", facilitatorsOnly(exportJSON), false))
 
 	e.GET("/ws", echo.WrapHandler(http.HandlerFunc(h.serveWebsocket)))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
@@ -203,8 +203,10 @@ func (h *Hub) loadRoom(c echo.Context) (*room, error) {
 
 // export serves one export format. Facilitators may always export;
 // participants may read the report (forParticipants) once the workshop is
-// in discuss, since it is their shared record.
-func (h *Hub) export(contentType string, render func(*board.State) []byte, forParticipants bool) echo.HandlerFunc {
+// in discuss, since it is their shared record. render is told whether the
+// reader is a facilitator, so that a participant's copy keeps hidden
+// tallies hidden.
+func (h *Hub) export(contentType string, render func(st *board.State, facilitator bool) []byte, forParticipants bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r, err := h.loadRoom(c)
 		if err != nil {
@@ -228,7 +230,7 @@ func (h *Hub) export(contentType string, render func(*board.State) []byte, forPa
 			case !p.Facilitator && !(forParticipants && r.state.Info.Phase == board.Discuss):
 				refusal = refuseHTTP(http.StatusForbidden, board.CodeForbidden, "only the facilitator may export before the discuss phase")
 			default:
-				body = render(r.state)
+				body = render(r.state, p.Facilitator)
 			}
 		}) {
 			return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the workshop was closed; try again")
@@ -238,6 +240,11 @@ func (h *Hub) export(contentType string, render func(*board.State) []byte, forPa
 		}
 		return c.Blob(http.StatusOK, contentType, body)
 	}
+}
+
+// facilitatorsOnly is render for a format only facilitators are served.
+func facilitatorsOnly(render func(*board.State) []byte) func(*board.State, bool) []byte {
+	return func(st *board.State, _ bool) []byte { return render(st) }
 }
 
 func exportJSON(s *board.State) []byte {
