@@ -41,7 +41,7 @@ func (h *Hub) routes() *echo.Echo {
 	api.GET("/boards/:id/export.csv", h.export("text/csv; charset=utf-8", facilitatorsOnly((*board.State).CSV), false))
 	api.GET("/boards/:id/export.json", h.export("application/json", facilitatorsOnly(exportJSON), false))
 
-	e.GET("/ws", echo.WrapHandler(http.HandlerFunc(h.serveWebsocket)))
+	e.GET("/ws", h.serveWebsocket)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET("/readyz", h.ready)
 	e.GET("/metrics", func(c echo.Context) error {
@@ -113,6 +113,9 @@ type createResponse struct {
 }
 
 func (h *Hub) createBoard(c echo.Context) error {
+	if wait, ok := take(h.creates.of(c.RealIP())); !ok {
+		return tooMany(c, wait, "new workshops")
+	}
 	var req createRequest
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
@@ -188,12 +191,20 @@ func (h *Hub) boardInfo(c echo.Context) error {
 	return c.JSON(http.StatusOK, info)
 }
 
+// loadRoom is the room of the board the request names. An address that
+// has named too many boards that do not exist is answered 429, whichever
+// it names now: join codes are short enough to guess.
 func (h *Hub) loadRoom(c echo.Context) (*room, error) {
+	misses := h.misses.of(c.RealIP())
+	if wait := untilToken(misses); wait > 0 {
+		return nil, tooMany(c, wait, "unknown join codes")
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
 	defer cancel()
 	r, err := h.room(ctx, strings.ToUpper(c.Param("id")))
 	switch {
 	case errors.Is(err, errNoBoard):
+		misses.Allow()
 		return nil, refuseHTTP(http.StatusNotFound, CodeNoBoard, "there is no workshop with that code")
 	case err != nil:
 		return nil, unavailable(err)
