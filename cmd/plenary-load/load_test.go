@@ -61,15 +61,7 @@ func TestScenarios(t *testing.T) {
 				// connections look free.
 				debug.FreeOSMemory()
 			}
-			rep, err := run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var table strings.Builder
-			if err := rep.writeTable(&table); err != nil {
-				t.Fatal(err)
-			}
-			t.Log("\n" + table.String())
+			rep := runLogged(t, cfg)
 			d := cfg.withDefaults()
 			wantScreens := d.Boards * d.Participants
 			if rep.Connected != wantScreens || len(rep.ConnectFailures) > 0 {
@@ -115,11 +107,9 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
-// TestStorm runs the storm small: the facilitator's ops are timed in the
-// quiet room and while everyone joins, and the churn is counted.
-func TestStorm(t *testing.T) {
-	cfg := Config{Scenario: "storm", URLs: []string{startServer(t)}, Participants: 40, ConnectRate: 200,
-		Warmup: 200 * time.Millisecond, Duration: time.Second}
+// runLogged runs cfg and logs its report's table.
+func runLogged(t *testing.T, cfg Config) Report {
+	t.Helper()
 	rep, err := run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +119,15 @@ func TestStorm(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log("\n" + table.String())
+	return rep
+}
+
+// TestStorm runs the storm small: the facilitator's ops are timed in the
+// quiet room and while everyone joins, and the churn is counted.
+func TestStorm(t *testing.T) {
+	cfg := Config{Scenario: "storm", URLs: []string{startServer(t)}, Participants: 40, ConnectRate: 200,
+		Warmup: 200 * time.Millisecond, Duration: time.Second}
+	rep := runLogged(t, cfg)
 	s := rep.Storm
 	switch {
 	case rep.Connected != 40 || len(rep.ConnectFailures) > 0:
