@@ -54,7 +54,7 @@ func (l *load) storm(ctx context.Context, rep *Report) error {
 	sleepUntil(ctx, time.Now().Add(l.cfg.Duration))
 	l.m.until.Store(l.m.now())
 	l.drain(ctx)
-	quiet := l.m.ack.summary()
+	rep.Storm, rep.Rate = &Storm{QuietAck: l.m.ack.summary()}, l.cfg.Rate
 	l.m.ack.reset()
 	l.m.screen.reset()
 	l.m.screenRead.reset()
@@ -73,7 +73,7 @@ func (l *load) storm(ctx context.Context, rep *Report) error {
 	// One more op, after every join: once every screen has it, the
 	// storm's changes are all delivered and the churn is measured alone.
 	if !fac.take(ctx) {
-		return ctx.Err()
+		return fmt.Errorf("the facilitator's connection ended in the storm: %w", fac.err)
 	}
 	if err := fac.send(kindOther, &board.Op{Kind: board.TimerStop}); err != nil {
 		return err
@@ -81,13 +81,7 @@ func (l *load) storm(ctx context.Context, rep *Report) error {
 	l.drain(ctx)
 
 	l.stage.Store("churn")
-	churn, err := l.churn(ctx, w)
-	if err != nil {
-		return err
-	}
-	churn.QuietAck = quiet
-	rep.Storm, rep.Rate = churn, l.cfg.Rate
-	return nil
+	return l.churn(ctx, w, rep.Storm)
 }
 
 // facilitate has the facilitator start the timer at cfg.Rate a second,
@@ -102,8 +96,8 @@ func (l *load) facilitate(ctx context.Context, fac *conn) {
 }
 
 // churn has the room's first participant reconnect every churnEvery for
-// cfg.Duration and reports what the others were sent meanwhile.
-func (l *load) churn(ctx context.Context, w *workshop) (*Storm, error) {
+// cfg.Duration and notes in s what the others were sent meanwhile.
+func (l *load) churn(ctx context.Context, w *workshop, s *Storm) error {
 	churner, others := w.people[0], w.people[1:]
 	before := make([]uint64, len(others))
 	for i, c := range others {
@@ -116,7 +110,7 @@ func (l *load) churn(ctx context.Context, w *workshop) (*Storm, error) {
 		churner.close()
 		c, err := dial(ctx, l.screens, w.base, w, hello{Board: w.id, Token: churner.token}, 1)
 		if err != nil {
-			return nil, fmt.Errorf("reconnect %d: %w", reconnects+1, err)
+			return fmt.Errorf("reconnect %d: %w", reconnects+1, err)
 		}
 		churner, w.people[0] = c, c
 		reconnects++
@@ -128,7 +122,7 @@ func (l *load) churn(ctx context.Context, w *workshop) (*Storm, error) {
 			rates = append(rates, float64(c.received.Load()-before[i])/secs)
 		}
 	}
-	s := &Storm{Reconnects: reconnects, ChurnSeconds: secs}
+	s.Reconnects, s.ChurnSeconds = reconnects, secs
 	if len(rates) > 0 {
 		for _, r := range rates {
 			s.ChurnBytes += r
@@ -136,5 +130,5 @@ func (l *load) churn(ctx context.Context, w *workshop) (*Storm, error) {
 		s.ChurnBytes /= float64(len(rates))
 		s.ChurnBytesMax = slices.Max(rates)
 	}
-	return s, nil
+	return nil
 }
