@@ -37,7 +37,7 @@ func reported(t *testing.T, anonymous bool) *room {
 }
 
 func TestMarkdown(t *testing.T) {
-	md := string(reported(t, false).s.Markdown())
+	md := string(reported(t, false).s.Markdown(false))
 	for _, want := range []string{
 		"# Community of Practice Inception Workshop",
 		"> What are our shared ideas for working together?",
@@ -59,7 +59,7 @@ func TestMarkdown(t *testing.T) {
 			t.Errorf("the report lacks %q:\n%s", want, md)
 		}
 	}
-	anonymous := string(reported(t, true).s.Markdown())
+	anonymous := string(reported(t, true).s.Markdown(false))
 	for _, name := range []string{"Ana", "Ben", "Cleo", "Dev"} {
 		if strings.Contains(anonymous, name) {
 			t.Errorf("an anonymous report names %s:\n%s", name, anonymous)

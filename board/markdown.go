@@ -9,8 +9,11 @@ import (
 // Markdown is the workshop's record for the community: the prompt, every
 // flip chart, the themes, the ranked results with the civil servant / civil
 // society split (ties shown as ties), and what was agreed about each top
-// idea. Authors are named only on a board that is not anonymous.
-func (s *State) Markdown() []byte {
+// idea. Authors are named only on a board that is not anonymous, and a
+// participant's record (facilitator false) follows the tallies' audience:
+// while they are hidden it holds no count, rank or top idea, only what was
+// said about each item, since everyone sees the discussions.
+func (s *State) Markdown(facilitator bool) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", inline(s.Info.Title))
 	if s.Info.Prompt != "" {
@@ -41,6 +44,18 @@ func (s *State) Markdown() []byte {
 		}
 	}
 
+	if !facilitator && s.tallyAudience() != Everyone {
+		b.WriteString("\n## Results\n\nThe votes are hidden until the facilitator reveals them.\n")
+		if len(s.Discussions) > 0 {
+			b.WriteString("\n## Discussed\n")
+		}
+		for _, item := range sortedIDs(s.Discussions) {
+			fmt.Fprintf(&b, "\n### %s\n\n", inline(s.label(item)))
+			s.writeDiscussion(&b, item)
+		}
+		return []byte(b.String())
+	}
+
 	tallies := s.tallies()
 	ranking := rank(tallies)
 	b.WriteString("\n## Results\n\n")
@@ -67,17 +82,23 @@ func (s *State) Markdown() []byte {
 			s.writeThemeNotes(&b, item)
 			b.WriteString("\n")
 		}
-		d := s.Discussions[item]
-		if d == nil {
-			d = &Discussion{}
-		}
-		for _, q := range []struct{ question, answer string }{
-			{"What is possible", d.Possible}, {"How it gets done", d.How}, {"Owner", d.Owner}, {"Next step", d.Next},
-		} {
-			fmt.Fprintf(&b, "- **%s:** %s\n", q.question, cmp.Or(inline(q.answer), "—"))
-		}
+		s.writeDiscussion(&b, item)
 	}
 	return []byte(b.String())
+}
+
+// writeDiscussion is what was agreed about item, a dash for each question
+// not answered.
+func (s *State) writeDiscussion(b *strings.Builder, item string) {
+	d := s.Discussions[item]
+	if d == nil {
+		d = &Discussion{}
+	}
+	for _, q := range []struct{ question, answer string }{
+		{"What is possible", d.Possible}, {"How it gets done", d.How}, {"Owner", d.Owner}, {"Next step", d.Next},
+	} {
+		fmt.Fprintf(b, "- **%s:** %s\n", q.question, cmp.Or(inline(q.answer), "—"))
+	}
 }
 
 // writeThemeNotes lists the notes of a theme.

@@ -38,10 +38,10 @@ func (h *Hub) routes() *echo.Echo {
 	api.POST("/boards", h.createBoard)
 	api.GET("/boards/:id", h.boardInfo)
 	api.GET("/boards/:id/export.md", h.export("text/markdown; charset=utf-8", (*board.State).Markdown, true))
-	api.GET("/boards/:id/export.csv", h.export("text/csv; charset=utf-8", (*board.State).CSV, false))
-	api.GET("/boards/:id/export.json", h.export("application/json", exportJSON, false))
+	api.GET("/boards/:id/export.csv", h.export("text/csv; charset=utf-8", facilitatorsOnly((*board.State).CSV), false))
+	api.GET("/boards/:id/export.json", h.export("application/json", facilitatorsOnly(exportJSON), false))
 
-	e.GET("/ws", echo.WrapHandler(http.HandlerFunc(h.serveWebsocket)))
+	e.GET("/ws", h.serveWebsocket)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET("/readyz", h.ready)
 	e.GET("/metrics", func(c echo.Context) error {
@@ -113,6 +113,9 @@ type createResponse struct {
 }
 
 func (h *Hub) createBoard(c echo.Context) error {
+	if wait, ok := take(h.creates.of(c.RealIP())); !ok {
+		return tooMany(c, wait, "new workshops")
+	}
 	var req createRequest
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
@@ -188,12 +191,20 @@ func (h *Hub) boardInfo(c echo.Context) error {
 	return c.JSON(http.StatusOK, info)
 }
 
+// loadRoom is the room of the board the request names. An address that
+// has named too many boards that do not exist is answered 429, whichever
+// it names now: join codes are short enough to guess.
 func (h *Hub) loadRoom(c echo.Context) (*room, error) {
+	misses := h.misses.of(c.RealIP())
+	if wait := untilToken(misses); wait > 0 {
+		return nil, tooMany(c, wait, "unknown join codes")
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
 	defer cancel()
 	r, err := h.room(ctx, strings.ToUpper(c.Param("id")))
 	switch {
 	case errors.Is(err, errNoBoard):
+		misses.Allow()
 		return nil, refuseHTTP(http.StatusNotFound, CodeNoBoard, "there is no workshop with that code")
 	case err != nil:
 		return nil, unavailable(err)
@@ -203,8 +214,10 @@ func (h *Hub) loadRoom(c echo.Context) (*room, error) {
 
 // export serves one export format. Facilitators may always export;
 // participants may read the report (forParticipants) once the workshop is
-// in discuss, since it is their shared record.
-func (h *Hub) export(contentType string, render func(*board.State) []byte, forParticipants bool) echo.HandlerFunc {
+// in discuss, since it is their shared record. render is told whether the
+// reader is a facilitator, so that a participant's copy keeps hidden
+// tallies hidden.
+func (h *Hub) export(contentType string, render func(st *board.State, facilitator bool) []byte, forParticipants bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r, err := h.loadRoom(c)
 		if err != nil {
@@ -228,7 +241,7 @@ func (h *Hub) export(contentType string, render func(*board.State) []byte, forPa
 			case !p.Facilitator && !(forParticipants && r.state.Info.Phase == board.Discuss):
 				refusal = refuseHTTP(http.StatusForbidden, board.CodeForbidden, "only the facilitator may export before the discuss phase")
 			default:
-				body = render(r.state)
+				body = render(r.state, p.Facilitator)
 			}
 		}) {
 			return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the workshop was closed; try again")
@@ -238,6 +251,11 @@ func (h *Hub) export(contentType string, render func(*board.State) []byte, forPa
 		}
 		return c.Blob(http.StatusOK, contentType, body)
 	}
+}
+
+// facilitatorsOnly is render for a format only facilitators are served.
+func facilitatorsOnly(render func(*board.State) []byte) func(*board.State, bool) []byte {
+	return func(st *board.State, _ bool) []byte { return render(st) }
 }
 
 func exportJSON(s *board.State) []byte {

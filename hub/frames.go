@@ -152,9 +152,17 @@ type ephFrame struct {
 	Y     *float64 `json:"y,omitempty"`
 }
 
+// presenceFrame is everyone online, sent once when a session starts;
+// presenceChangeFrame is who came and who left after that.
 type presenceFrame struct {
 	T      string   `json:"t"`
 	Online []string `json:"online"`
+}
+
+type presenceChangeFrame struct {
+	T    string   `json:"t"`
+	Came []string `json:"came,omitempty"`
+	Left []string `json:"left,omitempty"`
 }
 
 // encode marshals a frame the server built itself. A failure is a bug, so

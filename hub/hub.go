@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
 
 	"github.com/plenary/plenary/store"
 )
@@ -35,9 +36,20 @@ type Config struct {
 	// OriginPatterns) allowed to open a websocket; the server's own host
 	// is always allowed.
 	Origins []string
-	// OpsPerSecond is how many ops one connection may send a second, with
-	// bursts of twice that; zero means 30. Benchmarks raise it.
+	// OpsPerSecond is how many ops one participant may send a second,
+	// with bursts of twice that, however many connections they use; zero
+	// means 30. Benchmarks raise it.
 	OpsPerSecond int
+	// BoardsPerMinute is how many boards one client address may create a
+	// minute, in bursts of as many; zero means 30. Load runs that create
+	// hundreds of boards raise it.
+	BoardsPerMinute int
+	// ClientAddressHeader is the header a load balancer puts the client's
+	// address in, X-Forwarded-For or X-Real-IP, read only from a proxy on
+	// a private or loopback address; empty uses the connection's own
+	// address. The limits on creating boards and looking up join codes
+	// count by this address.
+	ClientAddressHeader string
 	// HelloWithin is how long a new websocket may go without its hello
 	// before it is closed; zero means a minute. Tests shorten it.
 	HelloWithin time.Duration
@@ -57,6 +69,9 @@ type Hub struct {
 	metrics  *metrics
 	echo     *echo.Echo
 	opRate   int
+	// ops and eph limit each participant (board/participant); creates
+	// and misses each client address.
+	ops, eph, creates, misses *limiters
 	// helloWithin bounds a websocket's wait for its hello (Config).
 	helloWithin time.Duration
 
@@ -86,13 +101,20 @@ func New(cfg Config) (*Hub, error) {
 	if opRate <= 0 {
 		opRate = defaultOpsPerSecond
 	}
+	boardsPerMinute := cfg.BoardsPerMinute
+	if boardsPerMinute <= 0 {
+		boardsPerMinute = defaultBoardsPerMinute
+	}
+	address, err := clientAddress(cfg.ClientAddressHeader)
+	if err != nil {
+		return nil, err
+	}
 	helloWithin := cfg.HelloWithin
 	if helloWithin <= 0 {
 		helloWithin = defaultHelloWithin
 	}
 	var webApp assets
 	if cfg.Static != nil {
-		var err error
 		if webApp, err = loadAssets(cfg.Static); err != nil {
 			return nil, fmt.Errorf("hub: read the web app: %w", err)
 		}
@@ -112,12 +134,17 @@ func New(cfg Config) (*Hub, error) {
 		instance:    hex.EncodeToString(id[:]),
 		metrics:     newMetrics(),
 		opRate:      opRate,
+		ops:         newLimiters(rate.Limit(opRate), 2*opRate),
+		eph:         newLimiters(ephPerSecond, ephPerSecond),
+		creates:     newLimiters(rate.Limit(boardsPerMinute)/60, boardsPerMinute),
+		misses:      newLimiters(missesPerMinute/60.0, missBurst),
 		helloWithin: helloWithin,
 		rooms:       map[string]*room{},
 		closing:     make(chan struct{}),
 		outbound:    make(chan outbound, outboundLen),
 	}
 	h.echo = h.routes()
+	h.echo.IPExtractor = address
 	go h.publishLoop()
 	return h, nil
 }

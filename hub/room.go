@@ -524,6 +524,7 @@ func (r *room) admit(a attachment) {
 	r.hub.metrics.sessions.Add(1)
 	s.enqueue(encode(welcomeFrame{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: p.Facilitator, Now: time.Now()}))
 	r.sendState(s, a.since, a.epoch)
+	s.enqueue(r.presence.fullFrame())
 }
 
 // detach forgets s when its connection ends.
@@ -591,14 +592,15 @@ func senderOf(frame []byte) string {
 	return f.From
 }
 
-// sendPresence tells this instance's clients who is online, when that
-// changed, and tells other instances who is online here.
+// sendPresence tells this instance's clients who came and who left, when
+// that is due, and tells other instances who is online here. Unlike drags,
+// presence goes through the logged queue: a client that missed a change
+// would hold a wrong list until it reconnected.
 func (r *room) sendPresence(now time.Time) {
-	online, part := r.presence.tick(r.hub.instance, now)
-	if online != nil {
-		frame := encode(presenceFrame{T: "presence", Online: online})
+	frame, part := r.presence.tick(r.hub.instance, now)
+	if frame != nil {
 		for _, s := range r.clients {
-			s.enqueueEphemeral(frame)
+			s.enqueue(frame)
 		}
 	}
 	if part != nil {

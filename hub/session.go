@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/store"
 )
@@ -31,11 +33,9 @@ const (
 
 // Per-connection bounds.
 const (
-	sendQueueLen        = 1024
-	defaultOpsPerSecond = 30
-	ephPerSecond        = 20
-	maxRateStrikes      = 100 // refusals in a row before the connection is closed
-	appendTimeout       = 5 * time.Second
+	sendQueueLen   = 1024
+	maxRateStrikes = 100 // refusals in a row before the connection is closed
+	appendTimeout  = 5 * time.Second
 	// defaultHelloWithin is how long a websocket may stay open without
 	// saying hello. The web app opens the board's socket while its modules
 	// load and says hello once they have run: seconds on a weak link, so
@@ -51,7 +51,8 @@ const (
 // same session.
 //
 // handle runs one frame at a time, each call finished before the next
-// starts, and only it touches room, participant and the limiters;
+// starts, and only it touches room, participant, addr and the limiters
+// (which are the participant's, shared with their other sessions);
 // facilitator belongs to the room goroutine once the session is attached.
 // out is the session's bounded queue, filled by the room and drained by
 // the transport's writers.
@@ -62,8 +63,11 @@ type session struct {
 	room        *room
 	participant string
 	facilitator bool
+	// addr is the client's address, which the limit on join code
+	// lookups counts by.
+	addr string
 
-	ops, eph    limiter
+	ops, eph    *rate.Limiter
 	rateStrikes int
 
 	out       outbox
@@ -72,13 +76,16 @@ type session struct {
 	closeMsg  string
 }
 
-func newSession(h *Hub) *session {
-	return &session{
-		id:  h.nextSession.Add(1),
-		hub: h,
-		ops: newLimiter(h.opRate, 2*h.opRate),
-		eph: newLimiter(ephPerSecond, ephPerSecond),
-	}
+func newSession(h *Hub, addr string) *session {
+	return &session{id: h.nextSession.Add(1), hub: h, addr: addr}
+}
+
+// become makes s the session of participant on board r, under that
+// participant's limits.
+func (s *session) become(r *room, participant string) {
+	s.room, s.participant = r, participant
+	key := r.id + "/" + participant
+	s.ops, s.eph = s.hub.ops.of(key), s.hub.eph.of(key)
 }
 
 // enqueue hands a frame to the writer without ever blocking: a client too
@@ -156,7 +163,9 @@ func (s *session) hello(ctx context.Context, f *inbound) {
 	r, err := s.hub.room(ctx, boardID)
 	if err != nil {
 		e := &board.Error{Code: CodeNoBoard, Message: "there is no workshop with that code"}
-		if !errors.Is(err, errNoBoard) {
+		if errors.Is(err, errNoBoard) {
+			s.hub.misses.of(s.addr).Allow()
+		} else {
 			e = &board.Error{Code: CodeUnavailable, Message: "the workshop cannot be loaded just now; try again"}
 		}
 		s.refuse("", e)
@@ -171,7 +180,7 @@ func (s *session) hello(ctx context.Context, f *inbound) {
 			s.close(CloseBadToken, "bad token")
 			return
 		}
-		s.room, s.participant = r, participant
+		s.become(r, participant)
 		r.attach(s, 0, f.Since, f.Epoch, f.Token)
 		return
 	}
@@ -188,13 +197,12 @@ func (s *session) hello(ctx context.Context, f *inbound) {
 		s.close(CloseBadHello, bad.Message)
 		return
 	}
-	s.room, s.participant = r, "p"+strconv.FormatUint(seq, 10)
+	s.become(r, "p"+strconv.FormatUint(seq, 10))
 	r.attach(s, seq, 0, "", s.hub.tokens.issue(boardID, s.participant, now))
 }
 
 func (s *session) op(ctx context.Context, f *inbound) {
-	now := time.Now()
-	if !s.ops.allow(now) {
+	if !s.ops.Allow() {
 		s.rateStrikes++
 		if s.rateStrikes > maxRateStrikes {
 			s.close(CloseRateLimits, "too many ops too fast")
@@ -207,7 +215,7 @@ func (s *session) op(ctx context.Context, f *inbound) {
 		s.refuse(f.ID, &board.Error{Code: board.CodeForbidden, Message: fmt.Sprintf("%s is made by the server only", f.Op.Kind)})
 		return
 	}
-	e := board.Entry{Actor: s.participant, At: now, Ref: s.ref(f.ID), Op: *f.Op}
+	e := board.Entry{Actor: s.participant, At: time.Now(), Ref: s.ref(f.ID), Op: *f.Op}
 	if e.Op.Kind == board.GroupsForm {
 		e.Seed = randomSeed()
 	}
@@ -252,7 +260,7 @@ func (s *session) append(ctx context.Context, r *room, epoch string, e board.Ent
 }
 
 func (s *session) ephemeral(f *inbound) {
-	if !s.eph.allow(time.Now()) {
+	if !s.eph.Allow() {
 		return
 	}
 	frame := encode(ephFrame{T: "eph", From: s.participant, Kind: f.Kind, Note: f.Note, Theme: f.Theme, Chart: f.Chart, X: f.X, Y: f.Y})

@@ -49,8 +49,8 @@ type applied struct {
 	// the room's history holds bytes, not every change's value for the
 	// collector to trace.
 	changes []board.Change
-	// frames are the chg frames of each view, nil where the view sees
-	// none of the changes.
+	// frames are the chg frames of each view; where a view sees none of
+	// the changes, it is the placeholder.
 	frames [2][]byte
 	// owners are the participants some change is addressed to alone.
 	owners map[string]bool
@@ -85,12 +85,22 @@ func newApplied(e board.Entry, changes []board.Change) applied {
 		}
 		if shared != nil {
 			a.frames[v] = encode(changeFrame{T: "chg", Seq: a.seq, By: a.by, At: a.at, Changes: shared})
+		} else {
+			a.frames[v] = a.placeholder()
 		}
 	}
 	if a.owners == nil {
 		a.changes = nil
 	}
 	return a
+}
+
+// placeholder is the chg frame of an entry for a viewer who may see none
+// of its changes (a dot cast while tallies are hidden): no changes and no
+// actor, only the seq, so every seq reaches every viewer and no gap counts
+// what they may not see.
+func (a *applied) placeholder() []byte {
+	return encode(changeFrame{T: "chg", Seq: a.seq, At: a.at, Changes: []board.Change{}})
 }
 
 // chgPrefix is how every encoded chg frame begins (changeFrame's first
@@ -111,27 +121,22 @@ func withRef(shared []byte, ref string) []byte {
 
 // frameFor is what s is sent of a: its view's shared frame, with ref
 // added when s is owed an acknowledgement, or a frame of its own when a
-// change is s's alone or an acknowledgement has no shared frame to go
-// in. Nil means nothing.
+// change is s's alone. Every entry sends s a frame, the placeholder when
+// s may see nothing of it.
 func (a *applied) frameFor(s *session, ref string) []byte {
 	if !a.owners[s.participant] {
 		// No change is s's alone, so s sees its view's shared frame.
 		shared := a.frames[viewOf(s)]
-		switch {
-		case ref == "":
+		if ref == "" {
 			return shared
-		case shared != nil:
-			return withRef(shared, ref)
 		}
+		return withRef(shared, ref)
 	}
 	visible := make([]board.Change, 0, len(a.changes))
 	for _, c := range a.changes {
 		if c.Visible(s.participant, s.facilitator) {
 			visible = append(visible, c)
 		}
-	}
-	if len(visible) == 0 && ref == "" {
-		return nil
 	}
 	return encode(changeFrame{T: "chg", Seq: a.seq, Ref: ref, By: a.by, At: a.at, Changes: visible})
 }
@@ -154,9 +159,7 @@ func (r *room) broadcast(e board.Entry, a applied) {
 		if s == sender {
 			continue
 		}
-		if frame := a.frameFor(s, ""); frame != nil {
-			s.enqueue(frame)
-		}
+		s.enqueue(a.frameFor(s, ""))
 	}
 	r.hub.metrics.latency.observe(time.Since(e.At))
 }
@@ -211,11 +214,7 @@ func (r *room) sendState(s *session, since uint64, epoch string) {
 
 // replay sends s the recent entries after seq.
 func (r *room) replay(s *session, seq uint64) {
-	r.recent.after(seq, func(a *applied) {
-		if frame := a.frameFor(s, ""); frame != nil {
-			s.enqueue(frame)
-		}
-	})
+	r.recent.after(seq, func(a *applied) { s.enqueue(a.frameFor(s, "")) })
 }
 
 // sendSnapshot sends s a snapshot and returns its seq, which may be a

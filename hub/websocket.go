@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/labstack/echo/v4"
 )
 
 const (
@@ -29,9 +29,16 @@ const (
 // serveWebsocket upgrades the request, starts the connection's reader and
 // returns: the HTTP server's per-request buffers and the handler's stack
 // are freed instead of being held for the life of the connection, and
-// writes go through the hub's writers.
-func (h *Hub) serveWebsocket(w http.ResponseWriter, req *http.Request) {
-	hj := &hijacker{ResponseWriter: w}
+// writes go through the hub's writers. An address that has looked up too
+// many join codes that do not exist is answered 429 instead: a hello is a
+// lookup too.
+func (h *Hub) serveWebsocket(c echo.Context) error {
+	addr := c.RealIP()
+	if wait := untilToken(h.misses.of(addr)); wait > 0 {
+		return tooMany(c, wait, "unknown join codes")
+	}
+	req := c.Request()
+	hj := &hijacker{ResponseWriter: c.Response()}
 	conn, err := websocket.Accept(hj, req, &websocket.AcceptOptions{
 		OriginPatterns: h.origins,
 		// Off: permessage-deflate delays frames on Safari
@@ -41,17 +48,18 @@ func (h *Hub) serveWebsocket(w http.ResponseWriter, req *http.Request) {
 	if err != nil {
 		// Accept has already answered (403 for a foreign origin).
 		h.logger.Debug("websocket accept", "err", err)
-		return
+		return nil
 	}
 	conn.SetReadLimit(maxFrame)
 	h.metrics.connections.Add(1)
 	h.writers.open()
-	c := &wsConn{conn: conn, sock: hj.socket, s: newSession(h), writers: &h.writers}
-	c.s.out.schedule = func() { h.writers.schedule(c) }
-	// Armed only once c.pinger is set, so the first ping sees it.
-	c.pinger = time.AfterFunc(time.Hour, c.ping)
-	c.pinger.Reset(pingEvery)
-	go c.read()
+	ws := &wsConn{conn: conn, sock: hj.socket, s: newSession(h, addr), writers: &h.writers}
+	ws.s.out.schedule = func() { h.writers.schedule(ws) }
+	// Armed only once ws.pinger is set, so the first ping sees it.
+	ws.pinger = time.AfterFunc(time.Hour, ws.ping)
+	ws.pinger.Reset(pingEvery)
+	go ws.read()
+	return nil
 }
 
 // wsConn is one session carried over a websocket: one goroutine reads, the

@@ -63,6 +63,20 @@ function showBoard(s) {
   });
 }
 
+/**
+ * applyPresence patches the set of who is online: a session's first
+ * presence frame lists everyone (online), the later ones only who came
+ * and who left.
+ */
+function applyPresence(online, f) {
+  if (f.online) {
+    online.clear();
+    for (const id of f.online) online.add(id);
+  }
+  for (const id of f.came ?? []) online.add(id);
+  for (const id of f.left ?? []) online.delete(id);
+}
+
 function closeSession() {
   session.view?.destroy();
   session.conn.stop();
@@ -124,7 +138,7 @@ function openBoard(code, join) {
           replica.snap(f.seq, f.changes);
           showBoard(s);
         } else if (f.t === 'chg') replica.chg(f.seq, f.changes);
-        else if (f.t === 'presence') ctx.presence = new Set(f.online);
+        else if (f.t === 'presence') applyPresence(ctx.presence, f);
         if (f.t === 'presence' || f.t === 'eph') s.view?.frame(f);
       },
       state: (name) => s.view?.state(name),

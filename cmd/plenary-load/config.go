@@ -14,7 +14,7 @@ import (
 // Config is one run. Zero fields take the scenario's defaults (see
 // withDefaults), so a test sets only what it cares about.
 type Config struct {
-	// Scenario is plenary, many, idle or saturate.
+	// Scenario is plenary, many, idle, saturate or storm.
 	Scenario string
 	// URLs are the instances; boards and connections go round robin
 	// over them.
@@ -56,6 +56,7 @@ var scenarios = map[string]string{
 	"many":     "many boards at once, ops at a steady rate in total: op-to-screen latency",
 	"idle":     "participants connected, nothing sent: server memory per connection",
 	"saturate": "writers send as fast as acknowledgements return: deliveries a second",
+	"storm":    "the facilitator's ops in a quiet room and while everyone joins at once; then what one participant reconnecting every 100 ms costs the others",
 }
 
 // withDefaults fills zero fields with the scenario's defaults: the figures
@@ -82,6 +83,12 @@ func (c Config) withDefaults() Config {
 	case "idle":
 		def(&c.Boards, 100)
 		def(&c.Participants, 100)
+	case "storm":
+		def(&c.Boards, 1)
+		def(&c.Participants, 5000)
+		if c.Rate == 0 {
+			c.Rate = 10
+		}
 	case "saturate":
 		def(&c.Boards, 1)
 		def(&c.Participants, 1000)
@@ -122,13 +129,15 @@ func (c Config) connections() int {
 
 func (c Config) validate() error {
 	if _, ok := scenarios[c.Scenario]; !ok {
-		return fmt.Errorf("unknown scenario %q: plenary, many, idle or saturate", c.Scenario)
+		return fmt.Errorf("unknown scenario %q: plenary, many, idle, saturate or storm", c.Scenario)
 	}
 	switch {
 	case c.Boards < 1 || c.Participants < 2:
 		return errors.New("a run needs at least one board of two participants")
 	case c.Participants > 5000:
 		return errors.New("a board holds at most 5,000 participants")
+	case c.Scenario == "storm" && (c.Boards != 1 || c.Rate <= 0):
+		return errors.New("a storm is one board and a facilitator who sends ops")
 	case c.Scenario == "saturate" && (c.Writers < 1 || c.Writers > c.Participants):
 		return fmt.Errorf("saturate needs 1 to %d writers", c.Participants)
 	case c.Scenario == "saturate" && (c.Window < 1 || c.Window > maxWindow):

@@ -39,6 +39,7 @@ type conn struct {
 	sock *stampedConn
 
 	you         string
+	token       string // from the welcome, to reconnect with
 	facilitator bool
 	group       string
 	votes       []string
@@ -46,6 +47,11 @@ type conn struct {
 
 	lines   lines
 	lastSeq atomic.Uint64
+	// received counts the bytes of every message read.
+	received atomic.Uint64
+	// leaving is set when the run closes this screen on purpose, so its
+	// end is not counted as a drop.
+	leaving atomic.Bool
 	// early holds changes seen before their op's send time was known:
 	// the sender's acknowledgement and this change are written by the
 	// server at about the same moment, in either order.
@@ -153,6 +159,7 @@ func (c *conn) read() {
 		}
 		for {
 			n, err := msg.Read(buf)
+			c.received.Add(uint64(n))
 			at := c.seenNow()
 			for p := buf[:n]; len(p) > 0; {
 				var head []byte
@@ -181,6 +188,9 @@ func (c *conn) end(err error) {
 	case <-c.ready:
 		c.m.counts.open.Add(-1)
 	default:
+	}
+	if c.leaving.Load() {
+		return
 	}
 	reason := "error"
 	if code := websocket.CloseStatus(err); code != -1 {
@@ -220,7 +230,7 @@ func (c *conn) frame(head []byte, at seen) {
 			close(c.ready)
 		}
 	case "welcome":
-		c.you = string(h.you)
+		c.you, c.token = string(h.you), string(h.token)
 	default:
 		c.m.counts.others.Add(1)
 	}
@@ -234,6 +244,8 @@ func (c *conn) change(h header, at seen) {
 	c.m.counts.changes.Add(1)
 	if len(h.ref) > 0 {
 		c.acked(h, at)
+	} else if c.w.acksOnly {
+		return
 	} else if sent, ok := c.w.sentAt(h.seq); ok {
 		c.m.delivered(sent, at)
 	} else if at.read >= c.m.from.Load() {

@@ -69,6 +69,17 @@ func (h *histogram) record(d time.Duration) {
 	}
 }
 
+// reset forgets what was recorded, for a run that measures two spans.
+// Recording meanwhile is safe, though it may leave a count behind.
+func (h *histogram) reset() {
+	for i := range h.counts {
+		h.counts[i].Store(0)
+	}
+	h.total.Store(0)
+	h.sumUS.Store(0)
+	h.maxUS.Store(0)
+}
+
 // Latency is a summary of a histogram, in milliseconds.
 type Latency struct {
 	Samples uint64  `json:"samples"`

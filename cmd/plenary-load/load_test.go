@@ -61,15 +61,7 @@ func TestScenarios(t *testing.T) {
 				// connections look free.
 				debug.FreeOSMemory()
 			}
-			rep, err := run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var table strings.Builder
-			if err := rep.writeTable(&table); err != nil {
-				t.Fatal(err)
-			}
-			t.Log("\n" + table.String())
+			rep := runLogged(t, cfg)
 			d := cfg.withDefaults()
 			wantScreens := d.Boards * d.Participants
 			if rep.Connected != wantScreens || len(rep.ConnectFailures) > 0 {
@@ -112,6 +104,40 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("%d screens never caught up", rep.Unfinished)
 			}
 		})
+	}
+}
+
+// runLogged runs cfg and logs its report's table.
+func runLogged(t *testing.T, cfg Config) Report {
+	t.Helper()
+	rep, err := run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder
+	if err := rep.writeTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + table.String())
+	return rep
+}
+
+// TestStorm runs the storm small: the facilitator's ops are timed in the
+// quiet room and while everyone joins, and the churn is counted.
+func TestStorm(t *testing.T) {
+	cfg := Config{Scenario: "storm", URLs: []string{startServer(t)}, Participants: 40, ConnectRate: 200,
+		Warmup: 200 * time.Millisecond, Duration: time.Second}
+	rep := runLogged(t, cfg)
+	s := rep.Storm
+	switch {
+	case rep.Connected != 40 || len(rep.ConnectFailures) > 0:
+		t.Errorf("connected %d of 40; failures %v (%s)", rep.Connected, rep.ConnectFailures, rep.ConnectError)
+	case len(rep.Dropped) > 0 || len(rep.Refused) > 0:
+		t.Errorf("dropped %v, refused %v", rep.Dropped, rep.Refused)
+	case s == nil || rep.Ack.Samples == 0 || s.QuietAck.Samples == 0:
+		t.Errorf("no facilitator's ops timed: storm %+v, quiet %+v", rep.Ack, s)
+	case s.Reconnects == 0 || s.ChurnBytes <= 0:
+		t.Errorf("churn not measured: %+v", s)
 	}
 }
 

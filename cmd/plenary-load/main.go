@@ -57,18 +57,18 @@ func parseFlags(args []string) (Config, string) {
 	fs := flag.NewFlagSet("plenary-load", flag.ExitOnError)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: plenary-load [flags]\n\nScenarios:\n")
-		for _, name := range []string{"plenary", "many", "idle", "saturate"} {
+		for _, name := range []string{"plenary", "many", "idle", "saturate", "storm"} {
 			fmt.Fprintf(fs.Output(), "  %-9s %s\n", name, scenarios[name])
 		}
 		fmt.Fprintf(fs.Output(), "\nA flag left at 0 takes the scenario's default.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&cfg.Scenario, "scenario", "plenary", "plenary, many, idle or saturate")
+	fs.StringVar(&cfg.Scenario, "scenario", "plenary", "plenary, many, idle, saturate or storm")
 	fs.StringVar(&urls, "url", "http://127.0.0.1:8080", "instances, comma-separated; boards and connections go round robin (several instances must share boards, as on Redis)")
 	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow targets that are not loopback addresses")
 	fs.IntVar(&cfg.Boards, "boards", 0, "boards (plenary 1, many 250, idle 100, saturate 1)")
-	fs.IntVar(&cfg.Participants, "participants", 0, "participants per board (plenary 2000, many 40, idle 100, saturate 1000)")
-	fs.Float64Var(&cfg.Rate, "rate", 0, "ops a second over all boards (plenary 20, many 1000)")
+	fs.IntVar(&cfg.Participants, "participants", 0, "participants per board (plenary 2000, many 40, idle 100, saturate 1000, storm 5000)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "ops a second over all boards (plenary 20, many 1000; storm: the facilitator's, 10)")
 	fs.DurationVar(&cfg.Warmup, "warmup", 5*time.Second, "activity before measuring")
 	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, "measured time")
 	fs.Float64Var(&cfg.ConnectRate, "connect-rate", 500, "connections opened a second")

@@ -69,6 +69,8 @@ type Report struct {
 	// their /metrics: on a busy server the collections are where the
 	// slowest changes come from.
 	ServerGC *GC `json:"serverGc,omitempty"`
+	// Storm is the rest of a storm run; there the window is the storm.
+	Storm *Storm `json:"storm,omitempty"`
 }
 
 // GC is garbage collection over the measured window, summed over the
@@ -155,6 +157,10 @@ func (r *Report) writeTable(out io.Writer) error {
 		row("op to screen", "%s", latency(r.OpToScreen))
 		row("  read here", "%s", latency(r.OpToRead))
 		row("acknowledgement", "%s", latency(r.Ack))
+		if s := r.Storm; s != nil {
+			row("  in a quiet room", "%s", latency(s.QuietAck))
+			row("churn", "%d reconnects in %.1f s cost each other screen %.0f B/s (at most %.0f)", s.Reconnects, s.ChurnSeconds, s.ChurnBytes, s.ChurnBytesMax)
+		}
 		row("unmatched", "%s changes; %d screens unfinished", count(r.Unmatched), r.Unfinished)
 		row("refused", "%s", byCode(r.Refused))
 	}

@@ -39,6 +39,8 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 			err = l.idle(ctx, &rep)
 		case "saturate":
 			err = l.saturate(ctx, &rep)
+		case "storm":
+			err = l.storm(ctx, &rep)
 		default:
 			err = l.openLoop(ctx, &rep)
 		}

@@ -51,6 +51,10 @@ type workshop struct {
 
 	facilitator *conn
 	people      []*conn
+	// acksOnly is set, before any screen connects, on a board where only
+	// acknowledgements are timed: its screens skip matching changes to
+	// ops, which a storm of joins (changes no screen sent) makes costly.
+	acksOnly bool
 
 	seqs []seqSlot
 	// last is the highest seq acknowledged on the board.

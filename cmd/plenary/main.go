@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -41,6 +42,9 @@ type config struct {
 	origins  string
 	logLevel string
 	debug    string
+	// addressHeader and boardsPerMinute: see hub.Config.
+	addressHeader   string
+	boardsPerMinute string
 }
 
 func main() {
@@ -86,6 +90,8 @@ func parseConfig(args []string, getenv func(string) string) config {
 	fs.StringVar(&cfg.origins, "origins", env("PLENARY_ORIGINS", ""), "comma-separated extra hosts allowed to open websockets (PLENARY_ORIGINS)")
 	fs.StringVar(&cfg.logLevel, "log-level", env("PLENARY_LOG_LEVEL", "info"), "debug, info, warn or error (PLENARY_LOG_LEVEL)")
 	fs.StringVar(&cfg.debug, "debug-addr", env("PLENARY_DEBUG_ADDR", ""), "listen address for Go's profiler (/debug/pprof/), off when empty; keep it on loopback (PLENARY_DEBUG_ADDR)")
+	fs.StringVar(&cfg.addressHeader, "client-address-header", env("PLENARY_CLIENT_ADDRESS_HEADER", ""), "behind a load balancer, the header it puts the client's address in: X-Forwarded-For or X-Real-IP (PLENARY_CLIENT_ADDRESS_HEADER)")
+	fs.StringVar(&cfg.boardsPerMinute, "boards-per-minute", env("PLENARY_BOARDS_PER_MINUTE", "30"), "workshops one client address may create a minute (PLENARY_BOARDS_PER_MINUTE)")
 	_ = fs.Parse(args) // ExitOnError: a bad flag exits with usage
 	return cfg
 }
@@ -112,7 +118,14 @@ func run(ctx context.Context, cfg config, logger *slog.Logger, listening chan<- 
 	if err != nil {
 		return err
 	}
-	h, err := hub.New(hub.Config{Log: log, Secret: secret, Static: static.Files, Origins: splitList(cfg.origins), Logger: logger})
+	boardsPerMinute, err := strconv.Atoi(cfg.boardsPerMinute)
+	if err != nil || boardsPerMinute < 1 {
+		return fmt.Errorf("boards per minute %q: want a whole number above zero", cfg.boardsPerMinute)
+	}
+	h, err := hub.New(hub.Config{
+		Log: log, Secret: secret, Static: static.Files, Origins: splitList(cfg.origins), Logger: logger,
+		ClientAddressHeader: cfg.addressHeader, BoardsPerMinute: boardsPerMinute,
+	})
 	if err != nil {
 		return err
 	}

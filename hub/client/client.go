@@ -10,7 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,6 +60,8 @@ type Frame struct {
 	Kind        string          `json:"kind"`
 	Note        string          `json:"note"`
 	Online      []string        `json:"online"`
+	Came        []string        `json:"came"`
+	Left        []string        `json:"left"`
 	X           *float64        `json:"x"`
 	Y           *float64        `json:"y"`
 	Raw         json.RawMessage `json:"-"`
@@ -89,7 +93,7 @@ type Client struct {
 	seq      uint64
 	epoch    string
 	entities map[string]map[string]json.RawMessage
-	online   []string
+	online   map[string]bool
 	waiters  map[string]chan Frame
 	seqWait  []seqWaiter
 	ephs     []Frame
@@ -135,6 +139,7 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 		conn:     conn,
 		onFrame:  opt.OnFrame,
 		entities: map[string]map[string]json.RawMessage{},
+		online:   map[string]bool{},
 		waiters:  map[string]chan Frame{},
 		closed:   make(chan struct{}),
 	}
@@ -308,7 +313,20 @@ func (c *Client) receive(f Frame) {
 			c.answer("welcome", f)
 		}
 	case "presence":
-		c.online = f.Online
+		// The whole list once, when the session starts; then who came
+		// and who left.
+		if f.Online != nil {
+			c.online = map[string]bool{}
+		}
+		for _, id := range f.Online {
+			c.online[id] = true
+		}
+		for _, id := range f.Came {
+			c.online[id] = true
+		}
+		for _, id := range f.Left {
+			delete(c.online, id)
+		}
 	case "eph":
 		if len(c.ephs) < 1000 {
 			c.ephs = append(c.ephs, f)
@@ -414,11 +432,11 @@ func (c *Client) Get(entity, id string, v any) bool {
 	return ok && json.Unmarshal(raw, v) == nil
 }
 
-// Online is the last presence list.
+// Online is who the server says is online, in id order.
 func (c *Client) Online() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]string(nil), c.online...)
+	return slices.Sorted(maps.Keys(c.online))
 }
 
 // Ephemerals returns the ephemeral frames received so far.
