@@ -134,8 +134,8 @@ func TestSharedScreensAtWorkshopScale(t *testing.T) {
 			projector.readable("share", notes, 0)
 			phone.readable("share", notes, 16)
 			if notes == 70 {
-				projector.screenshot("share")
-				phone.screenshot("share-phone")
+				projector.screenshot("room-share")
+				phone.screenshot("room-share-phone")
 			}
 
 			r.phase(board.Cluster)
@@ -151,8 +151,8 @@ func TestSharedScreensAtWorkshopScale(t *testing.T) {
 				projector.zoomAndPan()
 			}
 			if notes == 70 {
-				projector.screenshot("cluster")
-				phone.screenshot("cluster-phone")
+				projector.screenshot("room-cluster")
+				phone.screenshot("room-cluster-phone")
 			}
 			for _, p := range []*page{laptop, projector, phone} {
 				p.checkNoExceptions()
