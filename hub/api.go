@@ -143,7 +143,7 @@ func (h *Hub) createBoard(c echo.Context) error {
 		} else if last != 0 {
 			continue // that code is taken; draw another
 		}
-		seq, err := h.log.Append(ctx, id, "", data)
+		seq, _, err := h.log.Append(ctx, id, "", "", data)
 		if err != nil {
 			return unavailable(err)
 		}

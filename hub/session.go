@@ -244,7 +244,7 @@ func (s *session) append(ctx context.Context, r *room, epoch string, e board.Ent
 	ctx, cancel := context.WithTimeout(ctx, appendTimeout)
 	defer cancel()
 	for {
-		seq, err := s.hub.log.Append(ctx, r.id, epoch, data)
+		seq, _, err := s.hub.log.Append(ctx, r.id, epoch, "", data)
 		if errors.Is(err, store.ErrReset) || errors.Is(err, store.ErrRestoring) {
 			if epoch, err = r.epochAfter(ctx, epoch); err == nil {
 				continue

@@ -22,7 +22,7 @@ func BenchmarkAppend(b *testing.B, l store.Log) {
 			b.RunParallel(func(pb *testing.PB) {
 				board := fmt.Sprintf("BENCH%dW%d", writers, next.Add(1))
 				for pb.Next() {
-					if _, err := l.Append(context.Background(), board, "", record); err != nil {
+					if _, _, err := l.Append(context.Background(), board, "", "", record); err != nil {
 						b.Error(err)
 						return
 					}
