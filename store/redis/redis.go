@@ -77,7 +77,10 @@ func Open(ctx context.Context, url string) (*Log, error) {
 
 func connect(url string) (goredis.UniversalClient, bool, error) {
 	if rest, ok := strings.CutPrefix(url, "redis+cluster://"); ok {
-		opt := &goredis.ClusterOptions{}
+		// A caller's deadline bounds its command, not go-redis's own
+		// read timeout of five seconds: an op waits at most as long as
+		// the hub says (docs/protocol.md).
+		opt := &goredis.ClusterOptions{ContextTimeoutEnabled: true}
 		if at := strings.LastIndex(rest, "@"); at >= 0 {
 			user, pass, _ := strings.Cut(rest[:at], ":")
 			opt.Username, opt.Password = user, pass
@@ -97,6 +100,7 @@ func connect(url string) (goredis.UniversalClient, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("redis URL: %w", err)
 	}
+	opt.ContextTimeoutEnabled = true
 	return goredis.NewClient(opt), false, nil
 }
 
