@@ -95,6 +95,23 @@ func waitAcked(t *testing.T, acked *acks, n int) {
 	}
 }
 
+// waitReady waits until /readyz answers status; the store's health is
+// pinged every quarter second.
+func (ts *testServer) waitReady(t *testing.T, status int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, body := ts.get("/readyz", "")
+		if resp.StatusCode == status {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz still answers %d %s, want %d", resp.StatusCode, body, status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // assertKept checks that every acknowledged note is on the board with
 // the text it was acknowledged with, and that no seq was acknowledged
 // twice.
@@ -128,10 +145,7 @@ func TestRedisKilledMidWorkshop(t *testing.T) {
 	waitAcked(t, acked, 10)
 
 	srv.Kill()
-	time.Sleep(300 * time.Millisecond)
-	if resp, _ := servers[1].get("/readyz", ""); resp.StatusCode != 503 {
-		t.Errorf("/readyz answers %d while Redis is down", resp.StatusCode)
-	}
+	servers[1].waitReady(t, 503)
 	srv.Restart()
 	waitAcked(t, acked, 10)
 	close(stop)
