@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
@@ -311,4 +313,58 @@ func TestRedisPausedUnderWrites(t *testing.T) {
 	}
 	t.Logf("%d ops, refused %v, slowest answer %v", len(outcomes), refused, slowest.Round(10*time.Millisecond))
 	assertConverged(t, servers[0].log, r.b.ID, r.everyone()...)
+}
+
+// TestHelloDuringOutage: a browser that says hello while Redis is away
+// (its board cannot be loaded, or its join cannot be saved) is told to
+// try again later (1013), not to give up (4001), and the same hello works
+// once Redis is back.
+func TestHelloDuringOutage(t *testing.T) {
+	srv := redistest.Start(t, redistest.Persistent...)
+	servers := instances(t, srv.URL(), 1)
+	cold := servers[0].create("Outage", "Not loaded yet")
+	warm := servers[0].create("Outage", "Loaded")
+	servers[0].facilitator(warm)
+	srv.Kill()
+	for _, hello := range []string{
+		`{"t":"hello","v":1,"board":"` + cold.ID + `","token":"` + cold.facilitatorToken() + `"}`,
+		`{"t":"hello","v":1,"board":"` + warm.ID + `","join":{"name":"Ana","role":"civil-society"}}`,
+	} {
+		conn := rawDial(t, servers[0].url, servers[0].url)
+		if err := conn.Write(ctxT(t), websocket.MessageText, []byte(hello)); err != nil {
+			t.Fatal(err)
+		}
+		wantClose(t, conn, hub.CloseTryAgain)
+	}
+	srv.Restart()
+	// As the web app does after 1013: again, with backoff, until in
+	// (go-redis itself dials again once a second after refused dials).
+	for _, h := range []client.Hello{
+		{Board: cold.ID, Token: cold.facilitatorToken()},
+		{Board: warm.ID, Join: &client.Join{Name: "Ana", Role: board.CivilSociety}},
+	} {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			c, err := client.Dial(ctxT(t), servers[0].url, h, client.Options{})
+			if err == nil {
+				c.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("hello %+v after Redis came back: %v", h, err)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
+}
+
+// TestReadyWithShardDown: on a Redis Cluster, /readyz turns 503 when any
+// one shard is down (its boards cannot be written), not only when the
+// shard the probe happens to reach is.
+func TestReadyWithShardDown(t *testing.T) {
+	cluster := redistest.StartCluster(t)
+	servers := instances(t, cluster.URL(), 1)
+	servers[0].waitReady(t, 200)
+	cluster.Nodes[2].Kill()
+	servers[0].waitReady(t, 503)
 }

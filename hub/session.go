@@ -174,6 +174,7 @@ func (s *session) hello(ctx context.Context, f *inbound) {
 	}
 	if err != nil {
 		// The store is away: a reconnect a little later finds the board.
+		s.hub.logger.Warn("load board", "board", boardID, "err", err)
 		e := &board.Error{Code: CodeUnavailable, Message: "the workshop cannot be loaded just now; trying again"}
 		s.refuse("", e)
 		s.close(CloseTryAgain, e.Message)
