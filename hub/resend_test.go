@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -367,4 +368,42 @@ func TestReadyWithShardDown(t *testing.T) {
 	servers[0].waitReady(t, 200)
 	cluster.Nodes[2].Kill()
 	servers[0].waitReady(t, 503)
+}
+
+// TestResendOfRefusedOp: an op that reached the log and was refused there
+// (the board changed between its check and its turn) is answered, when
+// sent again, with that refusal, even though the board would take it now.
+func TestResendOfRefusedOp(t *testing.T) {
+	ts := startServer(t)
+	b := ts.create("Refused", "What was said?")
+	fac := ts.facilitator(b)
+	voter := ts.join(b, "Ana", board.CivilSociety)
+	do(t, fac, board.Op{Kind: board.GroupsForm, Size: 4})
+	half := 0.5
+	note := noteID(t, do(t, fac, board.Op{Kind: board.NoteAdd, Chart: "g1", Text: "an idea", X: &half, Y: &half}))
+	// As if the dot had raced the move to vote and lost: in the log,
+	// under the op's key, and refused there (wrong phase).
+	vote := board.Op{Kind: board.VoteCast, Item: note}
+	data, err := json.Marshal(board.Entry{Actor: voter.You, At: time.Now(), Op: vote})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ts.log.Append(ctxT(t), b.ID, "", voter.You+"/dot-1", data); err != nil {
+		t.Fatal(err)
+	}
+	do(t, fac, board.Op{Kind: board.PhaseSet, Phase: board.Vote})
+	refusedWith := ""
+	if _, err := voter.DoAs(ctxT(t), "dot-1", vote); err != nil {
+		var be *board.Error
+		if errors.As(err, &be) {
+			refusedWith = be.Code
+		}
+	}
+	if refusedWith != board.CodeWrongPhase {
+		t.Fatalf("the resent dot was answered %q, want its first answer, %s", refusedWith, board.CodeWrongPhase)
+	}
+	assertConverged(t, ts.log, b.ID, fac, voter)
+	if votes := replay(t, ts.log, b.ID).Votes[voter.You]; len(votes) != 0 {
+		t.Fatalf("the refused dot was applied: %v", votes)
+	}
 }
