@@ -187,8 +187,11 @@ func TestRedisLostItsData(t *testing.T) {
 	before := replay(t, servers[0].log, r.b.ID)
 	srv.Restart() // empty
 
-	// A participant on another instance acts first after the loss.
-	do(t, r.people[1], board.Op{Kind: board.NoteAdd, Chart: r.groups[r.people[1].You], Text: "after the loss", X: &half, Y: &half})
+	// A participant on another instance acts first after the loss. The
+	// op waits for the board to be given back, past the 3 s an op waits
+	// for the store: it is answered unknown_outcome and sent again with
+	// its id until the board is live.
+	doUntilAnswered(t, r.people[1], "after-the-loss", board.Op{Kind: board.NoteAdd, Chart: r.groups[r.people[1].You], Text: "after the loss", X: &half, Y: &half})
 	after := replay(t, servers[0].log, r.b.ID)
 	if after.Seq != before.Seq+1 || len(after.Notes) != len(before.Notes)+1 {
 		t.Fatalf("after the loss the board is at seq %d with %d notes; before it was at %d with %d", after.Seq, len(after.Notes), before.Seq, len(before.Notes))

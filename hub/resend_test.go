@@ -44,6 +44,25 @@ func settle(t *testing.T, ts *testServer, boardID, tok, id string, op board.Op) 
 	}
 }
 
+// doUntilAnswered sends op as c under id, and again with the same id
+// after each unknown_outcome, as the web app does, until it is answered;
+// a refusal fails the test.
+func doUntilAnswered(t testing.TB, c *client.Client, id string, op board.Op) client.Frame {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		f, err := c.DoAs(ctxT(t), id, op)
+		var be *board.Error
+		if err == nil {
+			return f
+		}
+		if !errors.As(err, &be) || be.Code != hub.CodeUnknownOutcome || time.Now().After(deadline) {
+			t.Fatalf("%s by %s: %v", op.Kind, c.You, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // lostAck sends op as c's participant, under id, on a connection of its
 // own that is dropped at once, so its answer is lost.
 func lostAck(t *testing.T, ts *testServer, c *client.Client, id string, op board.Op) {
