@@ -454,24 +454,35 @@ func asBoardError(err error) *board.Error {
 // note or theme that this instance has not applied yet.
 //
 // It also returns the epoch of the state it checked against, for the
-// append.
+// append. An op waits for the room no longer than ctx: a room catching up
+// with a stalled store may be busy for seconds, and the op is then
+// answered unknown_outcome (an earlier try of it may have been applied).
 func (r *room) check(ctx context.Context, e board.Entry) (string, *board.Error) {
-	var bad *board.Error
-	var epoch string
-	if !r.call(func() {
-		epoch = r.epoch
-		if r.state.Check(e) == nil {
-			return
-		}
-		r.catchUp(ctx)
-		epoch = r.epoch
-		if err := r.state.Check(e); err != nil {
-			bad = asBoardError(err)
-		}
-	}) {
-		return "", errUnknownOutcome // an earlier try may have been applied
+	type checked struct {
+		epoch string
+		bad   *board.Error
 	}
-	return epoch, bad
+	result := make(chan checked, 1) // the room never waits for the op
+	if !r.post(func() {
+		c := checked{epoch: r.epoch}
+		if r.state.Check(e) != nil {
+			r.catchUp(ctx)
+			c.epoch = r.epoch
+			if err := r.state.Check(e); err != nil {
+				c.bad = asBoardError(err)
+			}
+		}
+		result <- c
+	}) {
+		return "", errUnknownOutcome
+	}
+	select {
+	case c := <-result:
+		return c.epoch, c.bad
+	case <-r.done:
+	case <-ctx.Done():
+	}
+	return "", errUnknownOutcome
 }
 
 // checkJoin is check for a join, which also needs the passcode.
