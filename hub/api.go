@@ -143,7 +143,7 @@ func (h *Hub) createBoard(c echo.Context) error {
 		} else if last != 0 {
 			continue // that code is taken; draw another
 		}
-		seq, err := h.log.Append(ctx, id, "", data)
+		seq, _, err := h.log.Append(ctx, id, "", "", data)
 		if err != nil {
 			return unavailable(err)
 		}
@@ -266,11 +266,10 @@ func exportJSON(s *board.State) []byte {
 	return buf.Bytes()
 }
 
+// ready answers from the last ping of the store (probeStore), at once.
 func (h *Hub) ready(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
-	defer cancel()
-	if _, err := h.log.Last(ctx, "readyz"); err != nil {
-		return c.String(http.StatusServiceUnavailable, "store unreachable: "+err.Error())
+	if !h.storeUp.Load() {
+		return c.String(http.StatusServiceUnavailable, "store unreachable")
 	}
 	return c.String(http.StatusOK, "ready")
 }

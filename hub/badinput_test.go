@@ -300,7 +300,7 @@ func appendMany(t *testing.T, ts *testServer, id string, n int, entry func(int) 
 			defer wg.Done()
 			for i := range work {
 				data, _ := json.Marshal(entry(i))
-				if _, err := ts.log.Append(context.Background(), id, "", data); err != nil {
+				if _, _, err := ts.log.Append(context.Background(), id, "", "", data); err != nil {
 					t.Error(err)
 				}
 			}

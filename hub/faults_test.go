@@ -95,6 +95,23 @@ func waitAcked(t *testing.T, acked *acks, n int) {
 	}
 }
 
+// waitReady waits until /readyz answers status; the store's health is
+// pinged every quarter second.
+func (ts *testServer) waitReady(t *testing.T, status int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, body := ts.get("/readyz", "")
+		if resp.StatusCode == status {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz still answers %d %s, want %d", resp.StatusCode, body, status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // assertKept checks that every acknowledged note is on the board with
 // the text it was acknowledged with, and that no seq was acknowledged
 // twice.
@@ -128,10 +145,7 @@ func TestRedisKilledMidWorkshop(t *testing.T) {
 	waitAcked(t, acked, 10)
 
 	srv.Kill()
-	time.Sleep(300 * time.Millisecond)
-	if resp, _ := servers[1].get("/readyz", ""); resp.StatusCode != 503 {
-		t.Errorf("/readyz answers %d while Redis is down", resp.StatusCode)
-	}
+	servers[1].waitReady(t, 503)
 	srv.Restart()
 	waitAcked(t, acked, 10)
 	close(stop)
@@ -173,8 +187,11 @@ func TestRedisLostItsData(t *testing.T) {
 	before := replay(t, servers[0].log, r.b.ID)
 	srv.Restart() // empty
 
-	// A participant on another instance acts first after the loss.
-	do(t, r.people[1], board.Op{Kind: board.NoteAdd, Chart: r.groups[r.people[1].You], Text: "after the loss", X: &half, Y: &half})
+	// A participant on another instance acts first after the loss. The
+	// op waits for the board to be given back, past the 3 s an op waits
+	// for the store: it is answered unknown_outcome and sent again with
+	// its id until the board is live.
+	doUntilAnswered(t, r.people[1], "after-the-loss", board.Op{Kind: board.NoteAdd, Chart: r.groups[r.people[1].You], Text: "after the loss", X: &half, Y: &half})
 	after := replay(t, servers[0].log, r.b.ID)
 	if after.Seq != before.Seq+1 || len(after.Notes) != len(before.Notes)+1 {
 		t.Fatalf("after the loss the board is at seq %d with %d notes; before it was at %d with %d", after.Seq, len(after.Notes), before.Seq, len(before.Notes))

@@ -190,5 +190,9 @@ const (
 	CodeNoBoard     = "no_board"
 	CodeRateLimited = "rate_limited"
 	CodeUnavailable = "unavailable"
-	CodeInternal    = "internal"
+	// CodeUnknownOutcome says an op may or may not have been applied:
+	// the store did not answer in time. Sent again with the same id, the
+	// op is applied at most once and answered as it was the first time.
+	CodeUnknownOutcome = "unknown_outcome"
+	CodeInternal       = "internal"
 )

@@ -1,6 +1,6 @@
 package hub
 
-// history is a room's last recentLen applied entries, oldest first, kept
+// history is a room's last recentLen entries, applied or refused, oldest first, kept
 // in a ring: once it is full, a new entry takes the oldest one's place
 // instead of every entry moving down one, which was a copy of the whole
 // history (about 100 KB, pointers and all) on every op of a busy board.
@@ -35,4 +35,14 @@ func (h *history) after(seq uint64, fn func(*applied)) {
 			fn(a)
 		}
 	}
+}
+
+// find returns the entry at seq, or nil if none is held.
+func (h *history) find(seq uint64) *applied {
+	for i := range h.ring {
+		if h.ring[i].seq == seq {
+			return &h.ring[i]
+		}
+	}
+	return nil
 }

@@ -83,6 +83,9 @@ type Hub struct {
 	// room.
 	outbound chan outbound
 
+	// storeUp is what the last ping of the store found (probeStore).
+	storeUp atomic.Bool
+
 	writers     writers
 	nextSession atomic.Uint64
 	closing     chan struct{}
@@ -145,8 +148,37 @@ func New(cfg Config) (*Hub, error) {
 	}
 	h.echo = h.routes()
 	h.echo.IPExtractor = address
+	h.storeUp.Store(true)
 	go h.publishLoop()
+	go h.probeStore()
 	return h, nil
+}
+
+// How the store's health is followed: a ping every probeEvery that must
+// answer within probeWithin, so /readyz turns 503 within 2 s of the
+// store stalling or going away (docs/operations.md), and ops stop waiting
+// on a store known to be away.
+const (
+	probeEvery  = 250 * time.Millisecond
+	probeWithin = 1500 * time.Millisecond
+)
+
+func (h *Hub) probeStore() {
+	tick := time.NewTicker(probeEvery)
+	defer tick.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), probeWithin)
+		err := h.log.Ping(ctx)
+		cancel()
+		if up := err == nil; h.storeUp.Swap(up) != up {
+			h.logger.Warn("store health", "up", up, "err", err)
+		}
+		select {
+		case <-tick.C:
+		case <-h.closing:
+			return
+		}
+	}
 }
 
 const outboundLen = 4096

@@ -60,6 +60,7 @@ type room struct {
 	clients   map[uint64]*session
 	presence  presence
 	waiting   []attachment
+	owed      []owed                  // answers to ops sent again, waiting for their seq
 	pending   map[uint64]store.Record // records that arrived ahead of a gap
 	recent    history                 // the last recentLen applied entries
 	snapCache snapshotCache
@@ -130,7 +131,7 @@ func (r *room) run() {
 			fn()
 		case now := <-tick.C:
 			if r.missed.Swap(false) {
-				r.catchUp()
+				r.catchUp(context.Background())
 			}
 			r.sendPresence(now)
 			if len(r.clients) == 0 && len(r.waiting) == 0 && now.Sub(r.idle) > roomIdle && r.hub.forgetIfIdle(r) {
@@ -232,6 +233,8 @@ func (r *room) loadState(ctx context.Context) (*board.State, string, []applied, 
 		e := decodeEntry(rec)
 		if changes, err := st.Apply(e); err == nil {
 			tail = append(tail, newApplied(e, changes))
+		} else {
+			tail = append(tail, applied{seq: e.Seq, refusal: asBoardError(err)})
 		}
 	})
 	return st, epoch, tail, err
@@ -280,7 +283,8 @@ func decodeEntry(rec store.Record) board.Entry {
 }
 
 // catchUp reads from the log what the room lacks, or reloads the board if
-// the log cannot supply it; a failure is retried on the next tick.
+// the log cannot supply it, within ctx (an op's bound when an op's check
+// asks); a failure is retried on the next tick.
 //
 // When the log is not of the room's epoch any more (Redis came back
 // empty, or lost records this room applied, or the board was restored
@@ -288,8 +292,8 @@ func decodeEntry(rec store.Record) board.Entry {
 // store keeps the most advanced copy offered while the restore is being
 // decided, and ignores it after. Once the log is live again the room
 // reloads from it, whichever copy was kept.
-func (r *room) catchUp() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+func (r *room) catchUp(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	err := r.readLog(ctx, r.state, &r.epoch, r.apply)
 	switch {
@@ -365,6 +369,7 @@ func (r *room) reload(ctx context.Context) error {
 		r.sendState(s, 0, "")
 	}
 	r.admitWaiting()
+	r.payOwed()
 	return nil
 }
 
@@ -389,7 +394,7 @@ func (r *room) deliver(rec store.Record) {
 		return
 	case rec.Seq > r.state.Seq+1:
 		r.pending[rec.Seq] = rec
-		r.catchUp()
+		r.catchUp(context.Background())
 		return
 	}
 	r.apply(rec)
@@ -418,7 +423,9 @@ func (r *room) apply(rec store.Record) {
 	e := decodeEntry(rec)
 	changes, err := r.state.Apply(e)
 	if err != nil {
-		r.refused(e, err)
+		refusal := asBoardError(err)
+		r.remember(applied{seq: e.Seq, refusal: refusal})
+		r.refused(e, refusal)
 	} else {
 		r.hub.metrics.opsApplied.Add(1)
 		a := newApplied(e, changes)
@@ -426,6 +433,7 @@ func (r *room) apply(rec store.Record) {
 		r.broadcast(e, a)
 	}
 	r.admitWaiting()
+	r.payOwed()
 	if r.state.Seq-r.snapSeq >= snapshotEvery {
 		r.saveSnapshot()
 	}
@@ -442,28 +450,39 @@ func asBoardError(err error) *board.Error {
 // check validates e against the room's state without changing it, so an
 // op that is sure to be refused is never logged. This replica may lag the
 // log (another instance's change is still on its way), so before refusing
-// it catches up and checks again: the sender may have seen a note or theme
-// that this instance has not applied yet.
+// it catches up, within ctx, and checks again: the sender may have seen a
+// note or theme that this instance has not applied yet.
 //
 // It also returns the epoch of the state it checked against, for the
-// append.
-func (r *room) check(e board.Entry) (string, *board.Error) {
-	var bad *board.Error
-	var epoch string
-	if !r.call(func() {
-		epoch = r.epoch
-		if r.state.Check(e) == nil {
-			return
-		}
-		r.catchUp()
-		epoch = r.epoch
-		if err := r.state.Check(e); err != nil {
-			bad = asBoardError(err)
-		}
-	}) {
-		return "", &board.Error{Code: CodeUnavailable, Message: "the workshop was closed: reconnect"}
+// append. An op waits for the room no longer than ctx: a room catching up
+// with a stalled store may be busy for seconds, and the op is then
+// answered unknown_outcome (an earlier try of it may have been applied).
+func (r *room) check(ctx context.Context, e board.Entry) (string, *board.Error) {
+	type checked struct {
+		epoch string
+		bad   *board.Error
 	}
-	return epoch, bad
+	result := make(chan checked, 1) // the room never waits for the op
+	if !r.post(func() {
+		c := checked{epoch: r.epoch}
+		if r.state.Check(e) != nil {
+			r.catchUp(ctx)
+			c.epoch = r.epoch
+			if err := r.state.Check(e); err != nil {
+				c.bad = asBoardError(err)
+			}
+		}
+		result <- c
+	}) {
+		return "", errUnknownOutcome
+	}
+	select {
+	case c := <-result:
+		return c.epoch, c.bad
+	case <-r.done:
+	case <-ctx.Done():
+	}
+	return "", errUnknownOutcome
 }
 
 // checkJoin is check for a join, which also needs the passcode.

@@ -25,6 +25,7 @@ const (
 	CloseGoingAway  = 1001 // server shutting down, or the connection failed: reconnect and resume
 	CloseNoHello    = 1008 // no hello in time: reconnect
 	CloseTooLarge   = 1009 // frame over the read limit
+	CloseTryAgain   = 1013 // the store is away (loading the board, joining): reconnect later
 	CloseResume     = 4000 // send queue overflowed: reconnect and resume
 	CloseBadHello   = 4001 // no valid hello: do not reconnect
 	CloseBadToken   = 4003 // forget the token and join again
@@ -35,7 +36,10 @@ const (
 const (
 	sendQueueLen   = 1024
 	maxRateStrikes = 100 // refusals in a row before the connection is closed
-	appendTimeout  = 5 * time.Second
+	// storeWait is the longest an op waits for the store, from the
+	// check against the board to the append (docs/protocol.md): past it
+	// the op is answered unknown_outcome, and the client sends it again.
+	storeWait = 3 * time.Second
 	// defaultHelloWithin is how long a websocket may stay open without
 	// saying hello. The web app opens the board's socket while its modules
 	// load and says hello once they have run: seconds on a weak link, so
@@ -161,15 +165,19 @@ func refOf(data []byte) string {
 func (s *session) hello(ctx context.Context, f *inbound) {
 	boardID := strings.ToUpper(f.Board)
 	r, err := s.hub.room(ctx, boardID)
-	if err != nil {
+	if errors.Is(err, errNoBoard) {
 		e := &board.Error{Code: CodeNoBoard, Message: "there is no workshop with that code"}
-		if errors.Is(err, errNoBoard) {
-			s.hub.misses.of(s.addr).Allow()
-		} else {
-			e = &board.Error{Code: CodeUnavailable, Message: "the workshop cannot be loaded just now; try again"}
-		}
+		s.hub.misses.of(s.addr).Allow()
 		s.refuse("", e)
 		s.close(CloseBadHello, e.Message)
+		return
+	}
+	if err != nil {
+		// The store is away: a reconnect a little later finds the board.
+		s.hub.logger.Warn("load board", "board", boardID, "err", err)
+		e := &board.Error{Code: CodeUnavailable, Message: "the workshop cannot be loaded just now; trying again"}
+		s.refuse("", e)
+		s.close(CloseTryAgain, e.Message)
 		return
 	}
 	now := time.Now()
@@ -188,17 +196,28 @@ func (s *session) hello(ctx context.Context, f *inbound) {
 	epoch, bad := r.checkJoin(e, f.Join.Passcode)
 	if bad != nil {
 		s.refuse("", bad)
-		s.close(CloseBadHello, bad.Message)
+		s.close(helloCloseCode(bad), bad.Message)
 		return
 	}
-	seq, bad := s.append(ctx, r, epoch, e)
+	ctx, cancel := context.WithTimeout(ctx, storeWait)
+	defer cancel()
+	seq, _, bad := s.append(ctx, r, epoch, "", e)
 	if bad != nil {
 		s.refuse("", bad)
-		s.close(CloseBadHello, bad.Message)
+		s.close(helloCloseCode(bad), bad.Message)
 		return
 	}
 	s.become(r, "p"+strconv.FormatUint(seq, 10))
 	r.attach(s, seq, 0, "", s.hub.tokens.issue(boardID, s.participant, now))
+}
+
+// helloCloseCode is how a refused hello ends: a store or a room that is
+// away is worth another try, anything else is not.
+func helloCloseCode(bad *board.Error) int {
+	if bad.Code == CodeUnavailable || bad.Code == CodeUnknownOutcome {
+		return CloseTryAgain
+	}
+	return CloseBadHello
 }
 
 func (s *session) op(ctx context.Context, f *inbound) {
@@ -219,32 +238,62 @@ func (s *session) op(ctx context.Context, f *inbound) {
 	if e.Op.Kind == board.GroupsForm {
 		e.Seed = randomSeed()
 	}
-	epoch, bad := s.room.check(e)
-	if bad != nil {
-		s.refuse(f.ID, bad)
+	if !s.hub.storeUp.Load() {
+		// An earlier try of this op may have reached the store before it
+		// went away, so "not applied" cannot be said.
+		s.refuse(f.ID, errUnknownOutcome)
 		return
 	}
-	if _, bad := s.append(ctx, s.room, epoch, e); bad != nil {
+	ctx, cancel := context.WithTimeout(ctx, storeWait)
+	defer cancel()
+	key := s.participant + "/" + f.ID
+	epoch, bad := s.room.check(ctx, e)
+	if bad != nil {
+		// A resend of an op that was applied may be refused by the
+		// board as it is now (its dot spent, its note moved): it gets
+		// the answer the op got the first time.
+		seq, err := s.hub.log.SeqOf(ctx, s.room.id, key)
+		switch {
+		case err != nil:
+			s.hub.logger.Warn("look up op", "board", s.room.id, "err", err)
+			s.refuse(f.ID, errUnknownOutcome)
+		case seq != 0:
+			s.room.answer(s, seq, f.ID)
+		default:
+			s.refuse(f.ID, bad)
+		}
+		return
+	}
+	seq, dup, bad := s.append(ctx, s.room, epoch, key, e)
+	switch {
+	case bad != nil:
 		s.refuse(f.ID, bad)
+	case dup:
+		s.room.answer(s, seq, f.ID)
 	}
 }
 
-// append makes e durable in the board's log, in the epoch of the room's
-// state it was checked against, and hands the record to the room at once,
-// rather than waiting for the subscription to bring it back.
+// errUnknownOutcome answers an op that may or may not have reached the
+// log: the client sends it again with the same id, and the log's
+// idempotency key makes that safe.
+var errUnknownOutcome = &board.Error{Code: CodeUnknownOutcome, Message: "the change may not have been saved: it is being sent again"}
+
+// append makes e durable in the board's log under the op's key, in the
+// epoch of the room's state it was checked against, and hands the record
+// to the room at once, rather than waiting for the subscription to bring
+// it back. dup says the log took the op before, at seq, and appended
+// nothing.
 //
 // When the log is not of that epoch (Redis lost the board, and it is
 // being given back from the instances' copies), the op waits for the room
 // to reload the board as it was given back, and goes on top of it.
-func (s *session) append(ctx context.Context, r *room, epoch string, e board.Entry) (uint64, *board.Error) {
+func (s *session) append(ctx context.Context, r *room, epoch, key string, e board.Entry) (seq uint64, dup bool, bad *board.Error) {
 	data, err := json.Marshal(e)
 	if err != nil {
-		return 0, &board.Error{Code: board.CodeBadOp, Message: fmt.Sprintf("cannot encode op: %v", err)}
+		return 0, false, &board.Error{Code: board.CodeBadOp, Message: fmt.Sprintf("cannot encode op: %v", err)}
 	}
-	ctx, cancel := context.WithTimeout(ctx, appendTimeout)
-	defer cancel()
 	for {
-		seq, err := s.hub.log.Append(ctx, r.id, epoch, data)
+		seq, dup, err := s.hub.log.Append(ctx, r.id, epoch, key, data)
 		if errors.Is(err, store.ErrReset) || errors.Is(err, store.ErrRestoring) {
 			if epoch, err = r.epochAfter(ctx, epoch); err == nil {
 				continue
@@ -252,10 +301,12 @@ func (s *session) append(ctx context.Context, r *room, epoch string, e board.Ent
 		}
 		if err != nil {
 			s.hub.logger.Warn("append", "board", r.id, "err", err)
-			return 0, &board.Error{Code: CodeUnavailable, Message: "the change could not be saved just now; nothing was changed, try again"}
+			return 0, false, errUnknownOutcome
 		}
-		r.receive(store.Record{Seq: seq, Epoch: epoch, Data: data})
-		return seq, nil
+		if !dup {
+			r.receive(store.Record{Seq: seq, Epoch: epoch, Data: data})
+		}
+		return seq, dup, nil
 	}
 }
 

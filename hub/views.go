@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 
@@ -38,12 +39,15 @@ func sharedIn(c board.Change, v view) bool {
 }
 
 // applied is an entry the room applied, with its change frame for each
-// shared view encoded once. The room keeps the recent ones so a client
-// that resumes is sent the very same bytes.
+// shared view encoded once, or one it refused. The room keeps the recent
+// ones so a client that resumes is sent the very same bytes, and a client
+// that sends an op again gets the answer it got the first time.
 type applied struct {
 	seq uint64
 	by  string
 	at  time.Time
+	// refusal is why Apply refused the entry; it has no frames then.
+	refusal *board.Error
 	// changes are kept only when some are addressed to one participant
 	// (owners): anyone else sees exactly their view's shared frame, so
 	// the room's history holds bytes, not every change's value for the
@@ -166,11 +170,65 @@ func (r *room) broadcast(e board.Entry, a applied) {
 
 // refused tells the sender, if it is connected here, why its op was
 // refused when the log reached it.
-func (r *room) refused(e board.Entry, err error) {
+func (r *room) refused(e board.Entry, refusal *board.Error) {
 	if senderID, clientRef, ok := parseRef(r.hub.instance, e.Ref); ok {
 		if s := r.clients[senderID]; s != nil {
-			s.refuse(clientRef, asBoardError(err))
+			s.refuse(clientRef, refusal)
 		}
+	}
+}
+
+// owed is an answer to an op sent again, waiting for the room to reach
+// the seq the log took the op at.
+type owed struct {
+	s   *session
+	seq uint64
+	ref string
+}
+
+// answer tells s, which sent an op again under ref, what the op got the
+// first time, at seq: its change frame with the ref, or its refusal. An
+// op another instance appended may not have reached this room yet: the
+// answer then waits for it.
+func (r *room) answer(s *session, seq uint64, ref string) {
+	r.post(func() {
+		if seq > r.state.Seq {
+			r.owed = append(r.owed, owed{s: s, seq: seq, ref: ref})
+			r.missed.Store(true)
+			return
+		}
+		r.answerNow(s, seq, ref)
+	})
+}
+
+// payOwed answers the ops sent again whose seq the room has reached.
+func (r *room) payOwed() {
+	if len(r.owed) == 0 {
+		return
+	}
+	r.owed = slices.DeleteFunc(r.owed, func(o owed) bool {
+		if o.seq > r.state.Seq {
+			return false
+		}
+		r.answerNow(o.s, o.seq, o.ref)
+		return true
+	})
+}
+
+// answerNow answers from the recent entries; an entry older than those
+// gets a bare acknowledgement: s has been sent the board since, with the
+// op in it.
+func (r *room) answerNow(s *session, seq uint64, ref string) {
+	if r.clients[s.id] != s {
+		return // gone: the client sends the op again when it is back
+	}
+	switch a := r.recent.find(seq); {
+	case a == nil:
+		s.enqueue(encode(changeFrame{T: "chg", Seq: seq, Ref: ref, Changes: []board.Change{}}))
+	case a.refusal != nil:
+		s.refuse(ref, a.refusal)
+	default:
+		s.enqueue(a.frameFor(s, ref))
 	}
 }
 

@@ -20,6 +20,29 @@ export function saveToken(board, token) {
 
 function forgetToken(board) {
   localStorage.removeItem(tokenKey(board));
+  localStorage.removeItem(outboxKey(board));
+}
+
+// The ops not yet answered are kept with their ids, so that after a reload
+// they are sent again under the same ids: an op's id is its idempotency
+// key (docs/protocol.md), and the server applies it at most once however
+// often it arrives.
+const outboxKey = (board) => `plenary:outbox:${board.toUpperCase()}`;
+
+function savedOutbox(board) {
+  try {
+    return JSON.parse(localStorage.getItem(outboxKey(board))) || [];
+  } catch {
+    return [];
+  }
+}
+
+// opIds makes op ids no other page of this browser, before or after a
+// reload, gives: a random prefix per page, then a count.
+function opIds() {
+  const prefix = 'c' + crypto.getRandomValues(new Uint32Array(1))[0].toString(36) + '.';
+  let next = 1;
+  return () => prefix + next++;
 }
 
 // Backoff: full jitter over an exponentially growing window, so a room of
@@ -27,6 +50,9 @@ function forgetToken(board) {
 const backoffBase = 500;
 const backoffCap = 15000;
 const rateLimitPause = 10000;
+// An op answered unknown_outcome (the store did not answer in time) is
+// sent again, with its id, after this pause and a jitter as long.
+const resendPause = 1000;
 
 // Close codes from docs/protocol.md that change what a reconnect does.
 const closeBadHello = 4001;
@@ -56,11 +82,14 @@ export class Connection {
     this.handlers = handlers;
     this.state = 'connecting';
     this.attempt = 0;
-    this.nextId = 1;
-    // outbox holds every op not yet acknowledged, in the order sent. All
-    // of it is (re)sent after each welcome: an op typed while offline, or
-    // one whose answer was lost with the connection, is not lost.
+    this.nextId = opIds();
+    // outbox holds every op not yet answered, in the order sent, and is
+    // kept in localStorage with the ops' ids. All of it is (re)sent after
+    // each welcome: an op typed while offline, or one whose answer was
+    // lost with the connection or the page, is not lost, and is applied
+    // once.
     this.outbox = new Map();
+    if (token) for (const { id, text } of savedOutbox(board)) this.outbox.set(id, { text, resolve() {}, reject() {} });
     // epoch is that of the last snap frame, which the replica's seq
     // counts in.
     this.epoch = '';
@@ -126,9 +155,11 @@ export class Connection {
         for (const frame of this.outbox.values()) this.ws.send(frame.text);
         return;
       case 'err':
-        if (f.ref && this.outbox.has(f.ref)) {
+        if (f.ref && this.outbox.has(f.ref) && f.code === 'unknown_outcome') {
+          this.resendLater(f.ref);
+        } else if (f.ref && this.outbox.has(f.ref)) {
           this.outbox.get(f.ref).reject(f);
-          this.outbox.delete(f.ref);
+          this.answered(f.ref);
         } else if (!this.welcomed) {
           this.helloRefusal = f;
         }
@@ -139,11 +170,36 @@ export class Connection {
       case 'chg':
         if (f.ref && this.outbox.has(f.ref)) {
           this.outbox.get(f.ref).resolve(f);
-          this.outbox.delete(f.ref);
+          this.answered(f.ref);
         }
         break;
     }
     this.handlers.frame(f);
+  }
+
+  /** answered forgets an op the server has answered. */
+  answered(id) {
+    this.outbox.delete(id);
+    this.saveOutbox();
+  }
+
+  saveOutbox() {
+    const ops = [...this.outbox].map(([id, { text }]) => ({ id, text }));
+    if (ops.length) localStorage.setItem(outboxKey(this.board), JSON.stringify(ops));
+    else localStorage.removeItem(outboxKey(this.board));
+  }
+
+  /**
+   * resendLater sends an op whose outcome the server could not know again,
+   * with the same id: the first try may have been applied, and the answer
+   * to this one says how. A reconnect meanwhile sends it anyway.
+   */
+  resendLater(id) {
+    const ws = this.ws;
+    setTimeout(() => {
+      const op = this.outbox.get(id);
+      if (op && ws === this.ws && this.welcomed && ws.readyState === WebSocket.OPEN) ws.send(op.text);
+    }, resendPause * (1 + Math.random()));
   }
 
   closed(ws, ev) {
@@ -155,6 +211,7 @@ export class Connection {
       const refusal = this.helloRefusal;
       for (const op of this.outbox.values()) op.reject({ code: 'offline', msg: refusal?.msg || ev.reason });
       this.outbox.clear();
+      this.saveOutbox();
       this.handlers.fatal(ev.code, refusal?.msg || ev.reason, refusal?.code);
       return;
     }
@@ -182,10 +239,11 @@ export class Connection {
    * the chg that acknowledges it and rejects with the server's err frame.
    */
   send(op) {
-    const id = `c${this.nextId++}`;
+    const id = this.nextId();
     const text = JSON.stringify({ t: 'op', id, op });
     return new Promise((resolve, reject) => {
       this.outbox.set(id, { text, resolve, reject });
+      this.saveOutbox();
       if (this.welcomed && this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
       else this.handlers.state(this.state); // show how many changes wait to be sent
     });

@@ -24,14 +24,7 @@ func TestReconnect(t *testing.T) {
 	}
 	srv := startServer(t)
 	link := newLink(t, srv.Listener.Addr().String())
-	facilitatorURL := createBoard(t, link.url, 5)
-	code, token, _ := strings.Cut(strings.TrimPrefix(facilitatorURL, link.url+"/b/"), "#key=")
-
-	browser := startBrowser(t)
-	p := newPage(t, browser, "on a train", 1280, 800, false)
-	p.do(chromedp.Navigate(facilitatorURL))
-	p.allNotesAt(5)
-	p.waitFor("connected", `document.querySelector('.conn').dataset.state === 'connected'`)
+	p, code, token := facilitatorPage(t, link.url, "on a train")
 
 	link.cut()
 	p.waitFor("the page to say the link dropped", `document.querySelector('.conn').dataset.state === 'reconnecting'`)
@@ -67,6 +60,20 @@ func TestReconnect(t *testing.T) {
 		t.Fatalf("the board has %d themes, want 2: the one made offline was lost or sent twice", themes)
 	}
 	p.checkNoExceptions()
+}
+
+// facilitatorPage opens a new board of five notes in cluster, served at
+// base, as its facilitator, and waits until the page is connected. It
+// returns the board's code and the facilitator's token.
+func facilitatorPage(t *testing.T, base, name string) (p *page, code, token string) {
+	t.Helper()
+	facilitatorURL := createBoard(t, base, 5)
+	code, token, _ = strings.Cut(strings.TrimPrefix(facilitatorURL, base+"/b/"), "#key=")
+	p = newPage(t, startBrowser(t), name, 1280, 800, false)
+	p.do(chromedp.Navigate(facilitatorURL))
+	p.allNotesAt(5)
+	p.waitFor("connected", `document.querySelector('.conn').dataset.state === 'connected'`)
+	return p, code, token
 }
 
 // link is a TCP proxy between the browser and the server that a test can

@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Record is one entry of a board's log as the store holds it.
@@ -53,7 +54,23 @@ var ErrUnavailable = errors.New("store unavailable")
 type Log interface {
 	// Append adds data as the board's next record, in epoch, and returns
 	// its seq once it is durable. The first record of a board gets seq 1.
-	Append(ctx context.Context, board, epoch string, data []byte) (uint64, error)
+	//
+	// key, unless empty, is the op's idempotency key (its participant and
+	// the id the client gave it, at most MaxKeyLen bytes), so that a
+	// client may resend an op whose answer it lost, to any process, as
+	// often as it likes: if the board already took a record under key,
+	// nothing is appended and Append returns that record's seq with dup
+	// true. The check is atomic with the append, and a key is remembered
+	// for at least KeyLife (the bolt store remembers it for the board's
+	// whole life).
+	//
+	// An error means the outcome is unknown unless the error says
+	// otherwise: a request that timed out may still have been appended.
+	// Appending again under the same key finds out safely.
+	Append(ctx context.Context, board, epoch, key string, data []byte) (seq uint64, dup bool, err error)
+	// SeqOf returns the seq of the board's record appended under key, 0
+	// if there is none (or it is older than KeyLife).
+	SeqOf(ctx context.Context, board, key string) (uint64, error)
 	// Read returns the board's records with seq > after, in order, at most
 	// limit of them, each with its epoch. Records behind the latest
 	// snapshot may have been trimmed: Read then starts at the oldest
@@ -80,8 +97,19 @@ type Log interface {
 	// the board's subscribers in other processes; a process delivers its
 	// own ephemeral traffic itself. It is never stored and may be dropped.
 	Publish(ctx context.Context, board string, data []byte) error
+	// Ping reports whether the backend answers, every part of it (each
+	// shard of a Redis Cluster), within ctx.
+	Ping(ctx context.Context) error
 	Close() error
 }
+
+// MaxKeyLen bounds an op's idempotency key (see Log.Append).
+const MaxKeyLen = 255
+
+// KeyLife is the least time a store remembers an op's idempotency key
+// (see Log.Append): a client that resends later than this may have its op
+// applied twice.
+const KeyLife = 24 * time.Hour
 
 // Events is what a subscriber hears about one board. Nil funcs are skipped.
 type Events struct {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -101,6 +102,11 @@ type Client struct {
 	closed   chan struct{}
 	err      error
 	nextRef  int
+	// refs tells this client's op ids from those of another connection
+	// of the same participant: an op id is its idempotency key, so a
+	// reconnected client that counted from c1 again would be answered
+	// with the first connection's ops.
+	refs string
 }
 
 type seqWaiter struct {
@@ -142,6 +148,7 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 		online:   map[string]bool{},
 		waiters:  map[string]chan Frame{},
 		closed:   make(chan struct{}),
+		refs:     "c" + strconv.FormatUint(rand.Uint64()>>32, 36) + ".",
 	}
 	hello := map[string]any{"t": "hello", "v": 1, "board": h.Board}
 	if h.Token != "" {
@@ -226,14 +233,32 @@ func (c *Client) Do(ctx context.Context, op board.Op) (Frame, error) {
 func (c *Client) Start(ctx context.Context, op board.Op) (string, chan Frame, error) {
 	c.mu.Lock()
 	c.nextRef++
-	ref := "c" + strconv.Itoa(c.nextRef)
+	ref := c.refs + strconv.Itoa(c.nextRef)
+	c.mu.Unlock()
+	ch, err := c.StartAs(ctx, ref, op)
+	return ref, ch, err
+}
+
+// StartAs is Start with the op's id given: an op sent again, on this
+// connection or after a reconnect, keeps the id it was first sent with.
+func (c *Client) StartAs(ctx context.Context, ref string, op board.Op) (chan Frame, error) {
 	ch := make(chan Frame, 1)
+	c.mu.Lock()
 	c.waiters[ref] = ch
 	c.mu.Unlock()
 	if err := c.write(ctx, map[string]any{"t": "op", "id": ref, "op": op}); err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	return ref, ch, nil
+	return ch, nil
+}
+
+// DoAs is Do with the op's id given (see StartAs).
+func (c *Client) DoAs(ctx context.Context, ref string, op board.Op) (Frame, error) {
+	ch, err := c.StartAs(ctx, ref, op)
+	if err != nil {
+		return Frame{}, err
+	}
+	return c.Wait(ctx, ref, ch)
 }
 
 // Wait waits for the answer to the op Start sent as ref.
@@ -466,6 +491,12 @@ func (c *Client) Err() error {
 // CloseStatus is the close code the server sent, or -1.
 func (c *Client) CloseStatus() int {
 	return int(websocket.CloseStatus(c.Err()))
+}
+
+// Drop closes the connection at once, with no close handshake, as a lost
+// link would: answers on their way are lost.
+func (c *Client) Drop() {
+	_ = c.conn.CloseNow()
 }
 
 // Close closes the connection.

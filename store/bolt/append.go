@@ -3,6 +3,7 @@ package bolt
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -23,8 +24,10 @@ const (
 // appendReq is one Append waiting for the committer.
 type appendReq struct {
 	board string
+	key   string
 	data  []byte
 	seq   uint64     // set by the committer
+	dup   bool       // set by the committer: key was taken before, by seq
 	done  chan error // buffered: the committer never waits for Append
 }
 
@@ -32,25 +35,31 @@ type appendReq struct {
 // is on disk. The embedded log has one epoch, "". Appends to any boards made while a write is under way share
 // the next one, so a busy server pays one fsync for many records.
 //
+// The committer alone appends, so its look-up of the op's key and the
+// append are one step; the key is written in the same segment record.
+//
 // Once the record is handed to the committer, Append waits for the write
 // even if ctx ends: the record may already be durable, and an error would
 // tell the caller it is not.
-func (l *Log) Append(ctx context.Context, board, epoch string, data []byte) (uint64, error) {
+func (l *Log) Append(ctx context.Context, board, epoch, key string, data []byte) (uint64, bool, error) {
 	if err := checkEpoch(board, epoch); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	req := &appendReq{board: board, data: bytes.Clone(data), done: make(chan error, 1)}
+	if len(key) > store.MaxKeyLen {
+		return 0, false, fmt.Errorf("append to board %s: op key of %d bytes is over %d", board, len(key), store.MaxKeyLen)
+	}
+	req := &appendReq{board: board, key: key, data: bytes.Clone(data), done: make(chan error, 1)}
 	select {
 	case l.appends <- req:
 	case <-l.quit:
-		return 0, errClosed
+		return 0, false, errClosed
 	case <-ctx.Done():
-		return 0, fmt.Errorf("append to board %s: %w", board, ctx.Err())
+		return 0, false, fmt.Errorf("append to board %s: %w", board, ctx.Err())
 	}
 	if err := <-req.done; err != nil {
-		return 0, fmt.Errorf("append to board %s: %w", board, err)
+		return 0, false, fmt.Errorf("append to board %s: %w", board, err)
 	}
-	return req.seq, nil
+	return req.seq, req.dup, nil
 }
 
 // commit is the committer goroutine, the one writer of the current
@@ -68,7 +77,8 @@ func (l *Log) commit() {
 		batch   []*appendReq
 		records []walRecord
 		buf     []byte
-		seqs    = map[string]uint64{} // the batch's boards, at their last seq
+		seqs    = map[string]uint64{}    // the batch's boards, at their last seq
+		taken   = map[[2]string]uint64{} // the batch's op keys (board, key), at their seqs
 	)
 	for {
 		// The last batch's records are let go, and a buffer grown by a
@@ -77,6 +87,7 @@ func (l *Log) commit() {
 		clear(records)
 		batch, records = batch[:0], records[:0]
 		clear(seqs)
+		clear(taken)
 		if cap(buf) > maxKeptBuffer {
 			buf = nil
 		}
@@ -100,9 +111,18 @@ func (l *Log) commit() {
 		if err == nil {
 			err = l.rotateIfDue(time.Now())
 		}
+		if err == nil {
+			err = l.keysTaken(batch, taken)
+		}
 		for _, req := range batch {
 			if err != nil {
 				break
+			}
+			if req.key != "" {
+				if seq, ok := taken[[2]string{req.board, req.key}]; ok {
+					req.seq, req.dup = seq, true
+					continue
+				}
 			}
 			last, ok := seqs[req.board]
 			if !ok {
@@ -110,7 +130,10 @@ func (l *Log) commit() {
 			}
 			req.seq = last + 1
 			seqs[req.board] = req.seq
-			records = append(records, walRecord{board: req.board, Record: store.Record{Seq: req.seq, Data: req.data}})
+			if req.key != "" {
+				taken[[2]string{req.board, req.key}] = req.seq
+			}
+			records = append(records, walRecord{board: req.board, key: req.key, Record: store.Record{Seq: req.seq, Data: req.data}})
 		}
 		if err == nil {
 			buf, err = l.seg.write(buf, records)
@@ -122,6 +145,9 @@ func (l *Log) commit() {
 				// until a restart reads back what is durable.
 				l.failed = fmt.Errorf("write-ahead segment failed, restart to recover: %w", err)
 				err = l.failed
+				l.mu.Lock()
+				l.pingErr = l.failed
+				l.mu.Unlock()
 			}
 		}
 		if err == nil {
@@ -129,16 +155,56 @@ func (l *Log) commit() {
 			for _, r := range records {
 				l.pending[r.board] = append(l.pending[r.board], r.Record)
 				l.lasts[r.board] = r.Seq
+				if r.key != "" {
+					if l.keys[r.board] == nil {
+						l.keys[r.board] = map[string]uint64{}
+					}
+					l.keys[r.board][r.key] = r.Seq
+				}
 			}
 			l.mu.Unlock()
 		}
 		for _, req := range batch {
 			req.done <- err
-			if err == nil {
+			if err == nil && !req.dup {
 				l.boards.Record(req.board, store.Record{Seq: req.seq, Data: req.data})
 			}
 		}
 	}
+}
+
+// keysTaken puts into taken the keys of the batch's ops that earlier
+// appends took, with their seqs: from memory, then the rest from bbolt in
+// one read for the whole batch. Memory is read first, since a checkpoint
+// puts keys into bbolt before it forgets them.
+func (l *Log) keysTaken(batch []*appendReq, taken map[[2]string]uint64) error {
+	var unknown []*appendReq
+	l.mu.Lock()
+	for _, req := range batch {
+		if req.key == "" {
+			continue
+		}
+		if seq, ok := l.keys[req.board][req.key]; ok {
+			taken[[2]string{req.board, req.key}] = seq
+		} else {
+			unknown = append(unknown, req)
+		}
+	}
+	l.mu.Unlock()
+	if len(unknown) == 0 {
+		return nil
+	}
+	return l.db.View(func(tx *bbolt.Tx) error {
+		ops := tx.Bucket(opsBucket)
+		for _, req := range unknown {
+			if b := ops.Bucket([]byte(req.board)); b != nil {
+				if v := b.Get([]byte(req.key)); v != nil {
+					taken[[2]string{req.board, req.key}] = binary.BigEndian.Uint64(v)
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // last is the board's last seq: the committer's own record of it, or

@@ -9,7 +9,9 @@
 // records' seqs, big-endian so that bbolt's byte order is seq order, and
 // whose bucket sequence is the board's last seq (it survives trimming); and
 // a bucket "snapshots" with one value per board: the snapshot's seq,
-// big-endian, then its data.
+// big-endian, then its data; and a bucket "ops" with a bucket per board
+// whose keys are its ops' idempotency keys and values their seqs, kept
+// for the board's whole life (trimming the log leaves them).
 package bolt
 
 import (
@@ -32,6 +34,7 @@ import (
 var (
 	logsBucket      = []byte("logs")
 	snapshotsBucket = []byte("snapshots")
+	opsBucket       = []byte("ops")
 )
 
 // errClosed is returned by calls made after Close.
@@ -58,8 +61,10 @@ type Log struct {
 	checkpointErr error // the checkpointer's, read by Close after it stopped
 
 	mu      sync.Mutex
-	pending map[string][]store.Record // per board, records not yet in bbolt, in seq order
-	lasts   map[string]uint64         // per board with records not yet in bbolt, its last seq
+	pending map[string][]store.Record    // per board, records not yet in bbolt, in seq order
+	lasts   map[string]uint64            // per board with records not yet in bbolt, its last seq
+	keys    map[string]map[string]uint64 // per board, the keys of its ops not yet in bbolt, and their seqs
+	pingErr error                        // the committer's failed, for Ping
 }
 
 var _ store.Log = (*Log)(nil)
@@ -82,7 +87,7 @@ func Open(path string) (*Log, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{logsBucket, snapshotsBucket} {
+		for _, name := range [][]byte{logsBucket, snapshotsBucket, opsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -103,6 +108,7 @@ func Open(path string) (*Log, error) {
 		checkpointed: make(chan struct{}),
 		pending:      map[string][]store.Record{},
 		lasts:        map[string]uint64{},
+		keys:         map[string]map[string]uint64{},
 	}
 	next, err := l.recover()
 	if err == nil {
@@ -187,6 +193,51 @@ func (l *Log) Last(ctx context.Context, board string) (uint64, error) {
 		return 0, fmt.Errorf("last of board %s: %w", board, err)
 	}
 	return last, nil
+}
+
+// SeqOf returns the seq of the board's op under key: from memory while
+// its record waits for a checkpoint, else from bbolt. Memory is read
+// first: a checkpoint puts keys into bbolt before it forgets them.
+func (l *Log) SeqOf(ctx context.Context, board, key string) (uint64, error) {
+	if err := store.CheckBoard(board); err != nil {
+		return 0, err
+	}
+	seq, err := l.seqOf(board, key)
+	if err != nil {
+		return 0, fmt.Errorf("look up an op of board %s: %w", board, err)
+	}
+	return seq, nil
+}
+
+func (l *Log) seqOf(board, key string) (uint64, error) {
+	l.mu.Lock()
+	seq, ok := l.keys[board][key]
+	l.mu.Unlock()
+	if ok {
+		return seq, nil
+	}
+	err := l.db.View(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(opsBucket).Bucket([]byte(board)); b != nil {
+			if v := b.Get([]byte(key)); v != nil {
+				seq = binary.BigEndian.Uint64(v)
+			}
+		}
+		return nil
+	})
+	return seq, err
+}
+
+// Ping reports whether appends are taken: not after Close, nor after a
+// segment write failed.
+func (l *Log) Ping(ctx context.Context) error {
+	select {
+	case <-l.quit:
+		return errClosed
+	default:
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pingErr
 }
 
 // Close waits for the appends under way, checkpoints every segment, then

@@ -66,6 +66,14 @@ func (l *Log) checkpoint(seg *segment) error {
 	defer l.mu.Unlock()
 	for board, top := range tops {
 		l.forget(board, top)
+		for key, seq := range l.keys[board] {
+			if seq <= top {
+				delete(l.keys[board], key)
+			}
+		}
+		if len(l.keys[board]) == 0 {
+			delete(l.keys, board)
+		}
 		if l.lasts[board] == top {
 			// bbolt holds all the board has, its sequence included:
 			// memory is kept for boards in use.
@@ -88,9 +96,22 @@ func (l *Log) forget(board string, upTo uint64) {
 
 // putRecords puts records into their boards' buckets, skipping any that
 // the board's stored snapshot has trimmed, and sets each bucket's sequence
-// to its last seq, which tops collects.
+// to its last seq, which tops collects. Their ops' keys are put whatever
+// the trim: they outlive the records.
 func putRecords(tx *bbolt.Tx, records []walRecord, tops map[string]uint64) error {
-	logs, snaps := tx.Bucket(logsBucket), tx.Bucket(snapshotsBucket)
+	logs, snaps, ops := tx.Bucket(logsBucket), tx.Bucket(snapshotsBucket), tx.Bucket(opsBucket)
+	for _, r := range records {
+		if r.key == "" {
+			continue
+		}
+		b, err := ops.CreateBucketIfNotExists([]byte(r.board))
+		if err != nil {
+			return err
+		}
+		if err := b.Put([]byte(r.key), key(r.Seq)); err != nil {
+			return err
+		}
+	}
 	buckets := map[string]*bbolt.Bucket{}
 	floors := map[string]uint64{}
 	for _, r := range records {

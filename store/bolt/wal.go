@@ -53,9 +53,11 @@ type segment struct {
 	records []walRecord // in the order written
 }
 
-// walRecord is a record with the board it belongs to.
+// walRecord is a record with the board it belongs to and the key of the
+// op it holds ("" for none).
 type walRecord struct {
 	board string
+	key   string
 	store.Record
 }
 
@@ -132,13 +134,26 @@ func (s *segment) remove() error {
 	return os.Remove(s.path)
 }
 
+// hasKey marks a payload whose board is followed by an op's key. A board
+// id is at most 64 bytes, so its length never has this bit, and segments
+// written before keys were kept read as records without one.
+const hasKey = 0x80
+
 // appendFrame encodes r as its payload's length and CRC-32C, then the
-// payload: the board's length and the board, the seq, the data.
+// payload: the board's length (with hasKey if a key follows) and the
+// board, the key's length and the key, the seq, the data.
 func appendFrame(buf []byte, r walRecord) []byte {
 	start := len(buf)
 	buf = append(buf, make([]byte, frameHeader)...)
-	buf = append(buf, byte(len(r.board)))
-	buf = append(buf, r.board...)
+	if r.key == "" {
+		buf = append(buf, byte(len(r.board)))
+		buf = append(buf, r.board...)
+	} else {
+		buf = append(buf, byte(len(r.board))|hasKey)
+		buf = append(buf, r.board...)
+		buf = append(buf, byte(len(r.key)))
+		buf = append(buf, r.key...)
+	}
 	buf = binary.LittleEndian.AppendUint64(buf, r.Seq)
 	buf = append(buf, r.Data...)
 	payload := buf[start+frameHeader:]
@@ -184,16 +199,20 @@ func decodeFrame(data []byte) (walRecord, int, error) {
 	if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(data[4:]) {
 		return walRecord{}, 0, errTorn
 	}
-	bl := int(payload[0])
+	bl := int(payload[0] &^ hasKey)
 	if 1+bl+8 > n {
 		return walRecord{}, 0, errTorn
 	}
-	r := walRecord{
-		board: string(payload[1 : 1+bl]),
-		Record: store.Record{
-			Seq:  binary.LittleEndian.Uint64(payload[1+bl:]),
-			Data: payload[1+bl+8:],
-		},
+	r := walRecord{board: string(payload[1 : 1+bl])}
+	rest := payload[1+bl:]
+	if payload[0]&hasKey != 0 {
+		kl := int(rest[0])
+		if 1+kl+8 > len(rest) {
+			return walRecord{}, 0, errTorn
+		}
+		r.key = string(rest[1 : 1+kl])
+		rest = rest[1+kl:]
 	}
+	r.Record = store.Record{Seq: binary.LittleEndian.Uint64(rest), Data: rest[8:]}
 	return r, frameHeader + n, nil
 }

@@ -47,7 +47,7 @@ func appendN(t *testing.T, l *Log, board string, n int, size int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
 		data := bytes.Repeat([]byte{byte(i)}, size)
-		if _, err := l.Append(t.Context(), board, "", data); err != nil {
+		if _, _, err := l.Append(t.Context(), board, "", "", data); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -87,7 +87,7 @@ func TestCrashKeepsAcknowledged(t *testing.T) {
 	back := openLog(t, crashCopy(t, l))
 	checkLog(t, back, "a", 30)
 	checkLog(t, back, "b", 7)
-	if seq, err := back.Append(t.Context(), "a", "", []byte{30}); err != nil || seq != 31 {
+	if seq, _, err := back.Append(t.Context(), "a", "", "", []byte{30}); err != nil || seq != 31 {
 		t.Fatalf("Append after the restart = %d, %v; want 31", seq, err)
 	}
 	if paths, _, _ := segmentPaths(back.path); len(paths) != 1 {
@@ -178,5 +178,23 @@ func TestTrimWhileWaiting(t *testing.T) {
 	}
 	if len(recs) != store.Keep || recs[0].Seq != 101 {
 		t.Fatalf("after a snapshot at %d and a checkpoint, the log holds %d records from %v; want %d from 101", total, len(recs), recs[0].Seq, store.Keep)
+	}
+}
+
+// TestKeysAfterCrash: the keys of ops still in a segment when the machine
+// stops are read back with their records, so a resend after the restart
+// is still known.
+func TestKeysAfterCrash(t *testing.T) {
+	l := openLog(t, filepath.Join(t.TempDir(), "plenary.db"))
+	if _, _, err := l.Append(t.Context(), "a", "", "p1/c1", []byte("once")); err != nil {
+		t.Fatal(err)
+	}
+	back := openLog(t, crashCopy(t, l))
+	seq, dup, err := back.Append(t.Context(), "a", "", "p1/c1", []byte("resent"))
+	if err != nil || seq != 1 || !dup {
+		t.Fatalf("resend after the crash = %d, dup %v, %v; want 1, dup", seq, dup, err)
+	}
+	if last, err := back.Last(t.Context(), "a"); err != nil || last != 1 {
+		t.Fatalf("Last = %d, %v; want 1", last, err)
 	}
 }

@@ -77,7 +77,10 @@ func Open(ctx context.Context, url string) (*Log, error) {
 
 func connect(url string) (goredis.UniversalClient, bool, error) {
 	if rest, ok := strings.CutPrefix(url, "redis+cluster://"); ok {
-		opt := &goredis.ClusterOptions{}
+		// A caller's deadline bounds its command, not go-redis's own
+		// read timeout of five seconds: an op waits at most as long as
+		// the hub says (docs/protocol.md).
+		opt := &goredis.ClusterOptions{ContextTimeoutEnabled: true}
 		if at := strings.LastIndex(rest, "@"); at >= 0 {
 			user, pass, _ := strings.Cut(rest[:at], ":")
 			opt.Username, opt.Password = user, pass
@@ -97,6 +100,7 @@ func connect(url string) (goredis.UniversalClient, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("redis URL: %w", err)
 	}
+	opt.ContextTimeoutEnabled = true
 	return goredis.NewClient(opt), false, nil
 }
 
@@ -141,19 +145,26 @@ func scriptError(op, board string, err error) error {
 	return unavailable(op, board, err)
 }
 
-// Append runs append.lua: INCR the seq, XADD the record under it, PUBLISH
-// it, in one step, if the log is of epoch.
-func (l *Log) Append(ctx context.Context, board, epoch string, data []byte) (uint64, error) {
+// Append runs append.lua: look the op's key up, INCR the seq, XADD the
+// record under it, keep the key, PUBLISH the record, in one step, if the
+// log is of epoch.
+func (l *Log) Append(ctx context.Context, board, epoch, key string, data []byte) (uint64, bool, error) {
 	if err := store.CheckBoard(board); err != nil {
-		return 0, err
+		return 0, false, err
+	}
+	if len(key) > store.MaxKeyLen {
+		return 0, false, fmt.Errorf("append to board %s: op key of %d bytes is over %d", board, len(key), store.MaxKeyLen)
 	}
 	k := keysOf(board)
-	seq, err := appendScript.Run(ctx, l.rdb, []string{k.seq, k.log, k.epoch, k.restoring},
-		data, epoch, randomID(), k.channel, l.publishCommand()).Uint64()
+	res, err := appendScript.Run(ctx, l.rdb, append([]string{k.seq, k.log, k.epoch, k.restoring}, opsKeys(board, time.Now())...),
+		data, epoch, randomID(), k.channel, l.publishCommand(), key, int(opsLife/time.Second)).Int64Slice()
 	if err != nil {
-		return 0, scriptError("append to", board, err)
+		return 0, false, scriptError("append to", board, err)
 	}
-	return seq, nil
+	if len(res) != 2 {
+		return 0, false, fmt.Errorf("append to board %s: unexpected reply %v", board, res)
+	}
+	return uint64(res[0]), res[1] == 1, nil
 }
 
 func (l *Log) publishCommand() string {
@@ -300,6 +311,23 @@ func (l *Log) Restore(ctx context.Context, board string, snap store.Snapshot) er
 	}
 	if restoring == 1 {
 		return fmt.Errorf("restore board %s: %w", board, store.ErrRestoring)
+	}
+	return nil
+}
+
+// Ping pings the server, or every primary of a cluster: a board on a
+// shard that is down cannot be written.
+func (l *Log) Ping(ctx context.Context) error {
+	var err error
+	if c, ok := l.rdb.(*goredis.ClusterClient); ok {
+		err = c.ForEachMaster(ctx, func(ctx context.Context, shard *goredis.Client) error {
+			return shard.Ping(ctx).Err()
+		})
+	} else {
+		err = l.rdb.Ping(ctx).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("ping redis: %w: %w", store.ErrUnavailable, err)
 	}
 	return nil
 }

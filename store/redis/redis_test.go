@@ -114,7 +114,7 @@ func TestKilledAndRestarted(t *testing.T) {
 		mustAppend(t, l, board, uint64(i+1))
 	}
 	srv.Kill()
-	if _, err := l.Append(ctxT(t), board, "", []byte("while down")); !errors.Is(err, store.ErrUnavailable) {
+	if _, _, err := l.Append(ctxT(t), board, "", "", []byte("while down")); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("append while Redis is down: %v, want ErrUnavailable", err)
 	}
 	srv.Restart()
@@ -144,7 +144,7 @@ func TestRestartedEmpty(t *testing.T) {
 	}
 	srv.Restart() // no persistence: empty
 
-	if _, err := l.Append(ctxT(t), board, before, []byte("after the loss")); !errors.Is(err, store.ErrReset) {
+	if _, _, err := l.Append(ctxT(t), board, before, "", []byte("after the loss")); !errors.Is(err, store.ErrReset) {
 		t.Fatalf("append to a lost board: %v, want ErrReset", err)
 	}
 	if _, err := l.Read(ctxT(t), board, before, 8, 10); !errors.Is(err, store.ErrReset) {
@@ -158,7 +158,7 @@ func TestRestartedEmpty(t *testing.T) {
 		}
 	}
 	restoring := epochOf(t, srv, board)
-	if _, err := other.Append(ctxT(t), board, restoring, []byte("too early")); !errors.Is(err, store.ErrRestoring) {
+	if _, _, err := other.Append(ctxT(t), board, restoring, "", []byte("too early")); !errors.Is(err, store.ErrRestoring) {
 		t.Fatalf("append during the restore: %v, want ErrRestoring", err)
 	}
 	if _, err := other.LoadSnapshot(ctxT(t), board); !errors.Is(err, store.ErrRestoring) {
@@ -170,10 +170,10 @@ func TestRestartedEmpty(t *testing.T) {
 	if err != nil || snap.Seq != 8 || string(snap.Data) != "state at 8" || snap.Epoch == before || snap.Epoch != restoring {
 		t.Fatalf("snapshot after the restore: {%d %q %q}, %v; want the copy at 8 in epoch %q", snap.Seq, snap.Epoch, snap.Data, err, restoring)
 	}
-	if seq, err := other.Append(ctxT(t), board, snap.Epoch, []byte("after the restore")); err != nil || seq != 9 {
+	if seq, _, err := other.Append(ctxT(t), board, snap.Epoch, "", []byte("after the restore")); err != nil || seq != 9 {
 		t.Fatalf("append after the restore: seq %d, %v; want 9", seq, err)
 	}
-	if _, err := l.Append(ctxT(t), board, before, []byte("old epoch")); !errors.Is(err, store.ErrReset) {
+	if _, _, err := l.Append(ctxT(t), board, before, "", []byte("old epoch")); !errors.Is(err, store.ErrReset) {
 		t.Fatalf("append in the old epoch after the restore: %v, want ErrReset", err)
 	}
 
@@ -231,7 +231,7 @@ func TestRestoreTellsSubscribers(t *testing.T) {
 
 func mustAppend(t *testing.T, l store.Log, board string, want uint64) {
 	t.Helper()
-	seq, err := l.Append(ctxT(t), board, "", []byte(fmt.Sprintf("record %d", want)))
+	seq, _, err := l.Append(ctxT(t), board, "", "", []byte(fmt.Sprintf("record %d", want)))
 	if err != nil || seq != want {
 		t.Fatalf("append: seq %d, %v; want %d", seq, err, want)
 	}

@@ -131,7 +131,7 @@ func (s *suite) testTrim(t *testing.T) {
 	if last, err := l.Last(t.Context(), board); err != nil || last != total {
 		t.Fatalf("Last after trimming = %d, %v; want %d", last, err, total)
 	}
-	if seq, err := l.Append(t.Context(), board, "", []byte("next")); err != nil || seq != total+1 {
+	if seq, _, err := l.Append(t.Context(), board, "", "", []byte("next")); err != nil || seq != total+1 {
 		t.Fatalf("Append after trimming = %d, %v; want %d", seq, err, total+1)
 	}
 }
@@ -175,7 +175,7 @@ func appendConcurrently(t *testing.T, l store.Log, board string, writers, each i
 		wg.Go(func() {
 			for i := range each {
 				data := record(board, uint64(w*each+i))
-				seq, err := l.Append(t.Context(), board, "", data)
+				seq, _, err := l.Append(t.Context(), board, "", "", data)
 				if err != nil {
 					t.Errorf("append: %v", err)
 					return
@@ -204,7 +204,7 @@ func (s *suite) testLargeRecord(t *testing.T) {
 	large := make([]byte, 64<<10)
 	rand.Read(large)
 	f := Follow(t, l, board)
-	if _, err := l.Append(t.Context(), board, "", large); err != nil {
+	if _, _, err := l.Append(t.Context(), board, "", "", large); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := l.Read(t.Context(), board, "", 0, 1)
@@ -229,7 +229,8 @@ func (s *suite) testInvalidBoard(t *testing.T) {
 	ctx := t.Context()
 	for _, board := range []string{"", "a b", "x}y", "{b:x}", "a:b", "a/b", "é", "a\x00", strings.Repeat("x", 65)} {
 		calls := map[string]error{}
-		_, calls["Append"] = l.Append(ctx, board, "", []byte("x"))
+		_, _, calls["Append"] = l.Append(ctx, board, "", "k", []byte("x"))
+		_, calls["SeqOf"] = l.SeqOf(ctx, board, "k")
 		_, calls["Read"] = l.Read(ctx, board, "", 0, 1)
 		_, calls["Last"] = l.Last(ctx, board)
 		calls["SaveSnapshot"] = l.SaveSnapshot(ctx, board, store.Snapshot{Seq: 1})
@@ -257,7 +258,7 @@ func (s *suite) testEpoch(t *testing.T) {
 	}
 	epoch := recs[0].Epoch
 	f := Follow(t, l, board)
-	if seq, err := l.Append(t.Context(), board, epoch, record(board, 2)); err != nil || seq != 2 {
+	if seq, _, err := l.Append(t.Context(), board, epoch, "", record(board, 2)); err != nil || seq != 2 {
 		t.Fatalf("Append in the log's epoch %q = %d, %v; want 2", epoch, seq, err)
 	}
 	if r := f.WaitRecord(t, 2); r.Epoch != epoch {
@@ -274,7 +275,7 @@ func (s *suite) testEpoch(t *testing.T) {
 	}
 
 	other := epoch + "-other"
-	if _, err := l.Append(t.Context(), board, other, []byte("x")); !errors.Is(err, store.ErrReset) {
+	if _, _, err := l.Append(t.Context(), board, other, "", []byte("x")); !errors.Is(err, store.ErrReset) {
 		t.Errorf("Append in another epoch: %v, want ErrReset", err)
 	}
 	if _, err := l.Read(t.Context(), board, other, 0, 10); !errors.Is(err, store.ErrReset) {

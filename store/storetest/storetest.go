@@ -59,6 +59,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Log, opts ...Option) {
 		{"InvalidBoard", s.testInvalidBoard},
 		{"Epoch", s.testEpoch},
 		{"Subscribe", s.testSubscribe},
+		{"Idempotent", s.testIdempotent},
+		{"IdempotentConcurrent", s.testIdempotentConcurrent},
+		{"IdempotentDurable", s.testIdempotentDurable},
 	}
 	if s.peer != nil {
 		// Only a backend shared by processes has another process to
@@ -101,7 +104,7 @@ func record(board string, n uint64) []byte {
 // mustAppend appends the board's nth record and checks it got seq n.
 func mustAppend(t *testing.T, l store.Log, board string, n uint64) {
 	t.Helper()
-	seq, err := l.Append(t.Context(), board, "", record(board, n))
+	seq, _, err := l.Append(t.Context(), board, "", "", record(board, n))
 	if err != nil {
 		t.Fatalf("append %d to %s: %v", n, board, err)
 	}

@@ -98,6 +98,23 @@ func (s *Server) Kill() {
 	}
 }
 
+// Pause stops the server with SIGSTOP, as a stall would (a long fork, a
+// swapped-out machine): connections stay open and requests wait, unread.
+func (s *Server) Pause() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		s.t.Fatalf("pause redis-server: %v", err)
+	}
+}
+
+// Resume lets a paused server go on (SIGCONT).
+func (s *Server) Resume() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		s.t.Fatalf("resume redis-server: %v", err)
+	}
+}
+
 // Restart starts the server again on the same port and directory, so with
 // Persistent it comes back with its data.
 func (s *Server) Restart() {
