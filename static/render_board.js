@@ -43,13 +43,24 @@ export function renderBoard(root, ctx) {
     locked,
     layout);
   layout.append(stage);
-  if (ctx.facilitator) {
-    import('./render_console.js').then(({ renderConsole }) => {
+  // A link that drops while the console's module is on its way fails the
+  // import; it is asked for again once the board is connected again,
+  // under another address, since a browser remembers a module that failed.
+  let consoleLoading = false;
+  let consoleTries = 0;
+  function loadConsole() {
+    if (!ctx.facilitator || consoleView || consoleLoading) return;
+    consoleLoading = true;
+    const again = consoleTries++ ? `?try=${consoleTries}` : '';
+    import(`./render_console.js${again}`).then(({ renderConsole }) => {
       if (destroyed) return;
       consoleView = renderConsole(ctx);
       layout.prepend(consoleView.el);
+    }, () => {
+      consoleLoading = false;
     });
   }
+  loadConsole();
 
   let view = null;
   let shownPhase = null;
@@ -99,6 +110,7 @@ export function renderBoard(root, ctx) {
   const ticker = setInterval(tick, 250);
 
   function state(name) {
+    if (name === 'connected') loadConsole();
     conn.dataset.state = name;
     const waiting = ctx.conn.outbox.size;
     setText(conn, t(`conn.${name}`) + (waiting && name !== 'connected' ? ` · ${t('conn.waiting', { n: waiting })}` : ''));
