@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -326,6 +327,47 @@ func TestDragsStayInTheGroup(t *testing.T) {
 		if n := drags(c, "n100"); n != 0 {
 			t.Errorf("%s, in another group, saw the brainstorm drag", c.You)
 		}
+	}
+}
+
+// TestOnFrameSeesFirst: the client's OnFrame hook sees a frame before
+// anything waiting on the replica wakes, so a test that records frames and
+// waits for a seq finds the frame that brought it there. A snapshot held
+// up in OnFrame holds Dial up with it.
+func TestOnFrameSeesFirst(t *testing.T) {
+	ts := startServer(t)
+	b := ts.create("Hook", "Who sees it first?")
+	release := make(chan struct{})
+	var seen atomic.Bool
+	dialed := make(chan error, 1)
+	go func() {
+		c, err := client.Dial(ctxT(t), ts.url, client.Hello{Board: b.ID, Token: b.facilitatorToken()}, client.Options{
+			OnFrame: func(f client.Frame, _ time.Time) {
+				if f.T == "snap" {
+					<-release
+					seen.Store(true)
+				}
+			},
+		})
+		if err == nil {
+			t.Cleanup(func() { _ = c.Close() })
+		}
+		dialed <- err
+	}()
+	// Dial must not return before release. The second only gives a Dial
+	// that would return early the time to show it; the test passes
+	// whatever the machine's speed.
+	select {
+	case err := <-dialed:
+		t.Fatalf("Dial returned (%v) while OnFrame still held the snapshot", err)
+	case <-time.After(time.Second):
+	}
+	close(release)
+	if err := <-dialed; err != nil {
+		t.Fatal(err)
+	}
+	if !seen.Load() {
+		t.Fatal("Dial returned before OnFrame saw the snapshot")
 	}
 }
 

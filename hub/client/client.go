@@ -81,8 +81,9 @@ type Change struct {
 type Client struct {
 	conn *websocket.Conn
 	// OnFrame, if set before Dial returns frames, sees every frame as it
-	// arrives (the load generator times deliveries with it). It runs on
-	// the read goroutine and must be quick.
+	// arrives, before the replica applies it (the load generator times
+	// deliveries with it). It runs on the read goroutine and must be
+	// quick.
 	onFrame func(Frame, time.Time)
 
 	Board       string
@@ -119,7 +120,9 @@ type Options struct {
 	// Origin is sent as the Origin header (the server refuses foreign
 	// origins); empty uses the server's own.
 	Origin string
-	// OnFrame sees every frame as it arrives, on the read goroutine.
+	// OnFrame sees every frame as it arrives, on the read goroutine,
+	// before the replica applies it: once WaitSeq or Do returns, OnFrame
+	// has seen the frame that satisfied it.
 	OnFrame func(Frame, time.Time)
 	// HTTPClient, if set, dials with it.
 	HTTPClient *http.Client
@@ -305,10 +308,12 @@ func (c *Client) readLoop() {
 				return
 			}
 			f.Raw = line
-			c.receive(f)
+			// OnFrame sees the frame before the replica takes it, so
+			// whoever a frame wakes (WaitSeq, Do) finds it already seen.
 			if c.onFrame != nil {
 				c.onFrame(f, now)
 			}
+			c.receive(f)
 		}
 	}
 }
