@@ -196,7 +196,7 @@ func TestEphemeral(t *testing.T) {
 // resume"), and when it comes back with its last seq it gets the board as
 // everyone else has it.
 func TestSlowClientIsClosed(t *testing.T) {
-	ts := startServer(t)
+	ts := startServer(t, func(c *hub.Config) { c.WriteTimeout = 5 * time.Minute })
 	b := ts.create("Slow", "Who keeps up?")
 	fac := ts.facilitator(b)
 	// More stuck clients than the hub keeps writers awake for: each
@@ -222,14 +222,24 @@ func TestSlowClientIsClosed(t *testing.T) {
 		}
 		stuck = append(stuck, c)
 	}
-	// The stuck clients read nothing more while the board takes twelve
-	// thousand changes of a kilobyte each: about 16 MB, several times what
-	// the server's socket buffers (up to 4 MB each here) and a queue of
-	// sendQueueLen frames hold together.
+	// The stuck clients read nothing more while the board takes changes
+	// of a kilobyte each, until every stuck client's queue has overflowed:
+	// past what the server's socket buffers (up to 4 MB each here) and a
+	// queue of sendQueueLen frames hold together. Meanwhile a writer is
+	// blocked on each full socket; past the write timeout it would tear the
+	// connection down with no close code, so the test lengthens it to more
+	// than the appends can take on a busy machine.
 	prompt := strings.Repeat("a long prompt ", 70)
-	appendMany(t, ts, b.ID, 12000, func(i int) board.Entry {
-		return board.Entry{Actor: fac.You, At: time.Now(), Op: board.Op{Kind: board.BoardEdit, Title: fmt.Sprintf("Edit %d", i), Prompt: prompt}}
-	})
+	edits := 0
+	for overflows(t, ts) < len(stuck) {
+		if edits > 40000 {
+			t.Fatalf("%d of %d stuck clients overflowed after %d changes", overflows(t, ts), len(stuck), edits)
+		}
+		appendMany(t, ts, b.ID, 200, func(i int) board.Entry {
+			return board.Entry{Actor: fac.You, At: time.Now(), Op: board.Op{Kind: board.BoardEdit, Title: fmt.Sprintf("Edit %d", edits+i), Prompt: prompt}}
+		})
+		edits += 200
+	}
 	for _, c := range stuck {
 		wantClose(t, c, hub.CloseResume)
 	}
@@ -237,6 +247,13 @@ func TestSlowClientIsClosed(t *testing.T) {
 	assertConverged(t, ts.log, b.ID, fac)
 	back := ts.dial(client.Hello{Board: b.ID, Token: fac.Token, Since: 2})
 	assertConverged(t, ts.log, b.ID, back)
+}
+
+// overflows is how many sessions the server has closed for a full queue.
+func overflows(t *testing.T, ts *testServer) int {
+	t.Helper()
+	_, body := ts.get("/metrics", "")
+	return int(metricValue(t, body, "plenary_send_queue_overflows_total"))
 }
 
 // dialStuck opens a websocket with a receive buffer as small as the kernel

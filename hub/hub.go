@@ -50,6 +50,12 @@ type Config struct {
 	// address. The limits on creating boards and looking up join codes
 	// count by this address.
 	ClientAddressHeader string
+	// WriteTimeout bounds one write to a client whose socket is full (a
+	// weak link, a suspended laptop): past it the connection is torn down,
+	// with no close code since none can get through, and its writer is
+	// freed. Zero means 10 s. Tests whose clients stop reading on purpose
+	// lengthen it.
+	WriteTimeout time.Duration
 	// HelloWithin is how long a new websocket may go without its hello
 	// before it is closed; zero means a minute. Tests shorten it.
 	HelloWithin time.Duration
@@ -112,6 +118,10 @@ func New(cfg Config) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
+	writeWithin := cfg.WriteTimeout
+	if writeWithin <= 0 {
+		writeWithin = defaultWriteTimeout
+	}
 	helloWithin := cfg.HelloWithin
 	if helloWithin <= 0 {
 		helloWithin = defaultHelloWithin
@@ -145,6 +155,7 @@ func New(cfg Config) (*Hub, error) {
 		rooms:       map[string]*room{},
 		closing:     make(chan struct{}),
 		outbound:    make(chan outbound, outboundLen),
+		writers:     writers{timeout: writeWithin},
 	}
 	h.echo = h.routes()
 	h.echo.IPExtractor = address

@@ -23,7 +23,7 @@ import (
 // for a control frame, flushed at the end of each frame, so each of its
 // frames is one Write, and mu keeps frames whole. mu is held across the
 // write itself, as coder/websocket's own lock was: it is this connection's
-// alone, and a socket that stays full past writeTimeout is torn down by
+// alone, and a socket that stays full past the write timeout is torn down by
 // the writers' watcher, which frees it.
 type socket struct {
 	net.Conn

@@ -16,10 +16,10 @@ const (
 	// maxFrame is the read limit; a larger frame closes the connection
 	// with 1009.
 	maxFrame = 16 << 10
-	// writeTimeout bounds one write, so one stuck socket holds a writer
-	// only so long, and never the room.
-	writeTimeout = 10 * time.Second
-	pingEvery    = 25 * time.Second
+	// defaultWriteTimeout bounds one write (Config.WriteTimeout), so one
+	// stuck socket holds a writer only so long, and never the room.
+	defaultWriteTimeout = 10 * time.Second
+	pingEvery           = 25 * time.Second
 	// maxBatchBytes bounds a websocket message of several queued frames
 	// (one per line): a write costs far more than its bytes, so a busy
 	// connection gets fewer, larger writes.
@@ -179,7 +179,7 @@ func (c *wsConn) flush(w *writer) (more bool) {
 func (c *wsConn) abort() { c.conn.CloseNow() }
 
 func (c *wsConn) ping() {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), c.writers.timeout)
 	defer cancel()
 	if c.conn.Ping(ctx) != nil {
 		c.s.close(CloseGoingAway, "no pong")

@@ -30,10 +30,11 @@ const (
 // suspended laptop). So that such clients never hold up the rest, the
 // watcher adds a writer whenever connections are waiting and no write has
 // finished since its last look, and it aborts any write older than
-// writeTimeout. Writers beyond what is awake leave as soon as the line is
+// timeout. Writers beyond what is awake leave as soon as the line is
 // empty, and every goroutine of the pool is gone while no connection is
 // open.
 type writers struct {
+	timeout  time.Duration // bounds one write; set before the first open
 	mu       sync.Mutex
 	wake     sync.Cond // idle writers wait here
 	line     []*wsConn // connections waiting for a writer, first in first out
@@ -155,11 +156,11 @@ func (p *writers) work(w *writer) {
 
 // watch runs while connections are open: it adds a writer when the line
 // has not moved since its last look, and aborts writes older than
-// writeTimeout.
+// timeout.
 func (p *writers) watch() {
 	tick := time.NewTicker(watchEvery)
 	defer tick.Stop()
-	limit := int64(writeTimeout / watchEvery)
+	limit := int64(p.timeout / watchEvery)
 	var last uint64
 	var stalled []*wsConn
 	for range tick.C {
