@@ -83,8 +83,13 @@ func (s *State) byRole(role Role) []*Participant {
 
 // balancedGroup is the group a newcomer of role joins: the one with fewest
 // of that role, then the smallest, then the first. Empty while there are no
-// groups.
+// groups, which costs nothing: counting goes over every participant, and
+// a join before the groups are formed (most of them) would make filling a
+// board quadratic.
 func (s *State) balancedGroup(role Role) string {
+	if len(s.Groups) == 0 {
+		return ""
+	}
 	size, same := map[string]int{}, map[string]int{}
 	for _, p := range s.Participants {
 		size[p.Group]++
