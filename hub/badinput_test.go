@@ -239,7 +239,7 @@ func rawDial(t *testing.T, base, origin string) *websocket.Conn {
 // wantClose reads until the server closes conn and checks the code.
 func wantClose(t *testing.T, conn *websocket.Conn, code int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for {
 		_, _, err := conn.Read(ctx)

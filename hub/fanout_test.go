@@ -150,32 +150,25 @@ func TestEphemeral(t *testing.T) {
 	ana := ts.join(b, "Ana", board.CivilSociety)
 	ben := ts.join(b, "Ben", board.CivilServant)
 
-	deadline := time.Now().Add(10 * time.Second)
-	for len(ben.Online()) != 3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("presence shows %v, want three online", ben.Online())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !waitFor(func() bool { return len(ben.Online()) == 3 }) {
+		t.Fatalf("presence shows %v, want three online", ben.Online())
 	}
 	for i := range 10 {
 		if err := ana.Ephemeral(ctxT(t), "drag", "n9", float64(i)/10, 0.5); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for {
-		var drags int
+	drags := func() int {
+		n := 0
 		for _, f := range ben.Ephemerals() {
 			if f.Kind == "drag" && f.From == ana.You && f.Note == "n9" {
-				drags++
+				n++
 			}
 		}
-		if drags == 10 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ben saw %d of ana's 10 drag positions", drags)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return n
+	}
+	if !waitFor(func() bool { return drags() == 10 }) {
+		t.Fatalf("ben saw %d of ana's 10 drag positions", drags())
 	}
 	for _, f := range ana.Ephemerals() {
 		if f.From == ana.You {
@@ -183,11 +176,8 @@ func TestEphemeral(t *testing.T) {
 		}
 	}
 	_ = ben.Close()
-	for len(fac.Online()) != 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("after ben left presence shows %v", fac.Online())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !waitFor(func() bool { return len(fac.Online()) == 2 }) {
+		t.Fatalf("after ben left presence shows %v", fac.Online())
 	}
 }
 
@@ -305,13 +295,9 @@ func TestDragsStayInTheGroup(t *testing.T) {
 		return n
 	}
 	waitDrags := func(note string, watchers ...*client.Client) {
-		deadline := time.Now().Add(10 * time.Second)
 		for _, c := range watchers {
-			for drags(c, note) == 0 {
-				if time.Now().After(deadline) {
-					t.Fatalf("%s never saw the drag of %s", c.You, note)
-				}
-				time.Sleep(10 * time.Millisecond)
+			if !waitFor(func() bool { return drags(c, note) > 0 }) {
+				t.Fatalf("%s never saw the drag of %s", c.You, note)
 			}
 		}
 	}

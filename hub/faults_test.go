@@ -86,12 +86,8 @@ func writeNotes(t *testing.T, r *room, stop <-chan struct{}) (acked *acks, wait 
 func waitAcked(t *testing.T, acked *acks, n int) {
 	t.Helper()
 	want := acked.count() + n
-	deadline := time.Now().Add(30 * time.Second)
-	for acked.count() < want {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d notes acknowledged, waiting for %d", acked.count(), want)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !waitFor(func() bool { return acked.count() >= want }) {
+		t.Fatalf("only %d notes acknowledged, waiting for %d", acked.count(), want)
 	}
 }
 

@@ -94,6 +94,9 @@ func TestDurableAcrossKill(t *testing.T) {
 		if n >= 40 {
 			break
 		}
+		if ctx.Err() != nil {
+			t.Fatalf("only %d notes acknowledged before the kill", n)
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	if err := srv.Process.Signal(syscall.SIGKILL); err != nil {
