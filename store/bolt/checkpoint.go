@@ -131,6 +131,9 @@ func putRecords(tx *bbolt.Tx, records []walRecord, tops map[string]uint64) error
 		if r.Seq <= b.Sequence() {
 			continue // already in bbolt: a crash, or a checkpoint retried
 		}
+		if r.Seq != b.Sequence()+1 {
+			return fmt.Errorf("board %s: record %d follows %d, and nothing holds those between", r.board, r.Seq, b.Sequence())
+		}
 		if r.Seq > floors[r.board] {
 			if err := b.Put(key(r.Seq), r.Data); err != nil {
 				return err
@@ -145,25 +148,30 @@ func putRecords(tx *bbolt.Tx, records []walRecord, tops map[string]uint64) error
 
 // recover moves the segments a crash left (or a checkpoint that could not
 // finish before Close) into bbolt and deletes them; it returns the number
-// the next segment takes.
+// the next segment takes. A damaged segment stops it before it changes
+// anything: the error names the file and the offset, and every file stays
+// as it is for whoever repairs it.
 func (l *Log) recover() (uint64, error) {
 	paths, last, err := segmentPaths(l.path)
 	if err != nil {
 		return 0, err
 	}
-	var records []walRecord
-	for _, p := range paths {
-		recs, err := readSegment(p)
-		if err != nil {
-			return 0, fmt.Errorf("read %s: %w", p, err)
+	segments := make([][]walRecord, len(paths))
+	for i, p := range paths {
+		if segments[i], err = readSegment(p, i == len(paths)-1); err != nil {
+			return 0, fmt.Errorf("recover: %w; nothing was changed", err)
 		}
-		records = append(records, recs...)
 	}
 	err = l.db.Update(func(tx *bbolt.Tx) error {
-		return putRecords(tx, records, map[string]uint64{})
+		for i, records := range segments {
+			if err := putRecords(tx, records, map[string]uint64{}); err != nil {
+				return fmt.Errorf("%s: %w", paths[i], err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("recover %s: %w", l.path, err)
+		return 0, fmt.Errorf("recover: %w; nothing was changed", err)
 	}
 	for _, p := range paths {
 		if err := os.Remove(p); err != nil {

@@ -162,53 +162,81 @@ func appendFrame(buf []byte, r walRecord) []byte {
 	return buf
 }
 
-// errTorn ends a segment's records where a crash cut a write short.
-var errTorn = errors.New("torn record")
+// errBadFrame is a record cut short or not matching its checksum.
+var errBadFrame = errors.New("record cut short or failing its checksum")
 
-// readSegment returns the records of the segment at path, up to the first
-// that is cut short or does not match its checksum: a crash in the middle
-// of a write leaves such a tail, and none of it was acknowledged, since a
-// record is acknowledged only after the fsync that follows its write.
-func readSegment(path string) ([]walRecord, error) {
+// readSegment returns the records of the segment at path; newest says it
+// is the last one written.
+func readSegment(path string, newest bool) ([]walRecord, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var records []walRecord
-	for len(data) > 0 {
-		r, n, err := decodeFrame(data)
-		if err != nil {
-			break
-		}
-		records = append(records, r)
-		data = data[n:]
+	records, err := decodeSegment(data, newest)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return records, nil
+}
+
+// decodeSegment decodes a segment's records. Only one kind of damage is
+// expected, and dropped: a torn tail of the newest segment, where a crash
+// cut its last write short. None of that write was acknowledged, since a
+// record is acknowledged only after the fsync that follows its write, and
+// nothing intact can follow it. Anything else (a bad record in an older
+// segment, which was synced whole before the next one began, or one
+// followed by intact records) is damage to acknowledged records, and an
+// error: dropping it would lose them silently.
+func decodeSegment(data []byte, newest bool) ([]walRecord, error) {
+	var records []walRecord
+	for off := 0; off < len(data); {
+		r, n, err := decodeFrame(data[off:])
+		if err != nil {
+			if newest && !intactAfter(data[off:]) {
+				return records, nil
+			}
+			return nil, fmt.Errorf("damaged at offset %d: %w", off, err)
+		}
+		records = append(records, r)
+		off += n
+	}
+	return records, nil
+}
+
+// intactAfter reports whether a record decodes anywhere after the start of
+// rest. Most offsets fail on the length alone, before any checksum.
+func intactAfter(rest []byte) bool {
+	for i := 1; i+frameHeader < len(rest); i++ {
+		if _, _, err := decodeFrame(rest[i:]); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeFrame decodes the frame at the start of data and its length.
 func decodeFrame(data []byte) (walRecord, int, error) {
 	if len(data) < frameHeader {
-		return walRecord{}, 0, errTorn
+		return walRecord{}, 0, errBadFrame
 	}
 	n := int(binary.LittleEndian.Uint32(data))
 	if n < 1+8 || n > len(data)-frameHeader {
-		return walRecord{}, 0, errTorn
+		return walRecord{}, 0, errBadFrame
 	}
 	payload := data[frameHeader : frameHeader+n]
 	if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(data[4:]) {
-		return walRecord{}, 0, errTorn
+		return walRecord{}, 0, errBadFrame
 	}
 	bl := int(payload[0] &^ hasKey)
 	if 1+bl+8 > n {
-		return walRecord{}, 0, errTorn
+		return walRecord{}, 0, errBadFrame
 	}
 	r := walRecord{board: string(payload[1 : 1+bl])}
 	rest := payload[1+bl:]
 	if payload[0]&hasKey != 0 {
 		kl := int(rest[0])
 		if 1+kl+8 > len(rest) {
-			return walRecord{}, 0, errTorn
+			return walRecord{}, 0, errBadFrame
 		}
 		r.key = string(rest[1 : 1+kl])
 		rest = rest[1+kl:]

@@ -2,8 +2,11 @@ package bolt
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,7 +138,7 @@ func TestCheckpoint(t *testing.T) {
 	const size = 64 << 10
 	n := segmentBytes/size + 2 // past one segment: the next append starts another
 	appendN(t, l, "a", n, size)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		paths, _, err := segmentPaths(l.path)
 		if err != nil {
@@ -148,7 +151,7 @@ func TestCheckpoint(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no checkpoint after 10 s: segments %v, %d records waiting", paths, waiting)
+			t.Fatalf("no checkpoint after 30 s: segments %v, %d records waiting", paths, waiting)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -196,5 +199,103 @@ func TestKeysAfterCrash(t *testing.T) {
 	}
 	if last, err := back.Last(t.Context(), "a"); err != nil || last != 1 {
 		t.Fatalf("Last = %d, %v; want 1", last, err)
+	}
+}
+
+// writeSegments writes segments of board "a" as a crash would leave them,
+// without a Log: segment i+1 holds the next counts[i] records, each as
+// appendN writes them. It returns the bbolt path and the segments' paths.
+func writeSegments(t *testing.T, counts ...int) (db string, paths []string) {
+	t.Helper()
+	db = filepath.Join(t.TempDir(), "plenary.db")
+	seq := uint64(0)
+	for i, n := range counts {
+		seg, err := createSegment(db, uint64(i+1), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var batch []walRecord
+		for range n {
+			seq++
+			batch = append(batch, walRecord{board: "a", Record: store.Record{Seq: seq, Data: bytes.Repeat([]byte{byte(seq - 1)}, 50)}})
+		}
+		if _, err := seg.write(nil, batch); err != nil {
+			t.Fatal(err)
+		}
+		seg.file.Close()
+		paths = append(paths, seg.path)
+	}
+	return db, paths
+}
+
+// TestDamageRefusesToOpen: a damaged record anywhere but in a torn tail
+// of the newest segment is damage to acknowledged records. Open refuses,
+// naming the file and the offset, and deletes nothing, so that no record
+// is lost without a word and whoever repairs it has every file.
+func TestDamageRefusesToOpen(t *testing.T) {
+	frame := len(appendFrame(nil, walRecord{board: "a", Record: store.Record{Data: make([]byte, 50)}}))
+	for name, c := range map[string]struct{ segment, offset int }{
+		"older segment, first record":   {0, 0},
+		"older segment, a middle one":   {1, 2 * frame},
+		"older segment, the last one":   {1, 4*frame + frame - 1},
+		"newest segment, intact behind": {2, 3*frame + 9},
+	} {
+		t.Run(name, func(t *testing.T) {
+			db, paths := writeSegments(t, 5, 5, 10)
+			data, err := os.ReadFile(paths[c.segment])
+			if err != nil {
+				t.Fatal(err)
+			}
+			data[c.offset] ^= 0x40
+			if err := os.WriteFile(paths[c.segment], data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			l, err := Open(db)
+			if err == nil {
+				recs, _ := l.Read(t.Context(), "a", "", 0, 100)
+				l.Close()
+				t.Fatalf("opened with %d records, want a refusal", len(recs))
+			}
+			record := c.offset / frame * frame
+			for _, want := range []string{paths[c.segment], fmt.Sprintf("offset %d", record)} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("the error %q does not name %q", err, want)
+				}
+			}
+			left, _, _ := segmentPaths(db)
+			if !slices.Equal(left, paths) {
+				t.Errorf("after the refusal the segments are %v, want all of %v", left, paths)
+			}
+		})
+	}
+}
+
+// TestTornNewestTailAfterOlderSegments: older segments are read whole and
+// the newest one's torn tail is dropped.
+func TestTornNewestTailAfterOlderSegments(t *testing.T) {
+	db, paths := writeSegments(t, 5, 5, 10)
+	newest := paths[2]
+	data, err := os.ReadFile(newest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(newest, data[:len(data)-7], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	checkLog(t, openLog(t, db), "a", 19)
+}
+
+// TestMissingSegmentRefusesToOpen: a segment gone from between two others
+// leaves a gap in a board's seqs, which Open refuses rather than fill.
+func TestMissingSegmentRefusesToOpen(t *testing.T) {
+	db, paths := writeSegments(t, 5, 5, 10)
+	if err := os.Remove(paths[1]); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := Open(db); err == nil {
+		l.Close()
+		t.Fatal("opened with records 6 to 10 missing")
+	} else if !strings.Contains(err.Error(), "record 11 follows 5") {
+		t.Errorf("the error %q does not say where the gap is", err)
 	}
 }
