@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -235,5 +236,24 @@ func TestInstanceKilled(t *testing.T) {
 		if n := len(c.Replica()["note"]); n != 1 {
 			t.Fatalf("%s resumed with %d notes, want the 1 added while away", victims[i].You, n)
 		}
+	}
+}
+
+// TestLogWithAGap: an entry vanishes from the middle of a board's log (a
+// damaged store). An instance that loads the board refuses it rather than
+// apply the entries after the gap to a state that lacks the one before.
+func TestLogWithAGap(t *testing.T) {
+	srv := redistest.Start(t)
+	servers := instances(t, srv.URL(), 2)
+	b := servers[0].create("Gap", "What is missing?")
+	fac := servers[0].facilitator(b)
+	for _, title := range []string{"Two", "Three", "Four"} {
+		do(t, fac, board.Op{Kind: board.BoardEdit, Title: title, Prompt: "?"})
+	}
+	if err := srv.Client().XDel(ctxT(t), "{b:"+b.ID+"}:log", "2-1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := servers[1].get("/api/boards/"+b.ID, ""); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a board whose log skips seq 2 was served: %d %s", resp.StatusCode, body)
 	}
 }

@@ -248,20 +248,23 @@ var errBehind = errors.New("the log no longer holds the next entry")
 // readLog calls apply with every record after st's seq in the log of
 // *epoch, in order, while apply advances st. An empty *epoch (a board
 // with no snapshot yet) is set from the first record read, so every
-// record comes from one history.
+// record comes from one history. Every record must be the next one:
+// Apply takes whatever seq it is given, so a gap anywhere in what the log
+// returns (entries trimmed, or lost from a damaged log) is an error, never
+// applied across.
 func (r *room) readLog(ctx context.Context, st *board.State, epoch *string, apply func(store.Record)) error {
 	for {
 		recs, err := r.hub.log.Read(ctx, r.id, *epoch, st.Seq, loadReads)
 		if err != nil {
 			return fmt.Errorf("read log of %s after %d: %w", r.id, st.Seq, err)
 		}
-		if len(recs) > 0 && recs[0].Seq != st.Seq+1 {
-			return fmt.Errorf("log of %s resumes at %d after %d: %w", r.id, recs[0].Seq, st.Seq, errBehind)
-		}
 		if len(recs) > 0 {
 			*epoch = recs[0].Epoch
 		}
 		for _, rec := range recs {
+			if rec.Seq != st.Seq+1 {
+				return fmt.Errorf("log of %s goes from %d to %d: %w", r.id, st.Seq, rec.Seq, errBehind)
+			}
 			apply(rec)
 		}
 		if len(recs) < loadReads {
