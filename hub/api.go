@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/store"
 )
 
 // maxBody bounds a request body; the largest is an imported board.
@@ -137,18 +138,13 @@ func (h *Hub) createBoard(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	for range 5 {
-		id := newBoardID()
-		if last, err := h.log.Last(ctx, id); err != nil {
-			return unavailable(err)
-		} else if last != 0 {
+		id := h.drawBoardID()
+		err := h.log.Create(ctx, id, data)
+		if errors.Is(err, store.ErrExists) {
 			continue // that code is taken; draw another
 		}
-		seq, _, err := h.log.Append(ctx, id, "", "", data)
 		if err != nil {
 			return unavailable(err)
-		}
-		if seq != 1 {
-			continue // another request took the code at the same moment
 		}
 		base := c.Scheme() + "://" + c.Request().Host
 		return c.JSON(http.StatusCreated, createResponse{

@@ -84,6 +84,10 @@ type Hub struct {
 	mu    sync.Mutex
 	rooms map[string]*room
 
+	// drawBoardID draws a new board's join code: newBoardID, or in a
+	// test one that collides on purpose.
+	drawBoardID func() string
+
 	// outbound carries ephemeral frames to other instances through one
 	// publisher goroutine, so a slow or unreachable store never holds up a
 	// room.
@@ -156,6 +160,7 @@ func New(cfg Config) (*Hub, error) {
 		closing:     make(chan struct{}),
 		outbound:    make(chan outbound, outboundLen),
 		writers:     writers{timeout: writeWithin},
+		drawBoardID: newBoardID,
 	}
 	h.echo = h.routes()
 	h.echo.IPExtractor = address

@@ -37,6 +37,9 @@ const Keep = 1000
 // ErrNotFound is returned by LoadSnapshot when a board has no snapshot.
 var ErrNotFound = errors.New("not found")
 
+// ErrExists is returned by Create when the board already has a log.
+var ErrExists = errors.New("the board exists")
+
 // ErrUnavailable wraps any failure to reach the backend, so callers can tell
 // "try again later" from a bug.
 var ErrUnavailable = errors.New("store unavailable")
@@ -71,6 +74,11 @@ type Log interface {
 	// SeqOf returns the seq of the board's record appended under key, 0
 	// if there is none (or it is older than KeyLife).
 	SeqOf(ctx context.Context, board, key string) (uint64, error)
+	// Create starts a new board's log with data as its record 1, or
+	// returns ErrExists if the board has a log already, checked in the
+	// same step as the append: two boards drawn with the same id never
+	// share a log, however close together they are created.
+	Create(ctx context.Context, board string, data []byte) error
 	// Read returns the board's records with seq > after, in order, at most
 	// limit of them, each with its epoch. Records behind the latest
 	// snapshot may have been trimmed: Read then starts at the oldest

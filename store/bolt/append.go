@@ -26,6 +26,8 @@ type appendReq struct {
 	board string
 	key   string
 	data  []byte
+	fresh bool       // a Create: refused if the board has a record
+	err   error      // set by the committer for this request alone
 	seq   uint64     // set by the committer
 	dup   bool       // set by the committer: key was taken before, by seq
 	done  chan error // buffered: the committer never waits for Append
@@ -48,18 +50,35 @@ func (l *Log) Append(ctx context.Context, board, epoch, key string, data []byte)
 	if len(key) > store.MaxKeyLen {
 		return 0, false, fmt.Errorf("append to board %s: op key of %d bytes is over %d", board, len(key), store.MaxKeyLen)
 	}
-	req := &appendReq{board: board, key: key, data: bytes.Clone(data), done: make(chan error, 1)}
+	req := &appendReq{board: board, key: key, data: data}
+	seq, err := l.append(ctx, req)
+	return seq, req.dup, err
+}
+
+// Create appends data as the board's record 1 unless the board has a
+// record already. The committer, the one writer of every board's seq,
+// checks it in the batch that writes the record.
+func (l *Log) Create(ctx context.Context, board string, data []byte) error {
+	_, err := l.append(ctx, &appendReq{board: board, data: data, fresh: true})
+	return err
+}
+
+func (l *Log) append(ctx context.Context, req *appendReq) (uint64, error) {
+	if err := store.CheckBoard(req.board); err != nil {
+		return 0, err
+	}
+	req.data, req.done = bytes.Clone(req.data), make(chan error, 1)
 	select {
 	case l.appends <- req:
 	case <-l.quit:
-		return 0, false, errClosed
+		return 0, errClosed
 	case <-ctx.Done():
-		return 0, false, fmt.Errorf("append to board %s: %w", board, ctx.Err())
+		return 0, fmt.Errorf("append to board %s: %w", req.board, ctx.Err())
 	}
 	if err := <-req.done; err != nil {
-		return 0, false, fmt.Errorf("append to board %s: %w", board, err)
+		return 0, fmt.Errorf("append to board %s: %w", req.board, err)
 	}
-	return req.seq, req.dup, nil
+	return req.seq, nil
 }
 
 // commit is the committer goroutine, the one writer of the current
@@ -128,6 +147,10 @@ func (l *Log) commit() {
 			if !ok {
 				last, err = l.last(req.board)
 			}
+			if req.fresh && last > 0 {
+				req.err = store.ErrExists
+				continue
+			}
 			req.seq = last + 1
 			seqs[req.board] = req.seq
 			if req.key != "" {
@@ -165,8 +188,15 @@ func (l *Log) commit() {
 			l.mu.Unlock()
 		}
 		for _, req := range batch {
-			req.done <- err
-			if err == nil && !req.dup {
+			switch {
+			case err != nil:
+				req.done <- err
+			case req.err != nil:
+				req.done <- req.err
+			case req.dup:
+				req.done <- nil
+			default:
+				req.done <- nil
 				l.boards.Record(req.board, store.Record{Seq: req.seq, Data: req.data})
 			}
 		}

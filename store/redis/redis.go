@@ -33,10 +33,13 @@ var (
 	snapshotLua string
 	//go:embed restore.lua
 	restoreLua string
+	//go:embed create.lua
+	createLua string
 
 	appendScript   = goredis.NewScript(appendLua)
 	snapshotScript = goredis.NewScript(snapshotLua)
 	restoreScript  = goredis.NewScript(restoreLua)
+	createScript   = goredis.NewScript(createLua)
 )
 
 // Log is the boards' log in Redis. It is safe for concurrent use.
@@ -165,6 +168,24 @@ func (l *Log) Append(ctx context.Context, board, epoch, key string, data []byte)
 		return 0, false, fmt.Errorf("append to board %s: unexpected reply %v", board, res)
 	}
 	return uint64(res[0]), res[1] == 1, nil
+}
+
+// Create runs create.lua: the board's record 1 under a new epoch, unless
+// the board has a log already (or one is being restored), in one step.
+func (l *Log) Create(ctx context.Context, board string, data []byte) error {
+	if err := store.CheckBoard(board); err != nil {
+		return err
+	}
+	k := keysOf(board)
+	err := createScript.Run(ctx, l.rdb, []string{k.seq, k.log, k.epoch, k.restoring},
+		data, randomID(), k.channel, l.publishCommand()).Err()
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "EXISTS") {
+			return fmt.Errorf("create board %s: %w", board, store.ErrExists)
+		}
+		return unavailable("create", board, err)
+	}
+	return nil
 }
 
 func (l *Log) publishCommand() string {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/plenary/plenary/store"
@@ -289,5 +290,48 @@ func (s *suite) testEpoch(t *testing.T) {
 	}
 	if last, err := l.Last(t.Context(), board); err != nil || last != 2 {
 		t.Errorf("Last = %d, %v; want 2", last, err)
+	}
+}
+
+// testCreate: Create starts a board's log, and refuses, changing nothing,
+// a board that has one, even when several creations race.
+func (s *suite) testCreate(t *testing.T) {
+	l := s.open(t)
+	board := Board(t)
+	if err := l.Create(t.Context(), board, record(board, 1)); err != nil {
+		t.Fatalf("create %s: %v", board, err)
+	}
+	if err := l.Create(t.Context(), board, []byte("another board drawn with the same id")); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("create %s again: %v, want ErrExists", board, err)
+	}
+	mustAppend(t, l, board, 2)
+	if err := l.Create(t.Context(), board, []byte("another board drawn with the same id")); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("create %s after an append: %v, want ErrExists", board, err)
+	}
+	recs, err := l.Read(t.Context(), board, "", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRecords(t, board, recs, 1, 2)
+
+	raced := Board(t)
+	var created atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			switch err := l.Create(t.Context(), raced, record(raced, 1)); {
+			case err == nil:
+				created.Add(1)
+			case !errors.Is(err, store.ErrExists):
+				t.Errorf("racing create: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := created.Load(); n != 1 {
+		t.Fatalf("%d of 8 racing creations of one board succeeded, want 1", n)
+	}
+	if last, err := l.Last(t.Context(), raced); err != nil || last != 1 {
+		t.Fatalf("after racing creations Last = %d, %v; want 1", last, err)
 	}
 }

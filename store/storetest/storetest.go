@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Log, opts ...Option) {
 		fn   func(t *testing.T)
 	}{
 		{"Seqs", s.testSeqs},
+		{"Create", s.testCreate},
 		{"Read", s.testRead},
 		{"Durable", s.testDurable},
 		{"Snapshot", s.testSnapshot},

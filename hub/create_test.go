@@ -1,0 +1,81 @@
+package hub
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/plenary/plenary/store/bolt"
+)
+
+// TestJoinCodeCollision: several boards are created at the same moment and
+// all draw the same join code first. One gets it; the others draw again
+// and get boards of their own, and no board's creation is written into
+// another's log.
+func TestJoinCodeCollision(t *testing.T) {
+	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = log.Close() })
+	h, err := New(Config{Log: log, Secret: []byte("a test secret of some length")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h.Handler())
+	t.Cleanup(srv.Close)
+	const taken, racing = "ABCDEF", 8
+	var draws atomic.Int32
+	h.drawBoardID = func() string {
+		if draws.Add(1) <= racing {
+			return taken
+		}
+		return newBoardID()
+	}
+	var wg sync.WaitGroup
+	ids := make(chan string, racing)
+	for i := range racing {
+		wg.Go(func() {
+			body, _ := json.Marshal(createRequest{Title: fmt.Sprintf("Board %d", i), Prompt: "Whose board is it?"})
+			resp, err := http.Post(srv.URL+"/api/boards", "application/json", bytes.NewReader(body))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			var c createResponse
+			// A request that drew the taken code five times in a row
+			// gives up with 503; any other answer is a board.
+			if resp.StatusCode == http.StatusCreated && json.NewDecoder(resp.Body).Decode(&c) == nil {
+				ids <- c.ID
+			}
+		})
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[string]bool{}
+	for id := range ids {
+		if seen[id] {
+			t.Errorf("two boards were given the join code %s", id)
+		}
+		seen[id] = true
+	}
+	if !seen[taken] {
+		t.Errorf("no board got the code all of them drew first")
+	}
+	for id := range seen {
+		recs, err := log.Read(t.Context(), id, "", 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 1 {
+			t.Errorf("board %s's log holds %d records, want its creation alone", id, len(recs))
+		}
+	}
+}
