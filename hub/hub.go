@@ -280,13 +280,15 @@ func (h *Hub) forget(r *room) {
 	}
 }
 
-// forgetIfIdle removes r unless something is already queued for it; the
-// check and the removal are under one lock so no request can reach a room
-// that is leaving.
+// forgetIfIdle removes r unless something is queued for it or on its way
+// (a post that holds r from before); under h.mu no request can find r
+// meanwhile, and once r has left, every post to it fails: whoever still
+// holds r tells its client to reconnect, instead of waiting for a room
+// that is gone.
 func (h *Hub) forgetIfIdle(r *room) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(r.inbox) > 0 {
+	if !r.leaveIfIdle() {
 		return false
 	}
 	delete(h.rooms, r.id)

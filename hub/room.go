@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,8 +42,14 @@ type room struct {
 	id  string
 	hub *Hub
 
-	inbox   chan func()
-	done    chan struct{} // closed when run returns
+	inbox chan func()
+	done  chan struct{} // closed when run returns
+	// gate guards posting and left, so that a post that succeeds is
+	// always run: the room leaves only while no post is queued or under
+	// way, and takes none after.
+	gate    sync.Mutex
+	posting int           // posts waiting for room in a full inbox
+	left    bool          // the room takes no more posts
 	loaded  chan struct{} // closed once loading finished; then loadErr is set
 	loadErr error
 	// missed is set from the store's goroutine when a record may have been
@@ -96,6 +103,7 @@ func newRoom(h *Hub, id string) *room {
 // seq: loading first would miss what was appended in between.
 func (r *room) run() {
 	defer close(r.done)
+	defer r.stopPosts()
 	cancel := r.hub.log.Subscribe(r.id, store.Events{
 		Record: func(rec store.Record) {
 			if !r.tryPost(func() { r.deliver(rec) }) {
@@ -149,12 +157,32 @@ func (r *room) run() {
 }
 
 // post runs fn on the room's goroutine, waiting for room in the inbox. It
-// reports false if the room has stopped.
+// reports false if the room has left, and then fn never runs.
 func (r *room) post(fn func()) bool {
+	r.gate.Lock()
+	if r.left {
+		r.gate.Unlock()
+		return false
+	}
+	select {
+	case r.inbox <- fn:
+		r.gate.Unlock()
+		return true
+	default:
+	}
+	// The inbox is full: wait for room, counted, so that the room does
+	// not leave meanwhile.
+	r.posting++
+	r.gate.Unlock()
+	defer func() {
+		r.gate.Lock()
+		r.posting--
+		r.gate.Unlock()
+	}()
 	select {
 	case r.inbox <- fn:
 		return true
-	case <-r.done:
+	case <-r.done: // the hub is closing
 		return false
 	}
 }
@@ -162,12 +190,36 @@ func (r *room) post(fn func()) bool {
 // tryPost is post for callers that must never block: the store's delivery
 // goroutine and ephemeral traffic, which is dropped first under load.
 func (r *room) tryPost(fn func()) bool {
+	r.gate.Lock()
+	defer r.gate.Unlock()
+	if r.left {
+		return false
+	}
 	select {
 	case r.inbox <- fn:
 		return true
 	default:
 		return false
 	}
+}
+
+// leaveIfIdle stops the room taking posts, unless one is queued or under
+// way; it reports whether the room left.
+func (r *room) leaveIfIdle() bool {
+	r.gate.Lock()
+	defer r.gate.Unlock()
+	if r.posting > 0 || len(r.inbox) > 0 {
+		return false
+	}
+	r.left = true
+	return true
+}
+
+// stopPosts makes every later post fail, whatever stopped the room.
+func (r *room) stopPosts() {
+	r.gate.Lock()
+	defer r.gate.Unlock()
+	r.left = true
 }
 
 // call runs fn on the room's goroutine and waits for it to finish.
