@@ -12,7 +12,8 @@ func (s *State) join(r request) (mutation, *Error) {
 	if role != CivilServant && role != CivilSociety {
 		return nil, refuse(CodeBadOp, "a role is needed: %s or %s", CivilServant, CivilSociety)
 	}
-	if len(s.Participants) >= MaxParticipants {
+	// The facilitator, made with the board, takes no participant's place.
+	if len(s.Participants)-1 >= MaxParticipants {
 		return nil, refuse(CodeTooMany, "the board is full: %d participants", MaxParticipants)
 	}
 	return func() []Change {

@@ -128,7 +128,7 @@ func TestFull(t *testing.T) {
 	})
 	t.Run("participants", func(t *testing.T) {
 		w := newWorkshop(t, nil)
-		for range MaxParticipants - 1 {
+		for range MaxParticipants {
 			w.join("Someone", CivilSociety)
 		}
 		w.refused("", Op{Kind: ParticipantJoin, Name: "Late", Role: CivilServant}, CodeTooMany)

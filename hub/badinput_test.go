@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -275,8 +276,8 @@ func TestBoardFull(t *testing.T) {
 		return board.Entry{Actor: facID, At: time.Now(), Op: board.Op{Kind: board.NoteAdd, Chart: "g1", Text: "idea", X: &zero, Y: &zero}}
 	})
 	st := replay(t, ts.log, b.ID)
-	if len(st.Participants) != board.MaxParticipants {
-		t.Fatalf("%d participants after filling, want %d", len(st.Participants), board.MaxParticipants)
+	if len(st.Participants) != 1+board.MaxParticipants {
+		t.Fatalf("%d participants after filling, want %d and the facilitator", len(st.Participants)-1, board.MaxParticipants)
 	}
 
 	fac = ts.facilitator(b)
@@ -311,4 +312,47 @@ func appendMany(t *testing.T, ts *testServer, id string, n int, entry func(int) 
 	}
 	close(work)
 	wg.Wait()
+}
+
+// TestLastPlacesRace: newcomers race for a board's last two places. Two
+// get in; the rest are told the board is full (too_many), not that their
+// token is bad, which would tell the web app to forget it and start over.
+func TestLastPlacesRace(t *testing.T) {
+	const places, racing = 2, 10
+	ts := startServer(t)
+	b := ts.create("Almost full", "Who gets in?")
+	appendMany(t, ts, b.ID, board.MaxParticipants-places, func(i int) board.Entry {
+		return board.Entry{At: time.Now(), Op: board.Op{Kind: board.ParticipantJoin, Name: "P", Role: board.CivilSociety}}
+	})
+	ts.facilitator(b) // the room has applied every join
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var joined int
+	var refusals []string
+	for i := range racing {
+		wg.Go(func() {
+			c, err := client.Dial(ctxT(t), ts.url, client.Hello{Board: b.ID, Join: &client.Join{Name: fmt.Sprintf("Late %d", i), Role: board.CivilServant}}, client.Options{})
+			mu.Lock()
+			defer mu.Unlock()
+			var be *board.Error
+			switch {
+			case err == nil:
+				joined++
+				t.Cleanup(func() { _ = c.Close() })
+			case errors.As(err, &be):
+				refusals = append(refusals, be.Code)
+			default:
+				t.Errorf("join: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if joined != places {
+		t.Errorf("%d newcomers joined, want %d", joined, places)
+	}
+	for _, code := range refusals {
+		if code != board.CodeTooMany {
+			t.Errorf("a newcomer was refused %s, want %s", code, board.CodeTooMany)
+		}
+	}
 }

@@ -587,7 +587,16 @@ func (r *room) admitWaiting() {
 func (r *room) admit(a attachment) {
 	s := a.s
 	p := r.state.Participants[s.participant]
-	if p == nil {
+	switch {
+	case p == nil && a.minSeq > 0:
+		// A join the log took and Apply refused. checkJoin passed it,
+		// so what changed meanwhile is that joins racing it took the
+		// board's last places.
+		e := &board.Error{Code: board.CodeTooMany, Message: fmt.Sprintf("the board is full: %d participants", board.MaxParticipants)}
+		s.refuse("", e)
+		s.close(CloseBadHello, e.Message)
+		return
+	case p == nil:
 		s.refuse("", &board.Error{Code: CodeBadToken, Message: "you are not a participant of this workshop: join again"})
 		s.close(CloseBadToken, "unknown participant")
 		return
