@@ -144,7 +144,7 @@ func (h *Hub) createBoard(c echo.Context) error {
 			continue // that code is taken; draw another
 		}
 		if err != nil {
-			return unavailable(err)
+			return h.unavailable(err)
 		}
 		base := c.Scheme() + "://" + c.Request().Host
 		return c.JSON(http.StatusCreated, createResponse{
@@ -157,8 +157,11 @@ func (h *Hub) createBoard(c echo.Context) error {
 	return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "could not find a free join code; try again")
 }
 
-func unavailable(err error) error {
-	return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the store cannot be reached just now: "+err.Error())
+// unavailable answers a store failure. The error stays in the log: it
+// names hosts and internals that are no business of the client's.
+func (h *Hub) unavailable(err error) error {
+	h.logger.Warn("store", "err", err)
+	return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the store cannot be reached just now; try again")
 }
 
 // boardInfo is what the join screen shows before someone joins.
@@ -203,7 +206,7 @@ func (h *Hub) loadRoom(c echo.Context) (*room, error) {
 		misses.Allow()
 		return nil, refuseHTTP(http.StatusNotFound, CodeNoBoard, "there is no workshop with that code")
 	case err != nil:
-		return nil, unavailable(err)
+		return nil, h.unavailable(err)
 	}
 	return r, nil
 }

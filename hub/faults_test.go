@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -255,5 +256,25 @@ func TestLogWithAGap(t *testing.T) {
 	}
 	if resp, body := servers[1].get("/api/boards/"+b.ID, ""); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("a board whose log skips seq 2 was served: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestStoreErrorsStayInTheLog: with Redis gone, the API and /readyz say
+// the store is unavailable, without passing on the store's error, which
+// names hosts and internals.
+func TestStoreErrorsStayInTheLog(t *testing.T) {
+	srv := redistest.Start(t)
+	servers := instances(t, srv.URL(), 1)
+	srv.Kill()
+	for path, answer := range map[string]func() (*http.Response, []byte){
+		"POST /api/boards": func() (*http.Response, []byte) {
+			return servers[0].post("/api/boards", map[string]string{"title": "Down", "prompt": "Anyone?"})
+		},
+		"GET /readyz": func() (*http.Response, []byte) { return servers[0].get("/readyz", "") },
+	} {
+		resp, body := answer()
+		if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(string(body), srv.Addr()) || strings.Contains(string(body), "dial") {
+			t.Errorf("%s with Redis down: %d %s", path, resp.StatusCode, body)
+		}
 	}
 }

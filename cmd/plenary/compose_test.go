@@ -50,6 +50,11 @@ func TestComposeFile(t *testing.T) {
 	if len(secrets) != 1 {
 		t.Errorf("the instances sign tokens with %d different secrets; a reconnect to another instance would fail", len(secrets))
 	}
+	for secret := range secrets {
+		if !strings.HasPrefix(secret, "${PLENARY_SECRET:?") {
+			t.Errorf("PLENARY_SECRET is %q: compose must refuse to start without one, not fall back to a secret everyone can read", secret)
+		}
+	}
 	lb, ok := compose.Services["lb"]
 	if !ok || len(lb.Ports) == 0 {
 		t.Fatalf("no load balancer publishing a port: %+v", lb)

@@ -86,7 +86,7 @@ func parseConfig(args []string, getenv func(string) string) config {
 	fs.StringVar(&cfg.addr, "addr", env("PLENARY_ADDR", ":8080"), "listen address (PLENARY_ADDR)")
 	fs.StringVar(&cfg.data, "data", env("PLENARY_DATA", "./data"), "data directory for the embedded store and the generated secret (PLENARY_DATA)")
 	fs.StringVar(&cfg.redisURL, "redis", env("REDIS_URL", ""), "Redis URL; when set, boards live in Redis and instances share them (REDIS_URL)")
-	fs.StringVar(&cfg.secret, "secret", env("PLENARY_SECRET", ""), "token signing secret, the same on every instance; generated once into the data directory when empty (PLENARY_SECRET)")
+	fs.StringVar(&cfg.secret, "secret", env("PLENARY_SECRET", ""), "token signing secret, at least 32 characters, the same on every instance; required with REDIS_URL, else generated once into the data directory when empty (PLENARY_SECRET)")
 	fs.StringVar(&cfg.origins, "origins", env("PLENARY_ORIGINS", ""), "comma-separated extra hosts allowed to open websockets (PLENARY_ORIGINS)")
 	fs.StringVar(&cfg.logLevel, "log-level", env("PLENARY_LOG_LEVEL", "info"), "debug, info, warn or error (PLENARY_LOG_LEVEL)")
 	fs.StringVar(&cfg.debug, "debug-addr", env("PLENARY_DEBUG_ADDR", ""), "listen address for Go's profiler (/debug/pprof/), off when empty; keep it on loopback (PLENARY_DEBUG_ADDR)")
@@ -109,15 +109,15 @@ func parseLevel(s string) slog.Level {
 // listening is not nil it receives the bound address once the server
 // accepts connections (tests listen on port 0).
 func run(ctx context.Context, cfg config, logger *slog.Logger, listening chan<- string) error {
+	secret, err := loadSecret(cfg)
+	if err != nil {
+		return err
+	}
 	log, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer log.Close()
-	secret, err := loadSecret(cfg)
-	if err != nil {
-		return err
-	}
 	boardsPerMinute, err := strconv.Atoi(cfg.boardsPerMinute)
 	if err != nil || boardsPerMinute < 1 {
 		return fmt.Errorf("boards per minute %q: want a whole number above zero", cfg.boardsPerMinute)
@@ -203,15 +203,24 @@ func openStore(ctx context.Context, cfg config) (store.Log, error) {
 	return bolt.Open(filepath.Join(cfg.data, "plenary.db"))
 }
 
-// loadSecret returns the token secret: PLENARY_SECRET, else one generated
-// on the first start and kept in the data directory, so tokens survive a
-// restart.
+// minSecret is the shortest PLENARY_SECRET the server takes: with the
+// secret and a board's join code anyone can sign a facilitator's token,
+// so it must be too long to guess.
+const minSecret = 32
+
+// loadSecret returns the token secret: PLENARY_SECRET, else on the
+// embedded store one generated on the first start and kept in the data
+// directory, so tokens survive a restart. On Redis there is no default:
+// instances that each generated their own would refuse each other's
+// tokens.
 func loadSecret(cfg config) ([]byte, error) {
-	if cfg.secret != "" {
-		if len(cfg.secret) < 16 {
-			return nil, errors.New("PLENARY_SECRET must be at least 16 characters")
-		}
+	switch {
+	case cfg.secret != "" && len(cfg.secret) < minSecret:
+		return nil, fmt.Errorf("PLENARY_SECRET is %d characters; it must be at least %d, random (openssl rand -hex 32 makes one)", len(cfg.secret), minSecret)
+	case cfg.secret != "":
 		return []byte(cfg.secret), nil
+	case cfg.redisURL != "":
+		return nil, errors.New("PLENARY_SECRET is required with REDIS_URL, the same on every instance, at least 32 random characters (openssl rand -hex 32 makes one)")
 	}
 	path := filepath.Join(cfg.data, "secret")
 	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
