@@ -240,15 +240,19 @@ func rawDial(t *testing.T, base, origin string) *websocket.Conn {
 // wantClose reads until the server closes conn and checks the code.
 func wantClose(t *testing.T, conn *websocket.Conn, code int) {
 	t.Helper()
+	if got, err := readToClose(conn); got != code {
+		t.Fatalf("closed with %d (%v), want %d", got, err, code)
+	}
+}
+
+// readToClose reads until the connection ends and returns the close code
+// (-1 for none) and the error that ended it.
+func readToClose(conn *websocket.Conn) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for {
-		_, _, err := conn.Read(ctx)
-		if err != nil {
-			if got := int(websocket.CloseStatus(err)); got != code {
-				t.Fatalf("closed with %d (%v), want %d", got, err, code)
-			}
-			return
+		if _, _, err := conn.Read(ctx); err != nil {
+			return int(websocket.CloseStatus(err)), err
 		}
 	}
 }
