@@ -28,6 +28,10 @@ type inbound struct {
 	Join  *join  `json:"join"`
 	Since uint64 `json:"since"`
 	Epoch string `json:"epoch"` // of since
+	// View "presenter" asks for the board as participants see it, read
+	// only: a screen the room watches shows nothing a participant may not
+	// see, whoever's token opened it.
+	View string `json:"view"`
 
 	// op
 	ID string    `json:"id"`
@@ -47,6 +51,10 @@ type join struct {
 	Role     board.Role `json:"role"`
 	Passcode string     `json:"passcode"`
 }
+
+// presenterView is the hello's view for a read-only screen of the board
+// as participants see it.
+const presenterView = "presenter"
 
 // maxRefLen bounds the client's op id, which is echoed back and logged.
 const maxRefLen = 64
@@ -70,6 +78,9 @@ func decodeFrame(data []byte) (*inbound, *board.Error) {
 		}
 		if f.Board == "" || (f.Token == "") == (f.Join == nil) {
 			return nil, &board.Error{Code: CodeBadHello, Message: "hello needs a board and either a token or a join"}
+		}
+		if f.View != "" && (f.View != presenterView || f.Token == "") {
+			return nil, &board.Error{Code: CodeBadHello, Message: `view is "presenter", with a token, or absent`}
 		}
 	case "op":
 		if f.Op == nil || f.ID == "" || len(f.ID) > maxRefLen {
@@ -189,6 +200,7 @@ const (
 	CodeBadPasscode = "bad_passcode"
 	CodeNoBoard     = "no_board"
 	CodeRateLimited = "rate_limited"
+	CodeReadOnly    = "read_only"
 	CodeUnavailable = "unavailable"
 	// CodeUnknownOutcome says an op may or may not have been applied:
 	// the store did not answer in time. Sent again with the same id, the

@@ -601,11 +601,13 @@ func (r *room) admit(a attachment) {
 		s.close(CloseBadToken, "unknown participant")
 		return
 	}
-	s.facilitator = p.Facilitator
+	// A presenter is watched by the room, so it gets the participants'
+	// view even on a facilitator's token.
+	s.facilitator = p.Facilitator && !s.presenter
 	r.clients[s.id] = s
 	r.presence.join(p.ID)
 	r.hub.metrics.sessions.Add(1)
-	s.enqueue(encode(welcomeFrame{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: p.Facilitator, Now: time.Now()}))
+	s.enqueue(encode(welcomeFrame{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
 	r.sendState(s, a.since, a.epoch)
 	s.enqueue(r.presence.fullFrame())
 }

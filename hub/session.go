@@ -57,7 +57,9 @@ const (
 // handle runs one frame at a time, each call finished before the next
 // starts, and only it touches room, participant, addr and the limiters
 // (which are the participant's, shared with their other sessions);
-// facilitator belongs to the room goroutine once the session is attached.
+// facilitator belongs to the room goroutine once the session is attached;
+// presenter is set by hello before the session is attached and only read
+// after.
 // out is the session's bounded queue, filled by the room and drained by
 // the transport's writers.
 type session struct {
@@ -70,6 +72,10 @@ type session struct {
 	// addr is the client's address, which the limit on join code
 	// lookups counts by.
 	addr string
+	// presenter marks a read-only session shown to the room (hello's view
+	// "presenter"): it sees the board as participants do and may not
+	// change it.
+	presenter bool
 
 	ops, eph    *rate.Limiter
 	rateStrikes int
@@ -116,6 +122,9 @@ func (s *session) close(code int, msg string) {
 		s.out.close()
 	})
 }
+
+// errReadOnly refuses whatever a presenter session sends after its hello.
+var errReadOnly = &board.Error{Code: CodeReadOnly, Message: "the presenter view only shows the board: change it from the facilitator's console"}
 
 func (s *session) refuse(ref string, e *board.Error) {
 	s.hub.metrics.refused(e.Code)
@@ -189,6 +198,7 @@ func (s *session) hello(ctx context.Context, f *inbound) {
 			return
 		}
 		s.become(r, participant)
+		s.presenter = f.View == presenterView
 		r.attach(s, 0, f.Since, f.Epoch, f.Token)
 		return
 	}
@@ -230,6 +240,10 @@ func (s *session) op(ctx context.Context, f *inbound) {
 		return
 	}
 	s.rateStrikes = 0
+	if s.presenter {
+		s.refuse(f.ID, errReadOnly)
+		return
+	}
 	if f.Op.Kind.FromServer() {
 		s.refuse(f.ID, &board.Error{Code: board.CodeForbidden, Message: fmt.Sprintf("%s is made by the server only", f.Op.Kind)})
 		return
@@ -312,6 +326,10 @@ func (s *session) append(ctx context.Context, r *room, epoch, key string, e boar
 
 func (s *session) ephemeral(f *inbound) {
 	if !s.eph.Allow() {
+		return
+	}
+	if s.presenter {
+		s.refuse("", errReadOnly)
 		return
 	}
 	frame := encode(ephFrame{T: "eph", From: s.participant, Kind: f.Kind, Note: f.Note, Theme: f.Theme, Chart: f.Chart, X: f.X, Y: f.Y})

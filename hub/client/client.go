@@ -33,13 +33,15 @@ type Join struct {
 
 // Hello says who connects: a Token from an earlier welcome (or a
 // facilitator link), or a Join. Since resumes from a seq of Epoch (see
-// Client.Epoch).
+// Client.Epoch). View "presenter" asks for the read-only view a projector
+// shows.
 type Hello struct {
 	Board string
 	Token string
 	Join  *Join
 	Since uint64
 	Epoch string
+	View  string
 }
 
 // Frame is any frame the server sends, decoded loosely.
@@ -159,6 +161,9 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 	}
 	if h.Join != nil {
 		hello["join"] = h.Join
+	}
+	if h.View != "" {
+		hello["view"] = h.View
 	}
 	if h.Since > 0 {
 		hello["since"] = h.Since
