@@ -64,15 +64,15 @@ func loadAssets(files fs.FS) (assets, error) {
 	return all, err
 }
 
-// serveStatic serves the web app; the app's own routes (/j/CODE, /b/CODE)
-// get index.html and the app reads the path. Every file is asked again at
-// each load (no-cache), so a new version reaches the room at once; its tag
-// keeps that to a round trip when nothing changed.
+// serveStatic serves the web app; the app's own routes (/j/CODE, /b/CODE,
+// /p/CODE) get index.html and the app reads the path. Every file is asked
+// again at each load (no-cache), so a new version reaches the room at
+// once; its tag keeps that to a round trip when nothing changed.
 func (h *Hub) serveStatic() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req, w := c.Request(), c.Response()
 		name := req.URL.Path
-		if name == "/" || strings.HasPrefix(name, "/j/") || strings.HasPrefix(name, "/b/") {
+		if name == "/" || strings.HasPrefix(name, "/j/") || strings.HasPrefix(name, "/b/") || strings.HasPrefix(name, "/p/") {
 			name = "/index.html"
 		}
 		a := h.assets[name]

@@ -76,7 +76,7 @@ func TestWebAppFiles(t *testing.T) {
 	}
 
 	page, _ := fs.ReadFile(static.Files, "index.html")
-	for _, path := range []string{"/", "/b/K7P2QX", "/j/K7P2QX"} {
+	for _, path := range []string{"/", "/b/K7P2QX", "/j/K7P2QX", "/p/K7P2QX"} {
 		resp, body := get(path)
 		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, page) || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 			t.Fatalf("%s: %s, %s, %d bytes: want the page", path, resp.Status, resp.Header.Get("Content-Type"), len(body))
