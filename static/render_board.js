@@ -28,7 +28,7 @@ export function renderBoard(root, ctx) {
   const { replica } = ctx;
   const title = h('h1', { class: 'board-title' });
   const phase = h('p', { class: 'phase-name', role: 'status' });
-  const timer = h('p', { class: 'timer', role: 'timer', 'aria-live': 'off' });
+  const { el: timer, tick, destroy: stopTimer } = countdown(ctx, 'timer');
   const who = h('p', { class: 'who' });
   const conn = h('p', { class: 'conn', role: 'status', 'aria-live': 'polite' });
   const locked = h('p', { class: 'locked-banner', hidden: true }, t('board.locked'));
@@ -95,20 +95,6 @@ export function renderBoard(root, ctx) {
     tick();
   }
 
-  // The countdown is computed from the board's endsAt in server time; skew
-  // (server clock minus ours, from welcome) keeps every screen in step even
-  // when a phone's clock is wrong.
-  function tick() {
-    const tm = replica.board?.timer;
-    const running = tm?.running && tm.endsAt;
-    timer.hidden = !running;
-    if (!running) return;
-    const left = (Date.parse(tm.endsAt) - (Date.now() + ctx.skew)) / 1000;
-    setText(timer, left > 0 ? t('timer.left', { time: clock(left) }) : t('timer.up'));
-    timer.classList.toggle('up', left <= 0);
-  }
-  const ticker = setInterval(tick, 250);
-
   function state(name) {
     if (name === 'connected') loadConsole();
     conn.dataset.state = name;
@@ -139,9 +125,33 @@ export function renderBoard(root, ctx) {
     state,
     destroy() {
       destroyed = true;
-      clearInterval(ticker);
+      stopTimer();
       unlisten();
       view?.destroy();
     },
   };
+}
+
+/**
+ * countdown is the timer of ctx's board, as the board's header and the
+ * presenter view show it, hidden while none runs: el, tick() to show a
+ * change to the board at once, and destroy() to stop its ticking. It is
+ * computed from the board's endsAt in server time; skew (server clock
+ * minus ours, from welcome) keeps every screen in step even when a
+ * phone's clock is wrong.
+ */
+export function countdown(ctx, className) {
+  const el = h('p', { class: className, role: 'timer', 'aria-live': 'off' });
+  function tick() {
+    const tm = ctx.replica.board?.timer;
+    const running = tm?.running && tm.endsAt;
+    el.hidden = !running;
+    if (!running) return;
+    const left = (Date.parse(tm.endsAt) - (Date.now() + ctx.skew)) / 1000;
+    setText(el, left > 0 ? t('timer.left', { time: clock(left) }) : t('timer.up'));
+    el.classList.toggle('up', left <= 0);
+  }
+  const ticker = setInterval(tick, 250);
+  tick();
+  return { el, tick, destroy: () => clearInterval(ticker) };
 }
