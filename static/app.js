@@ -4,6 +4,8 @@
 //   /            start: create a workshop, or type a join code
 //   /j/CODE      join a workshop
 //   /b/CODE      the board; the facilitator's link is /b/CODE#key=TOKEN
+//   /p/CODE      the presenter view for the projector, on the facilitator's
+//                token (saved here, or as /p/CODE#key=TOKEN on another machine)
 //
 // The facilitator's key travels in the fragment, which browsers never send
 // to a server, so it stays out of every access log; it is moved into
@@ -24,11 +26,15 @@ const boardScreen = import('./render_board.js');
 // reason: on a board's link the socket opens before they arrive.
 const startScreen = () => import('./render_start.js');
 const joinScreen = () => import('./render_join.js');
+// The presenter view's module is not preloaded (index.html): only the
+// projector's page needs it.
+const presenterScreen = () => import('./render_presenter.js');
+const presenterPath = /^\/p\/([A-Za-z0-9]{1,16})\/?$/;
 
 const root = document.getElementById('app');
 let screen = null; // the mounted start or join screen
 let routed = 0; // counts routes, so a screen that loads after the next route is not shown
-let session = null; // the open board: ctx, conn and its screen
+let session = null; // the open board: ctx, conn, its path and its screen
 
 function navigate(path) {
   history.pushState(null, '', path);
@@ -43,10 +49,14 @@ function route() {
     if (routed === at) screen = mount(m);
   });
   const board = boardPath.exec(location.pathname);
+  const presenter = presenterPath.exec(location.pathname);
   const join = /^\/j\/([A-Za-z0-9]{1,16})\/?$/.exec(location.pathname);
-  if (session && session.code !== (board?.[1] ?? '').toUpperCase()) closeSession();
+  const path = board ? `/b/${board[1].toUpperCase()}` : presenter ? `/p/${presenter[1].toUpperCase()}` : '';
+  if (session && session.path !== path) closeSession();
   if (board) {
     openBoard(board[1].toUpperCase());
+  } else if (presenter) {
+    openBoard(presenter[1].toUpperCase(), null, true);
   } else if (join) {
     const code = join[1].toUpperCase();
     if (savedToken(code)) return navigate(`/b/${code}`);
@@ -56,10 +66,13 @@ function route() {
   }
 }
 
-/** showBoard mounts the board screen of session s once its module is here, unless s has ended or has one. */
+/** showBoard mounts the board or presenter screen of session s once its module is here, unless s has ended or has one. */
 function showBoard(s) {
-  boardScreen.then(({ renderBoard }) => {
-    if (session === s && !s.view) s.view = renderBoard(root, s.ctx);
+  const mount = s.ctx.presenter
+    ? presenterScreen().then(({ renderPresenter }) => renderPresenter)
+    : boardScreen.then(({ renderBoard }) => renderBoard);
+  mount.then((render) => {
+    if (session === s && !s.view) s.view = render(root, s.ctx);
   });
 }
 
@@ -77,6 +90,12 @@ function applyPresence(online, f) {
   for (const id of f.left ?? []) online.delete(id);
 }
 
+/** showFatal replaces the page with why the workshop cannot be shown. */
+function showFatal(msg) {
+  root.replaceChildren(h('main', { class: 'fatal' }, h('h1', {}, t('board.closed')), h('p', { role: 'alert' }, msg),
+    h('p', {}, h('a', { href: '/' }, t('board.home')))));
+}
+
 function closeSession() {
   session.view?.destroy();
   session.conn.stop();
@@ -85,18 +104,21 @@ function closeSession() {
 
 /**
  * openBoard starts a session with board code, with the saved token or, from
- * the join screen, as a new participant (join). The board screen replaces
- * the current one at the first snapshot, which follows the welcome, so a
+ * the join screen, as a new participant (join); presenter opens the
+ * read-only presenter view instead of the board. The screen replaces the
+ * current one at the first snapshot, which follows the welcome, so a
  * refused join stays on the join form with its message.
  */
-function openBoard(code, join) {
+function openBoard(code, join, presenter = false) {
+  const path = `/${presenter ? 'p' : 'b'}/${code}`;
   const key = /^#key=(.+)$/.exec(location.hash);
   if (key) {
     saveToken(code, decodeURIComponent(key[1]));
-    history.replaceState(null, '', `/b/${code}`);
+    history.replaceState(null, '', path);
   }
   if (session) return;
   const token = savedToken(code);
+  if (!token && presenter) return showFatal(t('presenter.needsKey'));
   if (!token && !join) return navigate(`/j/${code}`);
   if (!join) root.replaceChildren(h('p', { class: 'waiting' }, t('board.loading')));
 
@@ -106,6 +128,7 @@ function openBoard(code, join) {
     replica,
     you: '',
     facilitator: false,
+    presenter,
     skew: 0,
     presence: new Set(),
     /** act sends op; a refusal is shown beside anchor. It resolves with the acknowledging chg when the op was applied, else false. */
@@ -115,19 +138,20 @@ function openBoard(code, join) {
     }),
     eph: (frame) => ctx.conn.ephemeral(frame),
   };
-  const s = { code, ctx, view: null };
+  const s = { path, ctx, view: null };
   session = s;
   ctx.conn = s.conn = new Connection({
     board: code,
     token,
     join,
+    view: presenter ? 'presenter' : undefined,
     since: () => replica.seq,
     handlers: {
       welcome(f) {
         ctx.you = f.you;
         ctx.facilitator = f.facilitator;
         ctx.skew = Date.parse(f.now) - Date.now();
-        if (location.pathname !== `/b/${code}`) history.replaceState(null, '', `/b/${code}`);
+        if (location.pathname !== path) history.replaceState(null, '', path);
       },
       frame(f) {
         // The board screen is drawn once, with the board on it, when the
@@ -146,11 +170,10 @@ function openBoard(code, join) {
         if (session === s) closeSession();
         if (screen?.refused) {
           screen.refused(msg || t('join.refused'));
-        } else if (closeCode === 4003) {
+        } else if (closeCode === 4003 && !presenter) {
           navigate(`/j/${code}`);
         } else {
-          root.replaceChildren(h('main', { class: 'fatal' }, h('h1', {}, t('board.closed')), h('p', { role: 'alert' }, msg),
-            h('p', {}, h('a', { href: '/' }, t('board.home')))));
+          showFatal(msg);
         }
       },
     },

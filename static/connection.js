@@ -72,12 +72,15 @@ const closeRateLimited = 4029;
  * history, which changes when the server's store lost the board and was
  * given it back); the hello names it, so that a server whose history is
  * another sends a fresh snapshot instead of changes that do not follow.
+ * view, if set, is the hello's view ('presenter': the read-only screen the
+ * room watches).
  */
 export class Connection {
-  constructor({ board, token, join, since, handlers }) {
+  constructor({ board, token, join, view, since, handlers }) {
     this.board = board;
     this.token = token;
     this.join = join;
+    this.view = view;
     this.since = since;
     this.handlers = handlers;
     this.state = 'connecting';
@@ -119,7 +122,7 @@ export class Connection {
     this.ws = ws;
     this.welcomed = false;
     const hello = () => {
-      const frame = { t: 'hello', v: 1, board: this.board };
+      const frame = { t: 'hello', v: 1, board: this.board, view: this.view };
       if (this.token) {
         frame.token = this.token;
         const since = this.since();

@@ -2,6 +2,7 @@
 // server decides which items exist (tally, ranking); these helpers only
 // name them for the screens.
 
+import { h } from './dom.js';
 import { t } from './i18n.js';
 import { byId } from './replica.js';
 
@@ -22,4 +23,19 @@ export function itemTitle(replica, id) {
 /** splitText says how many dots an item has and from which sector. */
 export function splitText(tally) {
   return t('vote.split', { n: tally.votes, votes: tally.votes, cs: tally.civilServant, so: tally.civilSociety });
+}
+
+/**
+ * splitBars draws an item's dots by sector as two bars side by side, civil
+ * servants and civil society, each as long as its share of most: the
+ * largest tally on screen, so that bars compare across items. The text is
+ * the whole of it for a screen reader.
+ */
+export function splitBars(tally, most = tally.votes) {
+  const bar = (role, n) => h('div', { class: `split-bar split-${role}`, dataset: { n } },
+    h('span', { class: 'split-name' }, t(`role.${role}`)),
+    h('span', { class: 'split-track' }, h('span', { class: 'split-fill', style: `width: ${most ? (100 * n) / most : 0}%` })),
+    h('span', { class: 'split-n' }, String(n)));
+  return h('div', { class: 'split-bars', role: 'img', 'aria-label': splitText(tally) },
+    bar('civil-servant', tally.civilServant), bar('civil-society', tally.civilSociety));
 }

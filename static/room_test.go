@@ -61,15 +61,24 @@ func newRoom(t testing.TB, base string, notes int) *room {
 		r.people = append(r.people, r.dial(client.Hello{Board: created.ID, Join: &client.Join{Name: p.Name, Role: p.Role}}))
 	}
 	r.do(r.fac, board.Op{Kind: board.GroupsForm, Size: sc.GroupSize})
+	r.write(notes)
+	return r
+}
+
+// write has the room write that many notes on their groups' charts,
+// once everyone knows their group.
+func (r *room) write(notes int) {
+	r.t.Helper()
 	for _, p := range r.people {
 		if err := p.WaitSeq(r.within(), r.fac.Seq()); err != nil {
-			t.Fatal(err)
+			r.t.Fatal(err)
 		}
 	}
+	ideas := workshoptest.Load().Ideas
 	for i := range notes {
 		who := r.people[i%len(r.people)]
-		text := sc.Ideas[i%len(sc.Ideas)]
-		if round := i / len(sc.Ideas); round > 0 {
+		text := ideas[i%len(ideas)]
+		if round := i / len(ideas); round > 0 {
 			text = fmt.Sprintf("%s (%d)", text, round+1)
 		}
 		var me struct {
@@ -78,7 +87,6 @@ func newRoom(t testing.TB, base string, notes int) *room {
 		who.Get("participant", who.You, &me)
 		r.do(who, board.Op{Kind: board.NoteAdd, Chart: me.Group, Text: text, Color: board.Colors[i%len(board.Colors)]})
 	}
-	return r
 }
 
 // within bounds one exchange with the server, not the room's life: a
