@@ -13,6 +13,9 @@ const maxScale = 4;
 // Fitting never enlarges a small world past this: three notes on a
 // projector should look like notes, not posters.
 const maxFit = 1.6;
+// Fitting leaves this many pixels around the world, where the areas drawn
+// around its sections show whole.
+const margin = 12;
 // Movement below this many pixels is a click or a tap, not a pan.
 const slop = 4;
 
@@ -62,7 +65,7 @@ export class Camera {
     const vw = this.viewport.clientWidth;
     const vh = this.viewport.clientHeight;
     if (!this.width || !this.height || !vw || !vh) return;
-    this.scale = Math.min(vw / this.width, vh / this.height, maxFit);
+    this.scale = Math.min((vw - 2 * margin) / this.width, (vh - 2 * margin) / this.height, maxFit);
     this.x = (vw - this.width * this.scale) / 2;
     this.y = (vh - this.height * this.scale) / 2;
     this.apply();
