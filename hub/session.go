@@ -336,7 +336,7 @@ func (s *session) ephemeral(f *inbound) {
 	s.room.ephemeral(s, frame)
 }
 
-// ref is the op's id in the log: this instance, this session and the
+// ref is the op's id in the log: this instance, this connection and the
 // client's own id, so that whichever instance applies the entry, only the
 // sender's connection gets the acknowledgement.
 func (s *session) ref(clientRef string) string {
