@@ -10,6 +10,7 @@ const (
 	entityTally       = "tally"
 	entityRanking     = "ranking"
 	entityMyVotes     = "myvotes"
+	entityTurnout     = "turnout"
 	entityDiscussion  = "discussion"
 )
 
@@ -99,7 +100,7 @@ func (s *State) SharedChanges() []Change {
 	for _, id := range sortedIDs(tallies) {
 		out = append(out, upsert(entityTally, id, *tallies[id]).to(audience))
 	}
-	out = append(out, upsert(entityRanking, entityRanking, rank(tallies)).to(audience))
+	out = append(out, upsert(entityRanking, entityRanking, rank(tallies)).to(audience), s.turnoutChange())
 	for _, id := range sortedIDs(s.Discussions) {
 		out = append(out, discussionChange(s.Discussions[id]))
 	}

@@ -90,11 +90,24 @@ func (s *State) voteChanges(items, voters []string) []Change {
 			out = append(out, deletion(entityTally, item).to(audience))
 		}
 	}
-	out = append(out, upsert(entityRanking, entityRanking, rank(tallies)).to(audience))
+	out = append(out, upsert(entityRanking, entityRanking, rank(tallies)).to(audience), s.turnoutChange())
 	for _, voter := range voters {
 		out = append(out, s.myVotesChange(voter))
 	}
 	return out
+}
+
+// Turnout is how many participants have at least one dot down. Everyone
+// sees it, hidden tallies or not: the room wants to know when the vote is
+// done ("12 of 26 have voted"), and it says nothing of what was chosen.
+type Turnout struct {
+	Voted int `json:"voted"`
+}
+
+// turnoutChange is the board's turnout now; a voter whose last dot is
+// taken back leaves Votes.
+func (s *State) turnoutChange() Change {
+	return upsert(entityTurnout, entityTurnout, Turnout{Voted: len(s.Votes)})
 }
 
 // showTallies sends every tally and the ranking again after who may see them

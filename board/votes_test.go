@@ -229,3 +229,28 @@ func TestPasscodeNeverSent(t *testing.T) {
 		t.Error("settings without a passcode removed it")
 	}
 }
+
+// The turnout counts who has a dot down, for everyone, while the tallies
+// are hidden too; taking back one's last dot leaves it.
+func TestTurnout(t *testing.T) {
+	r := voting(t, func(s *Settings) { s.HideTallies = true })
+	turnout := func(changes []Change) Turnout {
+		t.Helper()
+		c, ok := find(changes, entityTurnout, entityTurnout)
+		if !ok || c.Audience != Everyone {
+			t.Fatalf("no turnout for everyone in %+v", changes)
+		}
+		return c.Value.(Turnout)
+	}
+	r.must(r.ana, Op{Kind: VoteCast, Item: "t100"})
+	if got := turnout(r.must(r.ana, Op{Kind: VoteCast, Item: "n99"})); got.Voted != 1 {
+		t.Errorf("one voter with two dots: turnout %d, want 1", got.Voted)
+	}
+	if got := turnout(r.must(r.ben, Op{Kind: VoteCast, Item: "n99"})); got.Voted != 2 {
+		t.Errorf("two voters: turnout %d, want 2", got.Voted)
+	}
+	r.must(r.ben, Op{Kind: VoteRetract, Item: "n99"})
+	if got := turnout(r.s.SharedChanges()); got.Voted != 1 {
+		t.Errorf("after Ben took back his only dot: turnout %d, want 1", got.Voted)
+	}
+}

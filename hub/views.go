@@ -70,17 +70,11 @@ func newApplied(e board.Entry, changes []board.Change) applied {
 			a.owners[c.Owner] = true
 		}
 	}
-	// Most entries look the same to both views; their frame is encoded
-	// once and shared.
-	alike := true
-	for _, c := range changes {
-		alike = alike && sharedIn(c, participantView) == sharedIn(c, facilitatorView)
-	}
+	// Each view's frame is encoded once and shared by its sessions. Only
+	// facilitators are told who acted: a participant's screen has no use
+	// for it, and it would say who wrote a note on an anonymous board, or
+	// who is voting while tallies are hidden.
 	for v := range a.frames {
-		if v > 0 && alike {
-			a.frames[v] = a.frames[0]
-			continue
-		}
 		var shared []board.Change
 		for _, c := range changes {
 			if sharedIn(c, view(v)) {
@@ -88,7 +82,7 @@ func newApplied(e board.Entry, changes []board.Change) applied {
 			}
 		}
 		if shared != nil {
-			a.frames[v] = encode(changeFrame{T: "chg", Seq: a.seq, By: a.by, At: a.at, Changes: shared})
+			a.frames[v] = encode(changeFrame{T: "chg", Seq: a.seq, By: a.actorFor(view(v) == facilitatorView), At: a.at, Changes: shared})
 		} else {
 			a.frames[v] = a.placeholder()
 		}
@@ -142,7 +136,16 @@ func (a *applied) frameFor(s *session, ref string) []byte {
 			visible = append(visible, c)
 		}
 	}
-	return encode(changeFrame{T: "chg", Seq: a.seq, Ref: ref, By: a.by, At: a.at, Changes: visible})
+	return encode(changeFrame{T: "chg", Seq: a.seq, Ref: ref, By: a.actorFor(s.facilitator), At: a.at, Changes: visible})
+}
+
+// actorFor is the by of a's frames: the actor for a facilitator, no one
+// for a participant.
+func (a *applied) actorFor(facilitator bool) string {
+	if facilitator {
+		return a.by
+	}
+	return ""
 }
 
 func (r *room) remember(a applied) {

@@ -149,6 +149,8 @@ const en = {
   'vote.retractFrom': 'Take one back from {item}',
   'vote.split': '{votes} dots: {cs} civil servant, {so} civil society',
   'vote.split.one': '1 dot: {cs} civil servant, {so} civil society',
+  'vote.turnout': '{voted} of {n} have voted',
+  'vote.turnout.one': '{voted} of 1 has voted',
 };
 
 const es = {
@@ -295,6 +297,8 @@ const es = {
   'vote.retractFrom': 'Quitar uno de {item}',
   'vote.split': '{votes} puntos: {cs} función pública, {so} sociedad civil',
   'vote.split.one': '1 punto: {cs} función pública, {so} sociedad civil',
+  'vote.turnout': '{voted} de {n} han votado',
+  'vote.turnout.one': '{voted} de 1 ha votado',
 };
 
 const tables = { en, es };

@@ -39,3 +39,9 @@ export function splitBars(tally, most = tally.votes) {
   return h('div', { class: 'split-bars', role: 'img', 'aria-label': splitText(tally) },
     bar('civil-servant', tally.civilServant), bar('civil-society', tally.civilSociety));
 }
+
+/** turnoutText says how many of the participants have put a dot down: the server counts them for everyone, tallies hidden or not. */
+export function turnoutText(replica) {
+  const n = replica.all('participant').filter((p) => !p.facilitator).length;
+  return t('vote.turnout', { voted: replica.get('turnout', 'turnout')?.voted ?? 0, n });
+}

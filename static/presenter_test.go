@@ -131,7 +131,8 @@ func TestPresenter(t *testing.T) {
 	}
 	shot("cluster")
 
-	// Vote, hidden: the room sees the ballot and no count at all. The
+	// Vote, hidden: the room sees the ballot and how many have voted, no
+	// count of dots at all. The
 	// first three themes get 9, 9 and 8 dots, the others 3 or 4, each
 	// loose note 1 or 2: the top three are plain.
 	var themes, loose []string
@@ -160,6 +161,8 @@ func TestPresenter(t *testing.T) {
 	for _, p := range screens {
 		p.waitText(".presenter-title", "Voting")
 		p.waitText(".presenter-status", "Tallies are hidden")
+		// Who has voted, not what: every one of the room's 26.
+		p.waitText(".presenter-sub", fmt.Sprintf("%d of %d have voted", len(r.people), len(r.people)))
 		if n := eval[int](p, `document.querySelectorAll('.ballot li').length`); n != 30 {
 			t.Errorf("%s: the ballot lists %d ideas, want the 10 themes and 20 loose notes", p.name, n)
 		}

@@ -18,7 +18,7 @@ import { qrSVG } from './qr.js';
 import { byId } from './replica.js';
 import { renderCharts } from './render_charts.js';
 import { renderCluster } from './render_cluster.js';
-import { voteItems, itemTitle, splitBars } from './items.js';
+import { voteItems, itemTitle, splitBars, turnoutText } from './items.js';
 import { countdown } from './render_board.js';
 
 /** restShown is how many items after the top three the ranking lists: as many as a projector shows in large type. */
@@ -187,7 +187,7 @@ function vote(ctx) {
       const items = voteItems(replica);
       el.replaceChildren(
         h('h2', { class: 'presenter-status' }, t(ranking ? 'vote.noVotes' : 'vote.hidden')),
-        h('p', { class: 'presenter-sub' }, t('presenter.people', { n: people(replica).length }), ' · ', t('presenter.items', { n: items.length })),
+        h('p', { class: 'presenter-sub' }, turnoutText(replica), ' · ', t('presenter.items', { n: items.length })),
         h('ol', { class: 'ballot' }, items.map((item) => h('li', { dataset: { item: item.id } }, itemTitle(replica, item.id)))));
       return;
     }
@@ -208,7 +208,7 @@ function vote(ctx) {
         bars(r)))),
       rest.length > restShown ? h('p', { class: 'presenter-more' }, t('presenter.more', { n: rest.length - restShown })) : null);
   };
-  return still(el, draw, ['ranking', 'tally', 'theme', 'note', 'participant']);
+  return still(el, draw, ['ranking', 'tally', 'turnout', 'theme', 'note', 'participant']);
 }
 
 /** discuss is the top three, each with what was agreed: how, who owns it and the next step. */

@@ -7,12 +7,13 @@
 
 import { h, setText } from './dom.js';
 import { t } from './i18n.js';
-import { voteItems, itemTitle, splitText } from './items.js';
+import { voteItems, itemTitle, splitText, turnoutText } from './items.js';
 
 /** renderVote is the vote screen. */
 export function renderVote(ctx) {
   const { replica } = ctx;
   const left = h('p', { class: 'votes-left', role: 'status' });
+  const turnout = h('p', { class: 'turnout' });
   const list = h('ol', { class: 'vote-items' });
   const ranking = h('ol', { class: 'ranking' });
   const restList = h('ol', { class: 'ranking' });
@@ -20,7 +21,7 @@ export function renderVote(ctx) {
   const rest = h('details', { class: 'ranking-rest', hidden: true }, restSummary, restList);
   const el = h('div', { class: 'vote' },
     h('aside', { class: 'ranking-panel', 'aria-labelledby': 'ranking-title' },
-      h('h2', { id: 'ranking-title' }, t('vote.ranking')), ranking, rest),
+      h('h2', { id: 'ranking-title' }, t('vote.ranking')), turnout, ranking, rest),
     h('div', { class: 'vote-main' }, ctx.facilitator ? null : left, list));
   const rows = new Map();
 
@@ -89,6 +90,7 @@ export function renderVote(ctx) {
     const mine = replica.get('myvotes', ctx.you);
     const budget = replica.board?.settings?.votesPerParticipant ?? 0;
     setText(left, t('vote.left', { n: mine ? mine.left : budget }));
+    setText(turnout, turnoutText(replica));
   }
 
   function rankRow(rank, top) {
