@@ -15,7 +15,7 @@ import { pack } from './layout.js';
 // (--column, --continued), so that each is said once. A section's area is
 // drawn around it, within the gap between sections. The aspect is the
 // screens' a world is laid out for: projectors and laptops.
-const measures = { column: 250, gap: 6, between: 24, empty: 72, continued: 32, aspect: 2 };
+const measures = { column: 250, gap: 6, between: 18, empty: 72, continued: 32, aspect: 2 };
 // Past this many notes, notes jump to their new places rather than glide:
 // gliding hundreds at once is more than a phone can draw.
 const glideLimit = 120;
