@@ -49,8 +49,11 @@ func TestPresenter(t *testing.T) {
 	big := newPage(t, browser, "projector 1920x1080", 1920, 1080, false)
 	big.do(chromedp.Navigate(srv.URL + "/p/" + r.code + "#key=" + token))
 	screens := []*page{big, small}
-	shot := func(name string) {
+	// look is what each phase ends with: axe-core finds nothing serious on
+	// either screen, and the pictures are taken when asked for.
+	look := func(name string) {
 		for _, p := range screens {
+			p.axe("the presenter view, " + name)
 			p.screenshot(fmt.Sprintf("presenter-%s-%d", name, eval[int](p, `innerWidth`)))
 		}
 	}
@@ -70,7 +73,7 @@ func TestPresenter(t *testing.T) {
 		}
 		p.checkTimer()
 	}
-	shot("lobby")
+	look("lobby")
 
 	// Brainstorm: five groups write 70 notes; each group's counts are live.
 	r.write(70)
@@ -106,7 +109,7 @@ func TestPresenter(t *testing.T) {
 		p.readable("brainstorm", 70, 0)
 		p.checkTimer()
 	}
-	shot("brainstorm")
+	look("brainstorm")
 
 	// Share, with a chart in the spotlight; then the canvas, with ten themes.
 	r.phase(board.Share)
@@ -120,7 +123,7 @@ func TestPresenter(t *testing.T) {
 		p.waitText(".presenter-phase", "Share · Group 2")
 		p.readable("the spotlit chart", notes["g2"], 16)
 	}
-	shot("share")
+	look("share")
 	r.phase(board.Cluster)
 	r.cluster(10, 5)
 	for _, p := range screens {
@@ -134,7 +137,7 @@ func TestPresenter(t *testing.T) {
 		f := p.readable("cluster", 70, least)
 		t.Logf("%s, cluster: smallest note text %.1f px", p.name, f.Smallest)
 	}
-	shot("cluster")
+	look("cluster")
 
 	// Vote, hidden: the room sees the ballot and how many have voted, no
 	// count of dots at all. The
@@ -177,7 +180,7 @@ func TestPresenter(t *testing.T) {
 		p.checkFits()
 		p.checkTimer()
 	}
-	shot("vote-hidden")
+	look("vote-hidden")
 
 	// Reveal: the top three large, each with its sectors as bars.
 	r.do(r.fac, board.Op{Kind: board.VoteReveal})
@@ -206,7 +209,7 @@ func TestPresenter(t *testing.T) {
 		p.checkFits()
 		p.checkTimer()
 	}
-	shot("vote-revealed")
+	look("vote-revealed")
 
 	// Discuss: what was agreed on each of the top three.
 	r.phase(board.Discuss)
@@ -224,7 +227,7 @@ func TestPresenter(t *testing.T) {
 		p.checkFits()
 		p.checkTimer()
 	}
-	shot("discuss")
+	look("discuss")
 	for _, p := range screens {
 		p.checkNoExceptions()
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/input"
@@ -86,7 +87,8 @@ func (p *page) readable(screen string, want int, minText float64) faults {
 
 // TestSharedScreensAtWorkshopScale opens the scenario's room (26 people
 // and the facilitator, five groups) with 70 notes and again with 300, on
-// a laptop, a projector-sized screen and a participant's phone, through
+// a laptop, a projector-sized screen, the presenter view and a
+// participant's phone, through
 // brainstorm, share and cluster, and counts what would make a screen
 // unreadable: every count must be zero, and text on the phone at least 16
 // px.
@@ -102,7 +104,9 @@ func TestSharedScreensAtWorkshopScale(t *testing.T) {
 			laptop := newPage(t, browser, "facilitator's laptop", 1366, 768, false)
 			projector := newPage(t, browser, "participant at 1920x1080", 1920, 1080, false)
 			phone := newPage(t, browser, "participant's phone", 390, 844, true)
+			presenter := newPage(t, browser, "presenter view at 1920x1080", 1920, 1080, false)
 			laptop.do(chromedp.Navigate(r.facilitatorURL))
+			presenter.do(chromedp.Navigate(strings.Replace(r.facilitatorURL, "/b/", "/p/", 1)))
 			ana, ben := r.people[0], r.people[1]
 			projector.do(chromedp.Navigate(srv.URL + "/b/" + r.code + "#key=" + url.QueryEscape(ana.Token)))
 			phone.do(chromedp.Navigate(srv.URL + "/b/" + r.code + "#key=" + url.QueryEscape(ben.Token)))
@@ -132,6 +136,8 @@ func TestSharedScreensAtWorkshopScale(t *testing.T) {
 			}
 			laptop.readable("share", notes, 0)
 			projector.readable("share", notes, 0)
+			presenter.waitText(".presenter-strip", "Share")
+			presenter.readable("share", notes, 0)
 			phone.readable("share", notes, 16)
 			if notes == 70 {
 				projector.screenshot("room-share")
@@ -144,6 +150,8 @@ func TestSharedScreensAtWorkshopScale(t *testing.T) {
 				p.waitFor("ten themes", `document.querySelectorAll('section.theme').length === 10`)
 			}
 			laptop.readable("cluster", notes, 0)
+			presenter.waitFor("ten themes", `document.querySelectorAll('.presenter-board section.theme').length === 10`)
+			presenter.readable("cluster", notes, 0)
 			f := projector.readable("cluster", notes, 0)
 			t.Logf("cluster at 1920x1080 with %d notes: smallest note text %.1f px", notes, f.Smallest)
 			phone.readable("cluster", notes, 16)
@@ -154,7 +162,7 @@ func TestSharedScreensAtWorkshopScale(t *testing.T) {
 				projector.screenshot("room-cluster")
 				phone.screenshot("room-cluster-phone")
 			}
-			for _, p := range []*page{laptop, projector, phone} {
+			for _, p := range []*page{laptop, projector, phone, presenter} {
 				p.checkNoExceptions()
 			}
 		})
