@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/plenary/plenary/store/bolt"
 )
 
 // TestJoinCodeCollision: several boards are created at the same moment and
@@ -19,15 +16,7 @@ import (
 // and get boards of their own, and no board's creation is written into
 // another's log.
 func TestJoinCodeCollision(t *testing.T) {
-	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = log.Close() })
-	h, err := New(Config{Log: log, Secret: []byte("a test secret of some length")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, log := newBoltHub(t)
 	srv := httptest.NewServer(h.Handler())
 	t.Cleanup(srv.Close)
 	const taken, racing = "ABCDEF", 8

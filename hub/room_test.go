@@ -2,27 +2,17 @@ package hub
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/store/bolt"
 )
 
 // TestIdleRoomTakesNoPosts: once a room has left (idle, forgotten by the
 // hub), a post to it fails, so a session holding it from before is told
 // to reconnect instead of waiting for a welcome nobody will send.
 func TestIdleRoomTakesNoPosts(t *testing.T) {
-	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = log.Close() })
-	h, err := New(Config{Log: log, Secret: []byte("a test secret of some length")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, log := newBoltHub(t)
 	data, _ := json.Marshal(board.Entry{At: time.Now(), Op: board.Op{Kind: board.BoardCreate, Title: "Idle", Prompt: "Anyone?"}})
 	if err := log.Create(t.Context(), "RQ7ZZZ", data); err != nil {
 		t.Fatal(err)
