@@ -234,6 +234,13 @@ type point struct{ X, Y float64 }
 func (p *page) center(selector string) point {
 	p.t.Helper()
 	p.do(chromedp.ScrollIntoView(chromedp.CSS(selector)))
+	return p.middle(selector)
+}
+
+// middle is the middle of the first element matching selector, in
+// viewport pixels, as it is drawn now (nothing is scrolled to show it).
+func (p *page) middle(selector string) point {
+	p.t.Helper()
 	return eval[point](p, fmt.Sprintf(`(() => { const r = document.querySelector(%s).getBoundingClientRect(); return { X: r.left + r.width / 2, Y: r.top + r.height / 2 } })()`, js(selector)))
 }
 
@@ -415,7 +422,11 @@ func TestWorkshop(t *testing.T) {
 	}
 	dragged, target := ana.noteID(ideas[0]), ana.noteID(ideas[1])
 	draggedSel := fmt.Sprintf(`.note[data-note=%q]`, dragged)
-	from, to := ana.center(draggedSel), ana.center(fmt.Sprintf(`.note[data-note=%q]`, target))
+	// Both ends are read on one screen, with nothing scrolled between: the
+	// canvas is fitted to the window, and scrolling the page to show one
+	// note would move the other.
+	ana.do(chromedp.ScrollIntoView(".world-viewport"))
+	from, to := ana.middle(draggedSel), ana.middle(fmt.Sprintf(`.note[data-note=%q]`, target))
 	before := fac.topLeft(draggedSel)
 	ana.mouse(input.DispatchMouseEventTypeMousePressed, from)
 	const steps = 8

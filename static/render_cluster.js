@@ -189,7 +189,12 @@ export function renderCluster(ctx) {
         notes.delete(id);
       }
     }
-    for (const [id, section] of themes) if (!replica.get('theme', id)) themes.delete(id) && section.el.remove();
+    for (const [id, section] of themes) {
+      if (!replica.get('theme', id)) {
+        themes.delete(id);
+        section.el.remove();
+      }
+    }
     const sections = [];
     for (const theme of replica.all('theme').sort(byId)) {
       const section = themeOf(theme);
