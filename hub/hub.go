@@ -197,6 +197,15 @@ func (h *Hub) probeStore() {
 	}
 }
 
+// storeStalled records that an op waited out storeWait: the ops queued
+// behind it are answered at once rather than each waiting out its own
+// bound, until the next probe finds the store answering again.
+func (h *Hub) storeStalled() {
+	if h.storeUp.Swap(false) {
+		h.logger.Warn("store health", "up", false, "err", "an op waited "+storeWait.String())
+	}
+}
+
 const outboundLen = 4096
 
 type outbound struct {

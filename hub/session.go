@@ -260,6 +260,11 @@ func (s *session) op(ctx context.Context, f *inbound) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, storeWait)
 	defer cancel()
+	defer func() {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			s.hub.storeStalled()
+		}
+	}()
 	key := s.participant + "/" + f.ID
 	epoch, bad := s.room.check(ctx, e)
 	if bad != nil {
