@@ -129,13 +129,6 @@ type welcomeFrame struct {
 	Now         time.Time `json:"now"`
 }
 
-type snapFrame struct {
-	T       string         `json:"t"`
-	Seq     uint64         `json:"seq"`
-	Epoch   string         `json:"epoch,omitempty"`
-	Changes []board.Change `json:"changes"`
-}
-
 type changeFrame struct {
 	T       string         `json:"t"`
 	Seq     uint64         `json:"seq"`

@@ -116,8 +116,7 @@ func playScenario(t *testing.T, servers ...*testServer) {
 	// make the theme; the rest are dragged in.
 	do(t, fac, board.Op{Kind: board.PhaseSet, Phase: board.Cluster})
 	themeID := make([]string, len(themesOf))
-	var members [][]string
-	members = make([][]string, len(themesOf))
+	members := make([][]string, len(themesOf))
 	for _, idea := range sc.Ideas {
 		if i := themeFor(idea); i >= 0 {
 			members[i] = append(members[i], noteOf[idea])
