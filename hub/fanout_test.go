@@ -186,7 +186,7 @@ func TestEphemeral(t *testing.T) {
 // resume"), and when it comes back with its last seq it gets the board as
 // everyone else has it.
 func TestSlowClientIsClosed(t *testing.T) {
-	ts := startServer(t, func(c *hub.Config) { c.WriteTimeout = 5 * time.Minute })
+	ts := startServer(t, func(c *hub.Config) { c.WriteTimeout, c.PingEvery = 5*time.Minute, 5*time.Minute })
 	b := ts.create("Slow", "Who keeps up?")
 	fac := ts.facilitator(b)
 	// More stuck clients than the hub keeps writers awake for: each
@@ -216,12 +216,12 @@ func TestSlowClientIsClosed(t *testing.T) {
 	// of a kilobyte each, until every stuck client's queue has overflowed:
 	// past what the server's socket buffers (up to 4 MB each here) and a
 	// queue of sendQueueLen frames hold together. Meanwhile a writer is
-	// blocked on each full socket; past the write timeout it would tear the
-	// connection down with no close code, so the test lengthens it to more
-	// than the appends can take on a busy machine. The close frame itself
-	// can wait only so long (coder/websocket gives it 5 s) behind what
-	// fills the socket, so the stuck clients are checked often, and once
-	// all have overflowed they read at once, each on its own.
+	// blocked on each full socket. Past the write timeout, or 5 s after a
+	// ping the silent client cannot answer, the connection would be torn
+	// down with no close code, so the test lengthens both to more than the
+	// appends can take on a busy machine. The close frame waits behind
+	// the blocked write; once all have overflowed the stuck clients read
+	// at once, each on its own, and find it.
 	prompt := strings.Repeat("a long prompt ", 70)
 	edits := 0
 	for overflows(t, ts) < len(stuck) && edits < 40000 {

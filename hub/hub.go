@@ -59,6 +59,12 @@ type Config struct {
 	// HelloWithin is how long a new websocket may go without its hello
 	// before it is closed; zero means a minute. Tests shorten it.
 	HelloWithin time.Duration
+	// PingEvery is how long a websocket may stay silent before it is
+	// pinged; zero means 25 s, well inside the idle timeouts of load
+	// balancers. A ping its client does not answer within 5 s tears the
+	// connection down, so tests whose clients stop reading on purpose
+	// lengthen it.
+	PingEvery time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -80,6 +86,8 @@ type Hub struct {
 	ops, eph, creates, misses *limiters
 	// helloWithin bounds a websocket's wait for its hello (Config).
 	helloWithin time.Duration
+	// pingEvery is how long a websocket may stay silent (Config).
+	pingEvery time.Duration
 
 	mu    sync.Mutex
 	rooms map[string]*room
@@ -130,6 +138,10 @@ func New(cfg Config) (*Hub, error) {
 	if helloWithin <= 0 {
 		helloWithin = defaultHelloWithin
 	}
+	pingEvery := cfg.PingEvery
+	if pingEvery <= 0 {
+		pingEvery = defaultPingEvery
+	}
 	var webApp assets
 	if cfg.Static != nil {
 		if webApp, err = loadAssets(cfg.Static); err != nil {
@@ -156,6 +168,7 @@ func New(cfg Config) (*Hub, error) {
 		creates:     newLimiters(rate.Limit(boardsPerMinute)/60, boardsPerMinute),
 		misses:      newLimiters(missesPerMinute/60.0, missBurst),
 		helloWithin: helloWithin,
+		pingEvery:   pingEvery,
 		rooms:       map[string]*room{},
 		closing:     make(chan struct{}),
 		outbound:    make(chan outbound, outboundLen),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -233,6 +234,9 @@ func TestRedisPausedUnderWrites(t *testing.T) {
 		mu       sync.Mutex
 		outcomes []outcome
 		slowest  time.Duration
+		// what the slowest op was, for the failure message
+		slowestWhat string
+		paused      atomic.Int64 // when the stall began, in Unix nanoseconds
 	)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -275,7 +279,10 @@ func TestRedisPausedUnderWrites(t *testing.T) {
 							return
 						}
 						mu.Lock()
-						slowest = max(slowest, took)
+						if took > slowest {
+							slowest = took
+							slowestWhat = fmt.Sprintf("%s, sent %v after the stall began, answered %v", id, sent.Sub(time.Unix(0, paused.Load())).Round(10*time.Millisecond), err)
+						}
 						switch {
 						case be != nil && be.Code == hub.CodeUnknownOutcome:
 							again = append(again, id)
@@ -296,10 +303,11 @@ func TestRedisPausedUnderWrites(t *testing.T) {
 
 	time.Sleep(time.Second) // writes before the stall
 	srv.Pause()
-	paused := time.Now()
+	pausedAt := time.Now()
+	paused.Store(pausedAt.UnixNano())
 	servers[1].waitReady(t, 503)
-	t.Logf("/readyz turned 503 %v after the stall began", time.Since(paused).Round(10*time.Millisecond))
-	time.Sleep(time.Until(paused.Add(8 * time.Second)))
+	t.Logf("/readyz turned 503 %v after the stall began", time.Since(pausedAt).Round(10*time.Millisecond))
+	time.Sleep(time.Until(pausedAt.Add(8 * time.Second)))
 	srv.Resume()
 	servers[1].waitReady(t, 200)
 	time.Sleep(time.Second) // writes after it
@@ -329,7 +337,7 @@ func TestRedisPausedUnderWrites(t *testing.T) {
 		}
 	}
 	if slowest > bound {
-		t.Errorf("an op waited %v for its answer; the bound is 3 s", slowest)
+		t.Errorf("an op waited %v for its answer; the bound is 3 s: %s", slowest, slowestWhat)
 	}
 	t.Logf("%d ops, refused %v, slowest answer %v", len(outcomes), refused, slowest.Round(10*time.Millisecond))
 	assertConverged(t, servers[0].log, r.b.ID, r.everyone()...)

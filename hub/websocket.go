@@ -19,7 +19,7 @@ const (
 	// defaultWriteTimeout bounds one write (Config.WriteTimeout), so one
 	// stuck socket holds a writer only so long, and never the room.
 	defaultWriteTimeout = 10 * time.Second
-	pingEvery           = 25 * time.Second
+	defaultPingEvery    = 25 * time.Second
 	// maxBatchBytes bounds a websocket message of several queued frames
 	// (one per line): a write costs far more than its bytes, so a busy
 	// connection gets fewer, larger writes.
@@ -57,7 +57,7 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 	ws.s.out.schedule = func() { h.writers.schedule(ws) }
 	// Armed only once ws.pinger is set, so the first ping sees it.
 	ws.pinger = time.AfterFunc(time.Hour, ws.ping)
-	ws.pinger.Reset(pingEvery)
+	ws.pinger.Reset(h.pingEvery)
 	go ws.read()
 	return nil
 }
@@ -121,7 +121,7 @@ func (c *wsConn) readMessage(ctx context.Context) error {
 	// now. On a busy board most participants send often enough that they
 	// are never pinged, and a ping costs a round trip and about 2 KB of
 	// garbage.
-	c.pinger.Reset(pingEvery)
+	c.pinger.Reset(c.s.hub.pingEvery)
 	buf := buffers.Get().(*bytes.Buffer)
 	defer buffers.Put(buf)
 	buf.Reset()
@@ -185,7 +185,7 @@ func (c *wsConn) ping() {
 		c.s.close(CloseGoingAway, "no pong")
 		return
 	}
-	c.pinger.Reset(pingEvery)
+	c.pinger.Reset(c.s.hub.pingEvery)
 }
 
 // buffers pools the buffers messages are read into and frames are joined
