@@ -269,27 +269,41 @@ func TestRedisPausedUnderWrites(t *testing.T) {
 						}
 						chans[id] = ch
 					}
-					var again []string
+					// Each answer is timed as it arrives, whichever
+					// comes first.
+					type answer struct {
+						id   string
+						f    client.Frame
+						err  error
+						took time.Duration
+					}
+					answers := make(chan answer, len(pending))
 					for _, id := range pending {
-						f, err := c.Wait(ctxT(t), id, chans[id])
-						took := time.Since(sent)
+						go func() {
+							f, err := c.Wait(ctxT(t), id, chans[id])
+							answers <- answer{id, f, err, time.Since(sent)}
+						}()
+					}
+					var again []string
+					for range pending {
+						a := <-answers
 						var be *board.Error
-						if err != nil && !errors.As(err, &be) {
-							t.Error(err)
+						if a.err != nil && !errors.As(a.err, &be) {
+							t.Error(a.err)
 							return
 						}
 						mu.Lock()
-						if took > slowest {
-							slowest = took
-							slowestWhat = fmt.Sprintf("%s, sent %v after the stall began, answered %v", id, sent.Sub(time.Unix(0, paused.Load())).Round(10*time.Millisecond), err)
+						if a.took > slowest {
+							slowest = a.took
+							slowestWhat = fmt.Sprintf("%s, sent %v after the stall began, answered %v", a.id, sent.Sub(time.Unix(0, paused.Load())).Round(10*time.Millisecond), a.err)
 						}
 						switch {
 						case be != nil && be.Code == hub.CodeUnknownOutcome:
-							again = append(again, id)
+							again = append(again, a.id)
 						case be != nil:
-							outcomes = append(outcomes, outcome{text: texts[id], refused: be.Code})
+							outcomes = append(outcomes, outcome{text: texts[a.id], refused: be.Code})
 						default:
-							outcomes = append(outcomes, outcome{text: texts[id], applied: f.Ref == id})
+							outcomes = append(outcomes, outcome{text: texts[a.id], applied: a.f.Ref == a.id})
 						}
 						mu.Unlock()
 					}

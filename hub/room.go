@@ -347,9 +347,23 @@ func decodeEntry(rec store.Record) board.Entry {
 // store keeps the most advanced copy offered while the restore is being
 // decided, and ignores it after. Once the log is live again the room
 // reloads from it, whichever copy was kept.
+//
+// While the store is known to be away the room does not read it: a read
+// would hold the room, and with it the acknowledgements of ops already
+// appended, until the read gave up. For the same reason a read is given
+// no longer than an op is, and one that runs out marks the store away.
 func (r *room) catchUp(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	if !r.hub.storeUp.Load() {
+		r.missed.Store(true)
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, storeWait)
 	defer cancel()
+	defer func() {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			r.hub.storeStalled()
+		}
+	}()
 	err := r.readLog(ctx, r.state, &r.epoch, r.apply)
 	switch {
 	case errors.Is(err, store.ErrReset), errors.Is(err, store.ErrRestoring):
