@@ -37,6 +37,11 @@ func (l *Log) SaveSnapshot(ctx context.Context, board string, snap store.Snapsho
 	if err != nil {
 		return fmt.Errorf("save snapshot of board %s: %w", board, err)
 	}
+	// Records still waiting for a checkpoint are trimmed too: the
+	// checkpoint skips what the stored snapshot has made old.
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.forget(board, trimmedTo(snap.Seq))
 	return nil
 }
 
