@@ -161,7 +161,8 @@ func readImport(x *Export) (*State, *Error) {
 
 // readPeople reads a whole copy's participants and phase into c. The
 // copy's facilitator is p1, the board's creator, as on every board; the
-// others keep their ids, names, roles and groups.
+// others keep their ids, names, roles and groups. A document made by hand
+// may have no participants, and no phase: the copy starts in brainstorm.
 func readPeople(x *Export, c *State) *Error {
 	if len(x.Participants) > MaxParticipants+1 {
 		return refuse(CodeTooMany, "import: over %d participants", MaxParticipants)
@@ -184,7 +185,7 @@ func readPeople(x *Export, c *State) *Error {
 		c.Participants[p.ID] = &Participant{ID: p.ID, Name: name, Role: p.Role, Group: p.Group, Facilitator: p.Facilitator}
 		c.ParticipantOffset = max(c.ParticipantOffset, idNumber(p.ID))
 	}
-	if !slices.Contains(phases, x.Phase) {
+	if x.Phase != "" && !slices.Contains(phases, x.Phase) {
 		return refuse(CodeBadOp, "import: there is no phase %q", x.Phase)
 	}
 	c.Info.Phase, c.Info.Revealed = x.Phase, x.Revealed

@@ -192,7 +192,7 @@ func TestImportRefused(t *testing.T) {
 		{"note by nobody imported", func(x *Export) { x.Notes[0].Author = "p99" }, CodeBadOp},
 		{"tally of a note in a theme", func(x *Export) { x.Tallies[0].Item = x.Notes[0].ID }, CodeBadOp},
 		{"tally not adding up", func(x *Export) { x.Tallies[0].CivilServant++ }, CodeBadOp},
-		{"no phase", func(x *Export) { x.Phase = "" }, CodeBadOp},
+		{"no such phase", func(x *Export) { x.Phase = "lunch" }, CodeBadOp},
 		{"too many groups", func(x *Export) {
 			for i := range MaxGroups + 1 {
 				x.Groups = append(x.Groups, Group{ID: groupID(i + 10), Name: "g"})
@@ -206,5 +206,17 @@ func TestImportRefused(t *testing.T) {
 			w := &workshop{t: t, s: New()}
 			w.refused("", Op{Kind: BoardCreate, Import: x}, tt.code)
 		})
+	}
+}
+
+// TestImportByHand: a document made by hand, with no participants, phase
+// or tallies, makes a board in brainstorm with its creator alone.
+func TestImportByHand(t *testing.T) {
+	x := Export{Version: ExportVersion, Title: "By hand", Settings: DefaultSettings(),
+		Groups: []Group{{ID: "g1", Name: "Group 1"}},
+		Notes:  []Note{{ID: "n1", Chart: "g1", Role: CivilServant, Text: "An idea", X: 0.5, Y: 0.5}}}
+	w := copyOf(t, x)
+	if w.s.Info.Phase != Brainstorm || len(w.s.Participants) != 1 || len(w.s.Notes) != 1 || len(w.s.tallies()) != 0 {
+		t.Errorf("a board by hand is in %s with %d participants, %d notes, %d tallies", w.s.Info.Phase, len(w.s.Participants), len(w.s.Notes), len(w.s.tallies()))
 	}
 }
