@@ -7,13 +7,15 @@ import (
 )
 
 // Export is a whole board as a document: what export.json holds and what
-// board.create reads back (Op.Import) to start a new board from it. Votes
-// are kept as tallies, not per person, since a new board starts a new vote.
+// board.create reads back (Op.Import) to start a new board as its copy.
+// Votes are kept as tallies, not per person: a ballot is secret, even from
+// the facilitator.
 type Export struct {
 	Version      int           `json:"version"`
 	Title        string        `json:"title"`
 	Prompt       string        `json:"prompt"`
 	Phase        Phase         `json:"phase"`
+	Revealed     bool          `json:"revealed"`
 	Settings     Settings      `json:"settings"`
 	Groups       []Group       `json:"groups"`
 	Participants []Participant `json:"participants"`
@@ -24,9 +26,13 @@ type Export struct {
 	Discussions  []Discussion  `json:"discussions"`
 }
 
-// exportVersion is the Export document's version, raised when its shape
-// changes in a way an older reader would misread.
-const exportVersion = 1
+// ExportVersion is the Export document's version, raised when its shape
+// or its reading changes. board.create reads a version 1 document for its
+// content only (groups, notes without authors, themes, discussions), since
+// logs hold such entries and replay them as they were first applied, and
+// a version 2 one whole. A version 1 export.json holds all that version 2
+// does but revealed, so POST /api/boards logs it as version 2.
+const ExportVersion = 2
 
 // Export is the whole board as a document, every list in id order. The
 // passcode is left out, since the document is shared, and so are the notes'
@@ -34,10 +40,11 @@ const exportVersion = 1
 func (s *State) Export() Export {
 	tallies := s.tallies()
 	x := Export{
-		Version:      exportVersion,
+		Version:      ExportVersion,
 		Title:        s.Info.Title,
 		Prompt:       s.Info.Prompt,
 		Phase:        s.Info.Phase,
+		Revealed:     s.Info.Revealed,
 		Settings:     s.Info.Settings,
 		Groups:       values(s.Groups),
 		Participants: values(s.Participants),

@@ -87,10 +87,25 @@ func TestCSV(t *testing.T) {
 	}
 }
 
-// TestExportImported starts a new board from an export, as POST /api/boards
-// does with an export.json, and checks it holds the same groups, notes,
-// themes and discussions, and that its own new notes never take an imported
-// note's id.
+// copyOf starts a new board from x, as POST /api/boards does with an
+// export.json, through the document's JSON.
+func copyOf(t *testing.T, x Export) *workshop {
+	t.Helper()
+	doc, err := json.Marshal(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read Export
+	if err := json.Unmarshal(doc, &read); err != nil {
+		t.Fatal(err)
+	}
+	w := &workshop{t: t, s: New()}
+	w.must("", Op{Kind: BoardCreate, Import: &read})
+	return w
+}
+
+// TestExportImported: a copy's export is the original's, field by field,
+// and what happens on the copy next takes none of its ids.
 func TestExportImported(t *testing.T) {
 	old := reported(t, false)
 	exported := old.s.Export()
@@ -100,20 +115,50 @@ func TestExportImported(t *testing.T) {
 	if len(exported.Ranking) != 2 || exported.Ranking[1].Rank != 1 {
 		t.Errorf("exported ranking = %+v", exported.Ranking)
 	}
-	doc, err := json.Marshal(exported)
-	if err != nil {
-		t.Fatal(err)
+	w := copyOf(t, exported)
+	if copied := w.s.Export(); !reflect.DeepEqual(copied, exported) {
+		t.Errorf("the copy differs:\n%+v\n%+v", copied, exported)
 	}
-	var x Export
-	if err := json.Unmarshal(doc, &x); err != nil {
-		t.Fatal(err)
+	eve := w.join("Eve", CivilSociety)
+	if _, ok := old.s.Participants[eve]; ok {
+		t.Errorf("newcomer %s takes an imported participant's id", eve)
 	}
-	w := &workshop{t: t, s: New()}
-	w.must("", Op{Kind: BoardCreate, Import: &x})
-	copied := w.s.Export()
-	if copied.Title != exported.Title || copied.Prompt != exported.Prompt {
-		t.Errorf("copy is titled %q, %q", copied.Title, copied.Prompt)
+	if w.s.Participants[eve].Group == "" {
+		t.Errorf("newcomer %s has no group", eve)
 	}
+	w.phase(Vote)
+	w.must(eve, Op{Kind: VoteCast, Item: exported.Ranking[0].Item})
+	if tally := w.s.tallies()[exported.Ranking[0].Item]; tally.Votes != exported.Ranking[0].Votes+1 || tally.CivilSociety != 2 {
+		t.Errorf("a dot on a copied tally of %d makes %+v", exported.Ranking[0].Votes, tally)
+	}
+	id := w.note(facilitator, "g1", "A new idea")
+	if idNumber(id) <= w.s.IDOffset {
+		t.Errorf("new note %s may collide with an imported one (offset %d)", id, w.s.IDOffset)
+	}
+}
+
+// TestCopiedTallyDropped: dots carried over on a note that joins a theme
+// stop counting, as cast ones are given back.
+func TestCopiedTallyDropped(t *testing.T) {
+	exported := reported(t, false).s.Export()
+	w := copyOf(t, exported)
+	radio, theme := exported.Tallies[0].Item, exported.Themes[1].ID
+	w.phase(Cluster)
+	changes := w.must(facilitator, Op{Kind: NoteTheme, Note: radio, Theme: theme})
+	if c, ok := find(changes, entityTally, radio); !ok || !c.Deleted {
+		t.Errorf("note %s joined a theme and its copied tally was not deleted: %+v", radio, changes)
+	}
+	if _, ok := w.s.tallies()[radio]; ok {
+		t.Errorf("note %s in a theme still has a tally", radio)
+	}
+}
+
+// TestImportVersion1: a version 1 document, as logs hold in board.create
+// entries, is read for its content only, as it was when logged.
+func TestImportVersion1(t *testing.T) {
+	exported := reported(t, false).s.Export()
+	exported.Version = 1
+	copied := copyOf(t, exported).s.Export()
 	for i := range exported.Notes {
 		exported.Notes[i].Author = ""
 	}
@@ -121,13 +166,8 @@ func TestExportImported(t *testing.T) {
 		!reflect.DeepEqual(copied.Themes, exported.Themes) || !reflect.DeepEqual(copied.Discussions, exported.Discussions) {
 		t.Errorf("the copy differs:\n%+v\n%+v", copied, exported)
 	}
-	if len(copied.Tallies) != 0 || len(copied.Participants) != 1 {
-		t.Errorf("the copy kept votes or people: %+v %+v", copied.Tallies, copied.Participants)
-	}
-	ana := w.join("Ana", CivilServant)
-	id := w.note(ana, w.s.Participants[ana].Group, "A new idea")
-	if idNumber(id) <= w.s.IDOffset {
-		t.Errorf("new note %s may collide with an imported one (offset %d)", id, w.s.IDOffset)
+	if len(copied.Tallies) != 0 || len(copied.Participants) != 1 || copied.Phase != Brainstorm {
+		t.Errorf("a version 1 copy kept votes, people or the phase: %+v %+v %s", copied.Tallies, copied.Participants, copied.Phase)
 	}
 }
 
@@ -145,6 +185,14 @@ func TestImportRefused(t *testing.T) {
 		{"long note", func(x *Export) { x.Notes[0].Text = strings.Repeat("x", MaxNoteText+1) }, CodeTooLong},
 		{"note off the chart", func(x *Export) { x.Notes[0].CX = 2 }, CodeBadOp},
 		{"discussion of nothing", func(x *Export) { x.Discussions[0].Item = "t9999" }, CodeBadOp},
+		{"participant in a missing group", func(x *Export) { x.Participants[1].Group = "g9" }, CodeBadOp},
+		{"a second facilitator", func(x *Export) { x.Participants[1].Facilitator = true }, CodeBadOp},
+		{"no facilitator", func(x *Export) { x.Participants[0].Facilitator = false }, CodeBadOp},
+		{"repeated participant", func(x *Export) { x.Participants[2].ID = x.Participants[1].ID }, CodeBadOp},
+		{"note by nobody imported", func(x *Export) { x.Notes[0].Author = "p99" }, CodeBadOp},
+		{"tally of a note in a theme", func(x *Export) { x.Tallies[0].Item = x.Notes[0].ID }, CodeBadOp},
+		{"tally not adding up", func(x *Export) { x.Tallies[0].CivilServant++ }, CodeBadOp},
+		{"no such phase", func(x *Export) { x.Phase = "lunch" }, CodeBadOp},
 		{"too many groups", func(x *Export) {
 			for i := range MaxGroups + 1 {
 				x.Groups = append(x.Groups, Group{ID: groupID(i + 10), Name: "g"})
@@ -158,5 +206,17 @@ func TestImportRefused(t *testing.T) {
 			w := &workshop{t: t, s: New()}
 			w.refused("", Op{Kind: BoardCreate, Import: x}, tt.code)
 		})
+	}
+}
+
+// TestImportByHand: a document made by hand, with no participants, phase
+// or tallies, makes a board in brainstorm with its creator alone.
+func TestImportByHand(t *testing.T) {
+	x := Export{Version: ExportVersion, Title: "By hand", Settings: DefaultSettings(),
+		Groups: []Group{{ID: "g1", Name: "Group 1"}},
+		Notes:  []Note{{ID: "n1", Chart: "g1", Role: CivilServant, Text: "An idea", X: 0.5, Y: 0.5}}}
+	w := copyOf(t, x)
+	if w.s.Info.Phase != Brainstorm || len(w.s.Participants) != 1 || len(w.s.Notes) != 1 || len(w.s.tallies()) != 0 {
+		t.Errorf("a board by hand is in %s with %d participants, %d notes, %d tallies", w.s.Info.Phase, len(w.s.Participants), len(w.s.Notes), len(w.s.tallies()))
 	}
 }

@@ -25,12 +25,15 @@ func (s *State) newID(prefix string, seq uint64) string {
 	return prefix + strconv.FormatUint(seq+s.IDOffset, 10)
 }
 
-// participantID names the participant who joins at seq. It takes no offset:
-// participants are never imported, and the hub names a newcomer's session
-// from the seq alone.
-func participantID(seq uint64) string {
-	return participantPrefix + strconv.FormatUint(seq, 10)
+// ParticipantID names the participant who joins at seq on a board whose
+// ParticipantOffset is offset; the hub names a newcomer's session with it,
+// and the board's creator, at seq 1 of a board with no offset yet, is p1.
+func ParticipantID(seq, offset uint64) string {
+	return participantPrefix + strconv.FormatUint(seq+offset, 10)
 }
+
+// creatorID is the board's creator, its facilitator.
+var creatorID = ParticipantID(1, 0)
 
 // groupID names the i-th group, counting from 1.
 func groupID(i int) string { return groupPrefix + strconv.Itoa(i) }

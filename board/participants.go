@@ -17,7 +17,7 @@ func (s *State) join(r request) (mutation, *Error) {
 		return nil, refuse(CodeTooMany, "the board is full: %d participants", MaxParticipants)
 	}
 	return func() []Change {
-		p := &Participant{ID: participantID(r.Seq), Name: name, Role: role, Group: s.balancedGroup(role)}
+		p := &Participant{ID: ParticipantID(r.Seq, s.ParticipantOffset), Name: name, Role: role, Group: s.balancedGroup(role)}
 		s.Participants[p.ID] = p
 		return []Change{participantChange(p), s.myVotesChange(p.ID)}
 	}, nil

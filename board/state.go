@@ -189,6 +189,13 @@ type State struct {
 	// new notes and themes are numbered after it (see newID). Zero on a
 	// board that copies nothing.
 	IDOffset uint64 `json:"idOffset,omitempty"`
+	// ParticipantOffset is the highest number an imported participant id
+	// holds; newcomers are numbered after it (see JoinerID).
+	ParticipantOffset uint64 `json:"participantOffset,omitempty"`
+	// Carried is the tallies copied with an imported board, item id →
+	// dots. Their voters' ballots stay secret, so they are not in Votes:
+	// they count toward every tally, and nobody can take them back.
+	Carried map[string]*Tally `json:"carried,omitempty"`
 }
 
 // New returns an empty board, ready for its board.create entry.

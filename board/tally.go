@@ -22,9 +22,13 @@ type MyVotes struct {
 const topRanks = 3
 
 // tallies counts the dots on every item that has any. Tallies are derived
-// from Votes, never stored, so they cannot drift from the votes cast.
+// from Votes and Carried, never stored, so they cannot drift from the
+// votes cast.
 func (s *State) tallies() map[string]*Tally {
 	out := map[string]*Tally{}
+	for item, t := range s.Carried {
+		out[item] = new(*t)
+	}
 	// Sums only: the order the maps are walked in does not matter.
 	for voter, votes := range s.Votes {
 		var role Role

@@ -78,7 +78,8 @@ func (s *State) votable(item string) *Error {
 
 // refund gives back every dot on items, which stop taking votes when they
 // are deleted or when a note joins a theme, so no budget stays spent on
-// something that no longer counts.
+// something that no longer counts. Dots carried from an imported board have
+// nobody to go back to: they are dropped.
 func (s *State) refund(items ...string) []Change {
 	var voters []string
 	for _, voter := range sortedIDs(s.Votes) {
@@ -97,7 +98,14 @@ func (s *State) refund(items ...string) []Change {
 			delete(s.Votes, voter)
 		}
 	}
-	if len(voters) == 0 {
+	carried := false
+	for _, item := range items {
+		if s.Carried[item] != nil {
+			delete(s.Carried, item)
+			carried = true
+		}
+	}
+	if len(voters) == 0 && !carried {
 		return nil
 	}
 	return s.voteChanges(items, voters)

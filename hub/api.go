@@ -123,8 +123,12 @@ func (h *Hub) createBoard(c echo.Context) error {
 	if err := dec.Decode(&req); err != nil {
 		return refuseHTTP(http.StatusBadRequest, CodeBadFrame, fmt.Sprintf("cannot read the request: %v", err))
 	}
-	if req.Import != nil && req.Title == "" {
-		req.Title, req.Prompt = req.Import.Title, req.Import.Prompt
+	if req.Import != nil {
+		if req.Title == "" {
+			req.Title, req.Prompt = req.Import.Title, req.Import.Prompt
+		}
+		// Every export.json is read whole (see board.ExportVersion).
+		req.Import.Version = max(req.Import.Version, board.ExportVersion)
 	}
 	now := time.Now()
 	e := board.Entry{At: now, Op: board.Op{Kind: board.BoardCreate, Title: req.Title, Prompt: req.Prompt, Settings: req.Settings, Import: req.Import}}

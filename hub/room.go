@@ -554,12 +554,12 @@ func (r *room) check(ctx context.Context, e board.Entry) (string, *board.Error) 
 	return "", errUnknownOutcome
 }
 
-// checkJoin is check for a join, which also needs the passcode.
-func (r *room) checkJoin(e board.Entry, passcode string) (string, *board.Error) {
-	var bad *board.Error
-	var epoch string
+// checkJoin is check for a join, which also needs the passcode. It also
+// returns the board's participant offset, which names the newcomer (see
+// board.ParticipantID) and is set once, when the board is created.
+func (r *room) checkJoin(e board.Entry, passcode string) (epoch string, offset uint64, bad *board.Error) {
 	if !r.call(func() {
-		epoch = r.epoch
+		epoch, offset = r.epoch, r.state.ParticipantOffset
 		want := r.state.Info.Settings.Passcode
 		if want != "" && !equalSecret(want, passcode) {
 			bad = &board.Error{Code: CodeBadPasscode, Message: "that passcode is not right"}
@@ -569,9 +569,9 @@ func (r *room) checkJoin(e board.Entry, passcode string) (string, *board.Error) 
 			bad = asBoardError(err)
 		}
 	}) {
-		return "", &board.Error{Code: CodeUnavailable, Message: "the workshop was closed: reconnect"}
+		return "", 0, &board.Error{Code: CodeUnavailable, Message: "the workshop was closed: reconnect"}
 	}
-	return epoch, bad
+	return epoch, offset, bad
 }
 
 // attach lets s in once the state holds its participant. since, in epoch,

@@ -203,7 +203,7 @@ func (s *session) hello(ctx context.Context, f *inbound) {
 		return
 	}
 	e := board.Entry{At: now, Op: board.Op{Kind: board.ParticipantJoin, Name: f.Join.Name, Role: f.Join.Role}}
-	epoch, bad := r.checkJoin(e, f.Join.Passcode)
+	epoch, offset, bad := r.checkJoin(e, f.Join.Passcode)
 	if bad != nil {
 		s.refuse("", bad)
 		s.close(helloCloseCode(bad), bad.Message)
@@ -217,7 +217,7 @@ func (s *session) hello(ctx context.Context, f *inbound) {
 		s.close(helloCloseCode(bad), bad.Message)
 		return
 	}
-	s.become(r, "p"+strconv.FormatUint(seq, 10))
+	s.become(r, board.ParticipantID(seq, offset))
 	r.attach(s, seq, 0, "", s.hub.tokens.issue(boardID, s.participant, now))
 }
 
