@@ -12,6 +12,7 @@ import (
 
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/store"
 	"github.com/plenary/plenary/store/redis"
 	"github.com/plenary/plenary/store/redis/redistest"
 )
@@ -30,13 +31,61 @@ func instances(t *testing.T, url string, n int) []*testServer {
 // instance starts one hub on the Redis at url.
 func instance(t *testing.T, url string) *testServer {
 	t.Helper()
+	return startServerOn(t, openRedis(t, url))
+}
+
+func openRedis(t *testing.T, url string) *redis.Log {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	log, err := redis.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startServerOn(t, log)
+	return log
+}
+
+// lossyLog loses the delivery of one record to this instance's
+// subscribers, as Redis pub/sub may (it delivers at most once), and never
+// says that delivery was interrupted.
+type lossyLog struct {
+	store.Log
+	lose atomic.Uint64 // the seq to lose
+}
+
+func (l *lossyLog) Subscribe(board string, ev store.Events) (cancel func()) {
+	record := ev.Record
+	ev.Record = func(rec store.Record) {
+		if rec.Seq != l.lose.Load() {
+			record(rec)
+		}
+	}
+	ev.Resync = nil
+	return l.Log.Subscribe(board, ev)
+}
+
+// TestLostLastRecord: an instance whose subscription lost the last change
+// of a burst, with nothing after it to show the gap, still brings its
+// screens up to the board.
+func TestLostLastRecord(t *testing.T) {
+	srv := redistest.Start(t)
+	a := instance(t, srv.URL())
+	lossy := &lossyLog{Log: openRedis(t, srv.URL())}
+	b := startServerOn(t, lossy)
+	created := a.create("Lossy", "Who hears the last word?")
+	fac := a.facilitator(created)
+	watcher := b.dial(client.Hello{Board: created.ID, Token: fac.Token})
+	f := do(t, fac, board.Op{Kind: board.BoardEdit, Title: "Lossy", Prompt: "The last word"})
+	// The watcher's instance hears the board live before it loses a
+	// record of it.
+	if err := watcher.WaitSeq(ctxT(t), f.Seq); err != nil {
+		t.Fatal(err)
+	}
+	lossy.lose.Store(f.Seq + 1)
+	do(t, fac, board.Op{Kind: board.BoardEdit, Title: "Lossy", Prompt: "The very last word"})
+	time.Sleep(2 * time.Second)
+	t.Logf("watcher at %d, want %d", watcher.Seq(), f.Seq+1)
+	assertConverged(t, a.log, created.ID, fac, watcher)
 }
 
 func TestScenarioOnThreeInstances(t *testing.T) {
