@@ -50,6 +50,8 @@ func TestMarkdown(t *testing.T) {
 		"### Untitled theme",
 		"| 1 (tie) | Reaching rural families | 2 | 1 | 1 |",
 		`| 1 (tie) | Community radio slot \| ministries answer questions | 2 | 1 | 1 |`,
+		"### Top three of civil servants\n\n- Community radio slot \\| ministries answer questions (rank 1; votes: 1)\n- Reaching rural families (rank 1; votes: 1)\n",
+		"### Top three of civil society\n\n- Community radio slot \\| ministries answer questions (rank 1; votes: 1)\n",
 		"## Top ideas",
 		"- **Owner:** Ministry of Health",
 		"- **Next step:** Draft the calendar by October",

@@ -21,7 +21,7 @@ func (s *State) setPhase(r request) (mutation, *Error) {
 	}
 	return func() []Change {
 		s.Info.Phase = phase
-		out := []Change{s.boardChange()}
+		out := []Change{s.boardChange(), s.ballotChange()}
 		if s.onCanvas() {
 			out = append(out, s.layOut()...)
 		}
