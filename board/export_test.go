@@ -102,6 +102,9 @@ func TestExportImported(t *testing.T) {
 	if len(exported.Ranking) != 2 || exported.Ranking[1].Rank != 1 {
 		t.Errorf("exported ranking = %+v", exported.Ranking)
 	}
+	if len(exported.TopCivilServant) != 2 || len(exported.TopCivilSociety) != 2 {
+		t.Errorf("exported top three by sector: civil servants %+v, civil society %+v", exported.TopCivilServant, exported.TopCivilSociety)
+	}
 	doc, err := json.Marshal(exported)
 	if err != nil {
 		t.Fatal(err)

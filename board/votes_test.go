@@ -381,3 +381,34 @@ func TestBallot(t *testing.T) {
 		t.Error("a snapshot in cluster holds a ballot")
 	}
 }
+
+// TestSettingsLimits checks that the bounds the board entity tells clients
+// are the ones settings are held to.
+func TestSettingsLimits(t *testing.T) {
+	r := newRoom(t)
+	c, _ := find(r.s.Changes(), entityBoard, boardID)
+	got := c.Value.(boardValue).Limits
+	if got != limits || got.VotesPerParticipant.Max != MaxVotes {
+		t.Fatalf("the board entity's limits are %+v", got)
+	}
+	for _, tt := range []struct {
+		votes, groupSize int
+		code             string
+	}{
+		{got.VotesPerParticipant.Min, got.GroupSize.Min, ""},
+		{got.VotesPerParticipant.Max, got.GroupSize.Max, ""},
+		{got.VotesPerParticipant.Min - 1, 6, CodeBadOp},
+		{got.VotesPerParticipant.Max + 1, 6, CodeBadOp},
+		{3, got.GroupSize.Min - 1, CodeBadOp},
+		{3, got.GroupSize.Max + 1, CodeBadOp},
+	} {
+		set := DefaultSettings()
+		set.VotesPerParticipant, set.GroupSize = tt.votes, tt.groupSize
+		op := Op{Kind: BoardSettings, Settings: &set}
+		if tt.code == "" {
+			r.must(facilitator, op)
+		} else {
+			r.refused(facilitator, op, tt.code)
+		}
+	}
+}

@@ -142,6 +142,7 @@ export function renderConsole(ctx) {
     const online = people.filter((p) => ctx.presence.has(p.id)).length;
     setText(count, t('console.count', { online, total: people.length }));
     setText(turnout, turnoutText(replica));
+    turnout.hidden = replica.board?.phase !== 'vote';
     patchSectors(people);
   }
 
