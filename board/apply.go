@@ -75,6 +75,7 @@ var rules = map[Kind]rule{
 	VoteCast:    {voters, (*State).castVote},
 	VoteRetract: {voters, (*State).retractVote},
 	VoteReveal:  {facilitatorOnly, (*State).reveal},
+	VoteHide:    {facilitatorOnly, (*State).hide},
 
 	DiscussSet: {participants, (*State).discuss},
 

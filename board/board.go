@@ -2,24 +2,34 @@ package board
 
 import "unicode/utf8"
 
-// Bounds of settings not listed in state.go because only settings use them.
-const (
-	minGroupSize = 2
-	maxGroupSize = 50
-	maxPasscode  = 64
-)
+// maxPasscode bounds the passcode; not listed in state.go because only
+// settings use it.
+const maxPasscode = 64
+
+// limits are the bounds of the settings the board entity tells clients.
+var limits = Limits{
+	VotesPerParticipant: Bound{1, MaxVotes},
+	GroupSize:           Bound{2, 50},
+}
 
 // check refuses settings a workshop cannot run with.
 func (set Settings) check() *Error {
+	votes := limits.VotesPerParticipant
 	switch {
-	case set.VotesPerParticipant < 1 || set.VotesPerParticipant > MaxVotes:
-		return refuse(CodeBadOp, "votes per participant are 1 to %d", MaxVotes)
+	case set.VotesPerParticipant < votes.Min || set.VotesPerParticipant > votes.Max:
+		return refuse(CodeBadOp, "votes per participant are %d to %d", votes.Min, votes.Max)
 	case set.MaxVotesPerItem < 1 || set.MaxVotesPerItem > set.VotesPerParticipant:
 		return refuse(CodeBadOp, "dots on one item are 1 to the votes per participant")
-	case set.GroupSize < minGroupSize || set.GroupSize > maxGroupSize:
-		return refuse(CodeBadOp, "a group has %d to %d people", minGroupSize, maxGroupSize)
 	case utf8.RuneCountInString(set.Passcode) > maxPasscode:
 		return refuse(CodeTooLong, "the passcode is over %d characters", maxPasscode)
+	}
+	return groupSizeRefused(set.GroupSize)
+}
+
+// groupSizeRefused refuses a group size out of its bounds.
+func groupSizeRefused(size int) *Error {
+	if b := limits.GroupSize; size < b.Min || size > b.Max {
+		return refuse(CodeBadOp, "a group has %d to %d people", b.Min, b.Max)
 	}
 	return nil
 }

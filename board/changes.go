@@ -11,6 +11,7 @@ const (
 	entityRanking     = "ranking"
 	entityMyVotes     = "myvotes"
 	entityTurnout     = "turnout"
+	entityBallot      = "ballot"
 	entityDiscussion  = "discussion"
 )
 
@@ -31,12 +32,34 @@ func (c Change) to(a Audience) Change {
 	return c
 }
 
+// boardValue is the board entity: the board's Info and the bounds its
+// settings must keep, which the facilitator's console takes from here
+// rather than knowing them itself.
+type boardValue struct {
+	Info
+	Limits Limits `json:"limits"`
+}
+
+// Limits are the bounds of the settings a facilitator changes while the
+// workshop runs. The dots one person may put on one item go from 1 to
+// their votes per participant.
+type Limits struct {
+	VotesPerParticipant Bound `json:"votesPerParticipant"`
+	GroupSize           Bound `json:"groupSize"`
+}
+
+// Bound is the smallest and the largest a setting may be.
+type Bound struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
+}
+
 // boardChange is the board entity. The passcode is left out for everyone:
 // participants must never see it and the facilitator does not need it back.
 func (s *State) boardChange() Change {
 	info := s.Info
 	info.Settings.Passcode = ""
-	return upsert(entityBoard, boardID, info)
+	return upsert(entityBoard, boardID, boardValue{Info: info, Limits: limits})
 }
 
 func participantChange(p *Participant) Change { return upsert(entityParticipant, p.ID, *p) }
@@ -81,7 +104,7 @@ func (s *State) Changes() []Change {
 
 // SharedChanges is the board as upserts without the changes addressed to
 // one participant alone: board, participants, groups, notes, themes,
-// tallies, ranking, discussions. Every viewer of one kind (facilitator or
+// tallies, ranking, turnout, ballot, discussions. Every viewer of one kind (facilitator or
 // not) sees the same of it, so the hub encodes it once for all of them.
 func (s *State) SharedChanges() []Change {
 	out := []Change{s.boardChange()}
@@ -101,6 +124,9 @@ func (s *State) SharedChanges() []Change {
 		out = append(out, upsert(entityTally, id, *tallies[id]).to(audience))
 	}
 	out = append(out, upsert(entityRanking, entityRanking, rank(tallies)).to(audience), s.turnoutChange())
+	if s.onBallot() {
+		out = append(out, s.ballotChange())
+	}
 	for _, id := range sortedIDs(s.Discussions) {
 		out = append(out, discussionChange(s.Discussions[id]))
 	}

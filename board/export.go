@@ -23,7 +23,11 @@ type Export struct {
 	Themes       []Theme       `json:"themes"`
 	Tallies      []Tally       `json:"tallies"`
 	Ranking      []Rank        `json:"ranking"`
-	Discussions  []Discussion  `json:"discussions"`
+	// TopCivilServant and TopCivilSociety are the top three by each
+	// sector's dots alone (see Ranking).
+	TopCivilServant []Rank       `json:"topCivilServant"`
+	TopCivilSociety []Rank       `json:"topCivilSociety"`
+	Discussions     []Discussion `json:"discussions"`
 }
 
 // ExportVersion is the Export document's version, raised when its shape
@@ -39,20 +43,23 @@ const ExportVersion = 2
 // authors on an anonymous board.
 func (s *State) Export() Export {
 	tallies := s.tallies()
+	ranking := rank(tallies)
 	x := Export{
-		Version:      ExportVersion,
-		Title:        s.Info.Title,
-		Prompt:       s.Info.Prompt,
-		Phase:        s.Info.Phase,
-		Revealed:     s.Info.Revealed,
-		Settings:     s.Info.Settings,
-		Groups:       values(s.Groups),
-		Participants: values(s.Participants),
-		Notes:        values(s.Notes),
-		Themes:       values(s.Themes),
-		Tallies:      values(tallies),
-		Ranking:      rank(tallies).Ranks,
-		Discussions:  values(s.Discussions),
+		Version:         ExportVersion,
+		Title:           s.Info.Title,
+		Prompt:          s.Info.Prompt,
+		Phase:           s.Info.Phase,
+		Revealed:        s.Info.Revealed,
+		Settings:        s.Info.Settings,
+		Groups:          values(s.Groups),
+		Participants:    values(s.Participants),
+		Notes:           values(s.Notes),
+		Themes:          values(s.Themes),
+		Tallies:         values(tallies),
+		Ranking:         ranking.Ranks,
+		TopCivilServant: ranking.TopCivilServant,
+		TopCivilSociety: ranking.TopCivilSociety,
+		Discussions:     values(s.Discussions),
 	}
 	x.Settings.Passcode = ""
 	if s.Info.Settings.Anonymous {

@@ -50,6 +50,8 @@ func TestMarkdown(t *testing.T) {
 		"### Untitled theme",
 		"| 1 (tie) | Reaching rural families | 2 | 1 | 1 |",
 		`| 1 (tie) | Community radio slot \| ministries answer questions | 2 | 1 | 1 |`,
+		"### Top three of civil servants\n\n- Community radio slot \\| ministries answer questions (rank 1; votes: 1)\n- Reaching rural families (rank 1; votes: 1)\n",
+		"### Top three of civil society\n\n- Community radio slot \\| ministries answer questions (rank 1; votes: 1)\n",
 		"## Top ideas",
 		"- **Owner:** Ministry of Health",
 		"- **Next step:** Draft the calendar by October",
@@ -114,6 +116,9 @@ func TestExportImported(t *testing.T) {
 	}
 	if len(exported.Ranking) != 2 || exported.Ranking[1].Rank != 1 {
 		t.Errorf("exported ranking = %+v", exported.Ranking)
+	}
+	if len(exported.TopCivilServant) != 2 || len(exported.TopCivilSociety) != 2 {
+		t.Errorf("exported top three by sector: civil servants %+v, civil society %+v", exported.TopCivilServant, exported.TopCivilSociety)
 	}
 	w := copyOf(t, exported)
 	if copied := w.s.Export(); !reflect.DeepEqual(copied, exported) {

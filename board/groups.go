@@ -7,13 +7,17 @@ import (
 
 // formGroups splits the room into breakout groups of about the op's size
 // (0: the settings' group size) with equal numbers of civil servants and
-// civil society, as the workshop asks: group sizes differ by at most one,
-// and so do the counts of each role in any two groups.
+// civil society in every group the counts allow, as the workshop asks. No
+// two groups differ by more than one person of a sector, and each group's
+// gap between its sectors is as small as that allows: both sectors are
+// dealt round the groups from the first, so the groups that get one more
+// civil servant are the ones that get one more from civil society. With 13
+// of each in groups of six that is 3+3, 3+3, 3+3 and 4+4, not 4+3, 3+4,
+// 3+3, 3+3: sector balance comes before equal sizes, which may then differ
+// by two.
 //
 // Each role is shuffled with the entry's seed, so groups mix people who
-// arrived together yet every replica forms the same ones. Civil servants are
-// dealt round the groups first and civil society continue from the group
-// where they stopped, which keeps both the sizes and each role even.
+// arrived together yet every replica forms the same ones.
 //
 // Forming again replaces every group, so it is refused once a flip chart
 // holds notes: they would lose the group they came from.
@@ -22,8 +26,8 @@ func (s *State) formGroups(r request) (mutation, *Error) {
 	if size == 0 {
 		size = s.Info.Settings.GroupSize
 	}
-	if size < minGroupSize || size > maxGroupSize {
-		return nil, refuse(CodeBadOp, "a group has %d to %d people", minGroupSize, maxGroupSize)
+	if err := groupSizeRefused(size); err != nil {
+		return nil, err
 	}
 	for _, n := range s.Notes {
 		if s.Groups[n.Chart] != nil {
@@ -54,12 +58,10 @@ func (s *State) formGroups(r request) (mutation, *Error) {
 			out = append(out, s.boardChange())
 		}
 		shuffle := rand.New(rand.NewPCG(r.Seed, r.Seq))
-		dealt := 0
 		for _, sector := range [][]*Participant{servants, society} {
 			shuffle.Shuffle(len(sector), func(i, j int) { sector[i], sector[j] = sector[j], sector[i] })
-			for _, p := range sector {
-				group := groupID(dealt%k + 1)
-				dealt++
+			for i, p := range sector {
+				group := groupID(i%k + 1)
 				if p.Group != group {
 					p.Group = group
 					out = append(out, participantChange(p))
@@ -81,25 +83,30 @@ func (s *State) byRole(role Role) []*Participant {
 	return out
 }
 
-// balancedGroup is the group a newcomer of role joins: the one with fewest
-// of that role, then the smallest, then the first. Empty while there are no
-// groups, which costs nothing: counting goes over every participant, and
-// a join before the groups are formed (most of them) would make filling a
-// board quadratic.
+// balancedGroup is the group a newcomer of role joins: among the groups
+// with fewest of that role, which keeps every sector within one across
+// groups, the one with most of the other sector, where the newcomer evens
+// the group up (or widens its gap least), then the first. Empty while there
+// are no groups, which costs nothing: counting goes over every
+// participant, and a join before the groups are formed (most of them)
+// would make filling a board quadratic.
 func (s *State) balancedGroup(role Role) string {
 	if len(s.Groups) == 0 {
 		return ""
 	}
-	size, same := map[string]int{}, map[string]int{}
+	same, other := map[string]int{}, map[string]int{}
 	for _, p := range s.Participants {
-		size[p.Group]++
-		if p.Role == role {
+		switch {
+		case p.Facilitator:
+		case p.Role == role:
 			same[p.Group]++
+		default:
+			other[p.Group]++
 		}
 	}
 	best := ""
 	for _, id := range sortedIDs(s.Groups) {
-		if best == "" || same[id] < same[best] || same[id] == same[best] && size[id] < size[best] {
+		if best == "" || same[id] < same[best] || same[id] == same[best] && other[id] > other[best] {
 			best = id
 		}
 	}

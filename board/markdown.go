@@ -70,6 +70,19 @@ func (s *State) Markdown(facilitator bool) []byte {
 		}
 	}
 
+	for _, sector := range []struct {
+		name string
+		top  []Rank
+	}{{"civil servants", ranking.TopCivilServant}, {"civil society", ranking.TopCivilSociety}} {
+		if len(sector.top) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n### Top three of %s\n\n", sector.name)
+		for _, r := range sector.top {
+			fmt.Fprintf(&b, "- %s (rank %d; votes: %d)\n", inline(s.label(r.Item)), r.Rank, r.Votes)
+		}
+	}
+
 	if len(ranking.Top) > 0 {
 		b.WriteString("\n## Top ideas\n")
 	}

@@ -62,7 +62,7 @@ func (s *State) addNote(r request) (mutation, *Error) {
 			s.canvas().place(n)
 		}
 		s.Notes[n.ID] = n
-		return s.noteChanges(n)
+		return append(s.noteChanges(n), s.ballotChanged()...)
 	}, nil
 }
 
@@ -76,7 +76,10 @@ func (s *State) editNote(r request) (mutation, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.changeNote(n, func() { n.Text = text }), nil
+	return func() []Change {
+		n.Text = text
+		return append(s.noteChanges(n), s.ballotChanged()...)
+	}, nil
 }
 
 // colorNote gives a note another colour from the palette.
@@ -129,13 +132,13 @@ func (s *State) deleteNote(r request) (mutation, *Error) {
 		delete(s.Notes, n.ID)
 		out := []Change{deletion(entityNote, n.ID)}
 		out = append(out, s.dropDiscussion(n.ID)...)
-		return append(out, s.refund(n.ID)...)
+		return append(out, s.ballotChanged()...)
 	}, nil
 }
 
 // themeNote puts a note in a theme, or takes it out with theme "". A note
 // that joins a theme counts toward the theme from then on, so the dots on it
-// are given back.
+// are given back, and so are a theme's once its last note leaves.
 func (s *State) themeNote(r request) (mutation, *Error) {
 	if err := s.during(r, Cluster); err != nil {
 		return nil, err
@@ -150,11 +153,7 @@ func (s *State) themeNote(r request) (mutation, *Error) {
 	}
 	return func() []Change {
 		n.Theme = theme
-		out := s.noteChanges(n)
-		if theme != "" {
-			out = append(out, s.refund(n.ID)...)
-		}
-		return out
+		return append(s.noteChanges(n), s.ballotChanged()...)
 	}, nil
 }
 

@@ -36,6 +36,7 @@ const (
 	VoteCast    Kind = "vote.cast"    // item (a theme, or a note in no theme)
 	VoteRetract Kind = "vote.retract" // item
 	VoteReveal  Kind = "vote.reveal"  // facilitator: show hidden tallies to everyone
+	VoteHide    Kind = "vote.hide"    // facilitator: hide revealed tallies again
 
 	DiscussSet Kind = "discuss.set" // item, field (possible, how, owner, next), text
 

@@ -13,15 +13,20 @@ func (s *State) onCanvas() bool {
 }
 
 // setPhase moves the workshop to any phase; the facilitator may go back as
-// well as on. Reaching the canvas lays out every note not yet on it.
+// well as on. Reaching the canvas lays out every note not yet on it; the
+// ballot comes with the vote and goes on going back before it.
 func (s *State) setPhase(r request) (mutation, *Error) {
 	phase := r.Op.Phase
 	if !slices.Contains(phases, phase) {
 		return nil, refuse(CodeBadOp, "there is no phase %q", phase)
 	}
 	return func() []Change {
+		hadBallot := s.onBallot()
 		s.Info.Phase = phase
 		out := []Change{s.boardChange()}
+		if hadBallot || s.onBallot() {
+			out = append(out, s.ballotChange())
+		}
 		if s.onCanvas() {
 			out = append(out, s.layOut()...)
 		}

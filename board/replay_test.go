@@ -158,7 +158,7 @@ func randomLog(t testing.TB, seed uint64, n int) []Entry {
 		case k < 32:
 			op = Op{Kind: VoteRetract, Item: pick(items())}
 		case k < 33:
-			op = Op{Kind: VoteReveal}
+			op = Op{Kind: []Kind{VoteReveal, VoteReveal, VoteHide}[rng.IntN(3)]}
 		case k < 34:
 			op = Op{Kind: DiscussSet, Item: pick(items()), Field: discussFields[rng.IntN(4)].name, Text: "agreed"}
 		case k < 35:

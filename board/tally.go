@@ -5,9 +5,14 @@ import "slices"
 // Ranking is the items that have dots, most first. Tied items share a rank
 // (1, 1, 3), and Top holds every item ranked third or better, so a tie can
 // put more than three ideas in the top three rather than drop one at random.
+// TopCivilServant and TopCivilSociety are the top three by one sector's dots
+// alone, ranked the same way: the room asks whether both sectors back an
+// idea, and an idea one sector carried shows there.
 type Ranking struct {
-	Ranks []Rank   `json:"ranks"`
-	Top   []string `json:"top"`
+	Ranks           []Rank   `json:"ranks"`
+	Top             []string `json:"top"`
+	TopCivilServant []Rank   `json:"topCivilServant"`
+	TopCivilSociety []Rank   `json:"topCivilSociety"`
 }
 
 // MyVotes is one participant's own dots, item id → dots, and how many they
@@ -53,22 +58,48 @@ func (s *State) tallies() map[string]*Tally {
 	return out
 }
 
-// rank orders the tallied items by dots, then by when they were made.
+// rank orders the tallied items by dots, then by when they were made, and
+// finds the top three overall and of each sector.
 func rank(tallies map[string]*Tally) Ranking {
-	ids := sortedIDs(tallies)
-	slices.SortStableFunc(ids, func(a, b string) int { return tallies[b].Votes - tallies[a].Votes })
-	r := Ranking{Ranks: []Rank{}, Top: []string{}}
-	for i, id := range ids {
-		line := Rank{Item: id, Votes: tallies[id].Votes, Rank: i + 1}
-		if i > 0 && r.Ranks[i-1].Votes == line.Votes {
-			line.Rank = r.Ranks[i-1].Rank
-		}
-		r.Ranks = append(r.Ranks, line)
+	r := Ranking{Ranks: ranked(tallies, func(t *Tally) int { return t.Votes }), Top: []string{}}
+	for _, line := range r.Ranks {
 		if line.Rank <= topRanks {
-			r.Top = append(r.Top, id)
+			r.Top = append(r.Top, line.Item)
 		}
 	}
+	r.TopCivilServant = top(ranked(tallies, func(t *Tally) int { return t.CivilServant }))
+	r.TopCivilSociety = top(ranked(tallies, func(t *Tally) int { return t.CivilSociety }))
 	return r
+}
+
+// ranked orders the items with dots by the count dots takes of their tally,
+// most first, then by when they were made; tied items share a rank.
+func ranked(tallies map[string]*Tally, dots func(*Tally) int) []Rank {
+	var ids []string
+	for _, id := range sortedIDs(tallies) {
+		if dots(tallies[id]) > 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortStableFunc(ids, func(a, b string) int { return dots(tallies[b]) - dots(tallies[a]) })
+	ranks := make([]Rank, 0, len(ids))
+	for i, id := range ids {
+		line := Rank{Item: id, Votes: dots(tallies[id]), Rank: i + 1}
+		if i > 0 && ranks[i-1].Votes == line.Votes {
+			line.Rank = ranks[i-1].Rank
+		}
+		ranks = append(ranks, line)
+	}
+	return ranks
+}
+
+// top is the lines of ranks ranked third or better.
+func top(ranks []Rank) []Rank {
+	n := 0
+	for n < len(ranks) && ranks[n].Rank <= topRanks {
+		n++
+	}
+	return ranks[:n]
 }
 
 // tallyAudience is who sees tallies and the ranking: everyone while tallies

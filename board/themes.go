@@ -52,7 +52,7 @@ func (s *State) createTheme(r request) (mutation, *Error) {
 			s.Notes[id].Theme = t.ID
 		}
 		out = append(out, s.notesChanges(notes)...)
-		return append(out, s.refund(notes...)...)
+		return append(out, s.ballotChanged()...)
 	}, nil
 }
 
@@ -99,7 +99,7 @@ func (s *State) deleteTheme(r request) (mutation, *Error) {
 			}
 		}
 		out = append(out, s.dropDiscussion(t.ID)...)
-		return append(out, s.refund(t.ID)...)
+		return append(out, s.ballotChanged()...)
 	}, nil
 }
 

@@ -51,35 +51,24 @@ func (s *State) retractVote(r request) (mutation, *Error) {
 	}, nil
 }
 
-// reveal shows hidden tallies to everyone, for good.
-func (s *State) reveal(request) (mutation, *Error) {
+// reveal shows hidden tallies to everyone.
+func (s *State) reveal(request) (mutation, *Error) { return s.setRevealed(true), nil }
+
+// hide takes revealed tallies back from the participants, until the
+// facilitator reveals them again: a reveal made too early, or a second round
+// of voting, need not be swayed by the first.
+func (s *State) hide(request) (mutation, *Error) { return s.setRevealed(false), nil }
+
+func (s *State) setRevealed(revealed bool) mutation {
 	return func() []Change {
-		s.Info.Revealed = true
+		s.Info.Revealed = revealed
 		return append([]Change{s.boardChange()}, s.showTallies()...)
-	}, nil
+	}
 }
 
-// votable refuses an item that cannot take dots.
-func (s *State) votable(item string) *Error {
-	if s.Themes[item] != nil {
-		return nil
-	}
-	n := s.Notes[item]
-	switch {
-	case item == "":
-		return refuse(CodeBadOp, "which theme or note is the vote for?")
-	case n == nil:
-		return refuse(CodeNotFound, "there is no theme or note %q", item)
-	case n.Theme != "":
-		return refuse(CodeBadOp, "this note is in a theme: vote for the theme")
-	}
-	return nil
-}
-
-// refund gives back every dot on items, which stop taking votes when they
-// are deleted or when a note joins a theme, so no budget stays spent on
-// something that no longer counts. Dots carried from an imported board have
-// nobody to go back to: they are dropped.
+// refund gives back every dot on items, which have left the ballot (see
+// ballotChanged). Dots carried from an imported board have nobody to go
+// back to: they are dropped.
 func (s *State) refund(items ...string) []Change {
 	var voters []string
 	for _, voter := range sortedIDs(s.Votes) {

@@ -2,6 +2,8 @@ package board
 
 import (
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -38,26 +40,56 @@ func TestRank(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tallies := map[string]*Tally{}
 			for item, v := range tt.votes {
-				tallies[item] = &Tally{Item: item, Votes: v}
+				tallies[item] = &Tally{Item: item, Votes: v, CivilSociety: v}
 			}
 			got := rank(tallies)
 			if !reflect.DeepEqual(got.Ranks, tt.wantRanks) || !reflect.DeepEqual(got.Top, tt.wantTop) {
 				t.Errorf("rank = %+v\nwant ranks %+v top %v", got, tt.wantRanks, tt.wantTop)
 			}
+			// Every dot is civil society's here: its top three is the
+			// ranking's, and civil servants have none.
+			if want := top(tt.wantRanks); !reflect.DeepEqual(got.TopCivilSociety, want) || len(got.TopCivilServant) != 0 {
+				t.Errorf("top three by sector: civil society %+v, want %+v; civil servants %+v", got.TopCivilSociety, want, got.TopCivilServant)
+			}
 		})
 	}
 }
 
-// voting is a room in the vote phase with two notes, n99 on Ana's chart and
-// n98, and a theme t100 holding neither.
+// TestRankBySector ranks the room's top three by each sector's dots alone:
+// an idea civil society carried is in their top three and not in the civil
+// servants', whatever the overall count.
+func TestRankBySector(t *testing.T) {
+	tallies := map[string]*Tally{
+		"t1": {Item: "t1", Votes: 9, CivilServant: 9},
+		"t2": {Item: "t2", Votes: 6, CivilServant: 1, CivilSociety: 5},
+		"t3": {Item: "t3", Votes: 5, CivilServant: 3, CivilSociety: 2},
+		"n4": {Item: "n4", Votes: 4, CivilServant: 2, CivilSociety: 2},
+		"n5": {Item: "n5", Votes: 3, CivilSociety: 3},
+	}
+	got := rank(tallies)
+	if want := []Rank{{"t1", 9, 1}, {"t3", 3, 2}, {"n4", 2, 3}}; !reflect.DeepEqual(got.TopCivilServant, want) {
+		t.Errorf("civil servants' top three = %+v, want %+v", got.TopCivilServant, want)
+	}
+	if want := []Rank{{"t2", 5, 1}, {"n5", 3, 2}, {"t3", 2, 3}, {"n4", 2, 3}}; !reflect.DeepEqual(got.TopCivilSociety, want) {
+		t.Errorf("civil society's top three = %+v, want %+v", got.TopCivilSociety, want)
+	}
+	if want := []string{"t1", "t2", "t3"}; !reflect.DeepEqual(got.Top, want) {
+		t.Errorf("top three = %v, want %v", got.Top, want)
+	}
+}
+
+// voting is a room in the vote phase with two loose notes, n99 on Ana's
+// chart and n98, and a theme t100 holding a third, n200.
 func voting(t *testing.T, settings func(*Settings)) *room {
 	r := newRoom(t)
 	if settings != nil {
 		r.must(facilitator, func() Op { s := DefaultSettings(); settings(&s); return Op{Kind: BoardSettings, Settings: &s} }())
 	}
 	withNote(Cluster)(r)
+	r.s.Seq = 199
+	r.must(facilitator, Op{Kind: NoteAdd, Chart: "g2", Text: "Translators at every service desk"})
 	r.s.Seq = 99
-	r.must(r.ben, Op{Kind: ThemeCreate, Name: "Access", X: at(0.5), Y: at(0.5)})
+	r.must(r.ben, Op{Kind: ThemeCreate, Name: "Access", Notes: []string{"n200"}, X: at(0.5), Y: at(0.5)})
 	r.phase(Vote)
 	return r
 }
@@ -76,7 +108,11 @@ func TestVotesTallied(t *testing.T) {
 	}
 	ranking, _ := find(changes, entityRanking, entityRanking)
 	got := ranking.Value.(Ranking)
-	want := Ranking{Ranks: []Rank{{"t100", 3, 1}, {"n99", 2, 2}}, Top: []string{"t100", "n99"}}
+	want := Ranking{
+		Ranks: []Rank{{"t100", 3, 1}, {"n99", 2, 2}}, Top: []string{"t100", "n99"},
+		TopCivilServant: []Rank{{"t100", 2, 1}, {"n99", 1, 2}},
+		TopCivilSociety: []Rank{{"n99", 1, 1}, {"t100", 1, 1}},
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ranking = %+v, want %+v", got, want)
 	}
@@ -125,7 +161,7 @@ func TestHiddenTallies(t *testing.T) {
 	if c, ok := find(visible(changes, r.ben, false), entityTally, "t100"); !ok || c.Value.(Tally).Votes != 1 {
 		t.Errorf("Ben did not see the revealed tally: %+v", c)
 	}
-	if board, _ := find(changes, entityBoard, boardID); !board.Value.(Info).Revealed {
+	if board, _ := find(changes, entityBoard, boardID); !board.Value.(boardValue).Revealed {
 		t.Error("the board does not say it is revealed")
 	}
 	if _, ok := find(visible(r.s.Changes(), r.ben, false), entityRanking, entityRanking); !ok {
@@ -219,7 +255,7 @@ func TestPasscodeNeverSent(t *testing.T) {
 	set.Passcode = "belize2019"
 	changes := r.must(facilitator, Op{Kind: BoardSettings, Settings: &set})
 	for _, c := range append(changes, r.s.Changes()...) {
-		if info, ok := c.Value.(Info); ok && info.Settings.Passcode != "" {
+		if info, ok := c.Value.(boardValue); ok && info.Settings.Passcode != "" {
 			t.Fatalf("a board change carries the passcode: %+v", info)
 		}
 	}
@@ -252,5 +288,127 @@ func TestTurnout(t *testing.T) {
 	r.must(r.ben, Op{Kind: VoteRetract, Item: "n99"})
 	if got := turnout(r.s.SharedChanges()); got.Voted != 1 {
 		t.Errorf("after Ben took back his only dot: turnout %d, want 1", got.Voted)
+	}
+}
+
+// TestRevealHiddenAgain reveals hidden tallies and hides them again: the
+// participants are told to drop what they saw, their snapshot and their
+// report hold no count, and the facilitator keeps everything.
+func TestRevealHiddenAgain(t *testing.T) {
+	r := voting(t, func(s *Settings) { s.HideTallies = true })
+	r.must(r.ana, Op{Kind: VoteCast, Item: "t100"})
+	r.must(facilitator, Op{Kind: VoteReveal})
+	changes := r.must(facilitator, Op{Kind: VoteHide})
+	if board, _ := find(changes, entityBoard, boardID); board.Value.(boardValue).Revealed {
+		t.Error("the board still says it is revealed")
+	}
+	for _, e := range []string{entityTally, entityRanking} {
+		id := map[string]string{entityTally: "t100", entityRanking: entityRanking}[e]
+		if c, ok := find(visible(changes, r.ben, false), e, id); !ok || !c.Deleted {
+			t.Errorf("Ben was not told to drop the %s: %+v", e, c)
+		}
+		if c, ok := find(visible(changes, facilitator, true), e, id); !ok || c.Deleted {
+			t.Errorf("the facilitator lost the %s: %+v", e, c)
+		}
+		if _, ok := find(visible(r.s.Changes(), r.ben, false), e, id); ok {
+			t.Errorf("Ben's snapshot holds the hidden %s", e)
+		}
+	}
+	if md := string(r.s.Markdown(false)); strings.Contains(md, "Top ideas") || !strings.Contains(md, "hidden") {
+		t.Errorf("a participant's report after hiding again:\n%s", md)
+	}
+	if md := string(r.s.Markdown(true)); !strings.Contains(md, "Top ideas") {
+		t.Errorf("the facilitator's report lost the results:\n%s", md)
+	}
+	r.refused(r.ana, Op{Kind: VoteHide}, CodeForbidden)
+}
+
+// ballotOf is the ballot changes send, and whether they send one.
+func ballotOf(changes []Change) ([]string, bool) {
+	c, ok := find(changes, entityBallot, entityBallot)
+	if !ok || c.Deleted {
+		return nil, ok
+	}
+	return c.Value.(Ballot).Items, true
+}
+
+// TestBallot checks which items take votes: themes that hold a note and
+// loose notes, once per idea; and that an item leaving the ballot gives its
+// dots back.
+func TestBallot(t *testing.T) {
+	r := voting(t, nil)
+	r.s.Seq = 299
+	dup := r.note(facilitator, "g2", "  shared DIRECTORY of who does\nwhat in each village ")
+	r.s.Seq = 399
+	empty := r.must(facilitator, Op{Kind: ThemeCreate, Name: "Empty"})[0].ID
+	items, _ := ballotOf(r.s.Changes())
+	if want := []string{"t100", "n98", "n99"}; !slices.Equal(items, want) {
+		t.Errorf("ballot %v, want %v (no empty theme %s, no second %s)", items, want, empty, dup)
+	}
+	r.refused(r.ben, Op{Kind: VoteCast, Item: empty}, CodeBadOp)
+	r.refused(r.ben, Op{Kind: VoteCast, Item: dup}, CodeBadOp)
+
+	// The first of the two notes goes into a theme: the second is the idea's
+	// item now.
+	r.must(r.ben, Op{Kind: VoteCast, Item: "t100"})
+	r.must(r.cleo, Op{Kind: VoteCast, Item: "n98"})
+	changes := r.must(facilitator, Op{Kind: NoteTheme, Note: "n98", Theme: empty})
+	if items, _ := ballotOf(changes); !slices.Equal(items, []string{"t100", "t400", "n99", dup}) {
+		t.Errorf("ballot after n98 joined %s: %v", empty, items)
+	}
+	if c, ok := find(changes, entityMyVotes, r.cleo); !ok || c.Value.(MyVotes).Left != 3 {
+		t.Errorf("Cleo's dot on n98 was not given back: %+v", c)
+	}
+	// A theme whose last note leaves takes no dots and gives its own back.
+	changes = r.must(facilitator, Op{Kind: NoteTheme, Note: "n200", Theme: ""})
+	if items, _ := ballotOf(changes); slices.Contains(items, "t100") {
+		t.Errorf("the emptied theme is still on the ballot: %v", items)
+	}
+	if c, ok := find(changes, entityTally, "t100"); !ok || !c.Deleted {
+		t.Errorf("the emptied theme kept its tally: %+v", c)
+	}
+	// A note edited to say what an earlier loose note says leaves the ballot.
+	r.must(r.ben, Op{Kind: VoteCast, Item: "n200"})
+	changes = r.must(facilitator, Op{Kind: NoteEdit, Note: "n200", Text: "A single intake form that every ministry accepts"})
+	if c, ok := find(changes, entityMyVotes, r.ben); !ok || c.Value.(MyVotes).Left != 3 {
+		t.Errorf("Ben's dot on the edited note was not given back: %+v", c)
+	}
+	// Before the vote there is no ballot: going back deletes it.
+	if items, ok := ballotOf(r.must(facilitator, Op{Kind: PhaseSet, Phase: Cluster})); !ok || items != nil {
+		t.Errorf("going back to cluster did not delete the ballot: %v, %v", items, ok)
+	}
+	if _, ok := find(r.s.Changes(), entityBallot, entityBallot); ok {
+		t.Error("a snapshot in cluster holds a ballot")
+	}
+}
+
+// TestSettingsLimits checks that the bounds the board entity tells clients
+// are the ones settings are held to.
+func TestSettingsLimits(t *testing.T) {
+	r := newRoom(t)
+	c, _ := find(r.s.Changes(), entityBoard, boardID)
+	got := c.Value.(boardValue).Limits
+	if got != limits || got.VotesPerParticipant.Max != MaxVotes {
+		t.Fatalf("the board entity's limits are %+v", got)
+	}
+	for _, tt := range []struct {
+		votes, groupSize int
+		code             string
+	}{
+		{got.VotesPerParticipant.Min, got.GroupSize.Min, ""},
+		{got.VotesPerParticipant.Max, got.GroupSize.Max, ""},
+		{got.VotesPerParticipant.Min - 1, 6, CodeBadOp},
+		{got.VotesPerParticipant.Max + 1, 6, CodeBadOp},
+		{3, got.GroupSize.Min - 1, CodeBadOp},
+		{3, got.GroupSize.Max + 1, CodeBadOp},
+	} {
+		set := DefaultSettings()
+		set.VotesPerParticipant, set.GroupSize = tt.votes, tt.groupSize
+		op := Op{Kind: BoardSettings, Settings: &set}
+		if tt.code == "" {
+			r.must(facilitator, op)
+		} else {
+			r.refused(facilitator, op, tt.code)
+		}
 	}
 }

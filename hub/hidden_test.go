@@ -13,7 +13,8 @@ import (
 // discuss without a reveal: a participant who watched it all learns
 // nothing of the tallies, neither from an export nor from the seqs of the
 // frames they were sent (each seq arrives, so a skipped one cannot count
-// the hidden dots). After the reveal the export shows them.
+// the hidden dots). After the reveal the export shows them; hidden again,
+// they leave the participant's replica and export.
 func TestHiddenTalliesStayHidden(t *testing.T) {
 	ts := startServer(t)
 	b := ts.create("Hidden", "")
@@ -77,5 +78,24 @@ func TestHiddenTalliesStayHidden(t *testing.T) {
 	_, md = ts.get("/api/boards/"+b.ID+"/export.md", watcher.Token)
 	if !strings.Contains(string(md), "2 votes: 1 from civil servants, 1 from civil society.") {
 		t.Errorf("after the reveal the export.md lacks the tallies:\n%s", md)
+	}
+
+	if !watcher.Get("tally", note, &struct{}{}) {
+		t.Error("the watcher has no tally after the reveal")
+	}
+
+	hidden := do(t, fac, board.Op{Kind: board.VoteHide})
+	if err := watcher.WaitSeq(ctxT(t), hidden.Seq); err != nil {
+		t.Fatal(err)
+	}
+	if watcher.Get("tally", note, &struct{}{}) || watcher.Get("ranking", "ranking", &struct{}{}) {
+		t.Error("the watcher kept the tallies hidden again")
+	}
+	if !fac.Get("tally", note, &struct{}{}) {
+		t.Error("the facilitator lost the tally")
+	}
+	_, md = ts.get("/api/boards/"+b.ID+"/export.md", watcher.Token)
+	if strings.Contains(string(md), "1 from civil servants") || !strings.Contains(string(md), "hidden") {
+		t.Errorf("hidden again, the export.md still shows the tallies:\n%s", md)
 	}
 }

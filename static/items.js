@@ -1,16 +1,16 @@
 // What can be voted on and discussed: a theme, or a note in no theme. The
-// server decides which items exist (tally, ranking); these helpers only
-// name them for the screens.
+// server decides which items exist (ballot, tally, ranking); these helpers
+// only name them for the screens.
 
 import { h } from './dom.js';
 import { t } from './i18n.js';
-import { byId } from './replica.js';
 
-/** voteItems lists the board's items in a stable order: themes first, then loose notes. */
+/** voteItems lists the items on the server's ballot, in its order: themes that hold a note, then loose notes, one per idea. */
 export function voteItems(replica) {
-  const themes = replica.all('theme').sort(byId);
-  const loose = replica.all('note').filter((n) => !n.theme).sort(byId);
-  return [...themes.map((th) => ({ id: th.id, theme: th })), ...loose.map((n) => ({ id: n.id, note: n }))];
+  return (replica.get('ballot', 'ballot')?.items ?? []).map((id) => {
+    const theme = replica.get('theme', id);
+    return theme ? { id, theme } : { id, note: replica.get('note', id) };
+  });
 }
 
 /** itemTitle is how an item is named on screen. */
@@ -38,6 +38,15 @@ export function splitBars(tally, most = tally.votes) {
     h('span', { class: 'split-n' }, String(n)));
   return h('div', { class: 'split-bars', role: 'img', 'aria-label': splitText(tally) },
     bar('civil-servant', tally.civilServant), bar('civil-society', tally.civilSociety));
+}
+
+/**
+ * sectorTops is the top three of each sector as the ranking has them,
+ * each a list of {item, votes, rank}: ideas one sector carried show there
+ * even when the overall count passed them by.
+ */
+export function sectorTops(ranking) {
+  return [['civil-servant', ranking?.topCivilServant], ['civil-society', ranking?.topCivilSociety]].map(([role, top]) => ({ role, top: top ?? [] }));
 }
 
 /** turnoutText says how many of the participants have put a dot down: the server counts them for everyone, tallies hidden or not. */

@@ -1,5 +1,7 @@
-// The facilitator's console: who is here and in which group, forming and
-// changing groups, the phase, the timer, lock and reveal, and the exports.
+// The facilitator's console: who is here and in which group, with each
+// group's sectors counted and a warning when they fall out of balance;
+// forming and changing groups, the phase, the timer, the vote's settings,
+// lock, reveal and hide, who has voted, and the exports.
 // Participant rows are kept per participant and moved between group lists,
 // so a room of hundreds is patched, not redrawn, as people come and go.
 
@@ -8,6 +10,7 @@ import { t } from './i18n.js';
 import { qrSVG } from './qr.js';
 import { showReport } from './report.js';
 import { byId } from './replica.js';
+import { turnoutText } from './items.js';
 
 export const phases = ['brainstorm', 'share', 'cluster', 'vote', 'discuss'];
 
@@ -21,9 +24,25 @@ export function renderConsole(ctx) {
     onclick: (ev) => ctx.act({ kind: 'phase.set', phase: p }, ev.currentTarget) }, t(`phase.${p}`)));
 
   const minutes = h('input', { type: 'number', min: '1', max: '240', value: '5', id: 'timer-minutes', class: 'narrow' });
-  const groupSize = h('input', { type: 'number', min: '2', max: '50', id: 'group-size', class: 'narrow' });
-  const lock = h('button', { type: 'button', onclick: (ev) => ctx.act({ kind: replica.board?.locked ? 'board.unlock' : 'board.lock' }, ev.currentTarget) });
-  const reveal = h('button', { type: 'button', onclick: (ev) => ctx.act({ kind: 'vote.reveal' }, ev.currentTarget) }, t('console.reveal'));
+  const groupSize = h('input', { type: 'number', id: 'group-size', class: 'narrow' });
+  const lock = h('button', { type: 'button', class: 'lock-board', onclick: (ev) => ctx.act({ kind: replica.board?.locked ? 'board.unlock' : 'board.lock' }, ev.currentTarget) });
+  const reveal = h('button', { type: 'button', class: 'reveal', onclick: (ev) => ctx.act({ kind: replica.board?.revealed ? 'vote.hide' : 'vote.reveal' }, ev.currentTarget) });
+  const turnout = h('p', { class: 'turnout', role: 'status' });
+  const balance = h('p', { class: 'unbalanced', role: 'alert', hidden: true });
+  // The vote's settings, in the bounds the server sends with the board:
+  // the browser checks them before the form is sent.
+  const votes = h('input', { type: 'number', id: 'votes-per-person', class: 'narrow', required: true, oninput: () => { perItem.max = votes.value; } });
+  const perItem = h('input', { type: 'number', id: 'votes-per-item', class: 'narrow', min: '1', required: true });
+  const hide = h('input', { type: 'checkbox', id: 'console-hide-tallies' });
+  const settingsForm = h('form', { class: 'vote-settings', onsubmit: (ev) => {
+    ev.preventDefault();
+    const settings = { ...replica.board.settings, votesPerParticipant: Number(votes.value), maxVotesPerItem: Number(perItem.value), hideTallies: hide.checked };
+    ctx.act({ kind: 'board.settings', settings }, ev.submitter);
+  } },
+    h('p', {}, h('label', { for: 'votes-per-person' }, t('console.votesPerPerson')), ' ', votes),
+    h('p', {}, h('label', { for: 'votes-per-item' }, t('console.votesPerItem')), ' ', perItem),
+    h('div', { class: 'check' }, hide, h('label', { for: 'console-hide-tallies' }, t('start.hide'))),
+    h('button', { type: 'submit', class: 'save-settings' }, t('console.save')));
   const groupsEl = h('div', { class: 'group-lists' });
   const count = h('p', { class: 'count', role: 'status' });
   // The QR code is drawn when the browser is next idle, in a square kept
@@ -53,8 +72,9 @@ export function renderConsole(ctx) {
       h('h2', {}, t('console.people')), count,
       h('label', { for: 'group-size' }, t('console.groupSize')), ' ', groupSize, ' ',
       h('button', { type: 'button', class: 'primary form-groups', onclick: (ev) => ctx.act({ kind: 'groups.form', size: Number(groupSize.value) || 0 }, ev.currentTarget) }, t('console.formGroups')),
-      groupsEl),
-    h('section', { 'data-refusals': '' }, h('h2', {}, t('console.controls')), lock, ' ', reveal),
+      balance, groupsEl),
+    h('section', { 'data-refusals': '' }, h('h2', {}, t('console.voteSettings')), settingsForm),
+    h('section', { 'data-refusals': '' }, h('h2', {}, t('console.controls')), lock, ' ', reveal, turnout),
     h('section', { class: 'exports' },
       h('h2', {}, t('console.export')),
       h('p', {},
@@ -70,9 +90,10 @@ export function renderConsole(ctx) {
   function list(group) {
     if (!lists.has(group)) {
       const title = h('h3', {});
+      const sectors = h('p', { class: 'group-sectors' });
       const ul = h('ul', { class: 'people' });
-      const box = h('div', { class: 'group-list', dataset: { group } }, title, ul);
-      lists.set(group, { box, title, ul });
+      const box = h('div', { class: 'group-list', dataset: { group } }, title, sectors, ul);
+      lists.set(group, { box, title, sectors, ul });
     }
     return lists.get(group);
   }
@@ -120,6 +141,27 @@ export function renderConsole(ctx) {
     const people = replica.all('participant').filter((p) => !p.facilitator);
     const online = people.filter((p) => ctx.presence.has(p.id)).length;
     setText(count, t('console.count', { online, total: people.length }));
+    setText(turnout, turnoutText(replica));
+    turnout.hidden = replica.board?.phase !== 'vote';
+    patchSectors(people);
+  }
+
+  // Each group's sectors, counted; and a warning once a sector differs by
+  // more than one person between two groups, which forming never does and
+  // a move by hand may.
+  function patchSectors(people) {
+    const groups = replica.all('group');
+    const counts = new Map(groups.map((g) => [g.id, { 'civil-servant': 0, 'civil-society': 0 }]));
+    for (const p of people) if (counts.has(p.group)) counts.get(p.group)[p.role]++;
+    for (const [id, c] of counts) {
+      setText(list(id).sectors, t('console.sectors', { cs: c['civil-servant'], so: c['civil-society'] }));
+    }
+    const off = ['civil-servant', 'civil-society'].map((role) => {
+      const n = [...counts.values()].map((c) => c[role]);
+      return { role, min: Math.min(...n), max: Math.max(...n) };
+    }).find((r) => r.max - r.min > 1);
+    balance.hidden = !off;
+    setText(balance, off ? t('console.unbalanced', { sector: t(`sector.${off.role}`), min: off.min, max: off.max }) : '');
   }
 
   function patchBoard() {
@@ -127,8 +169,21 @@ export function renderConsole(ctx) {
     if (!b) return;
     for (const button of phaseButtons) button.setAttribute('aria-pressed', String(button.dataset.phase === b.phase));
     setText(lock, t(b.locked ? 'console.unlock' : 'console.lock'));
-    reveal.disabled = b.revealed || !b.settings?.hideTallies;
+    setText(reveal, t(b.revealed ? 'console.hide' : 'console.reveal'));
+    reveal.disabled = !b.settings?.hideTallies;
     if (!groupSize.value) groupSize.value = b.settings?.groupSize ?? 6;
+    for (const [input, bounds] of [[votes, b.limits.votesPerParticipant], [groupSize, b.limits.groupSize]]) {
+      input.min = bounds.min;
+      input.max = bounds.max;
+    }
+    // What someone is typing is not overwritten: their form, once sent,
+    // brings the board back with it.
+    if (!settingsForm.contains(document.activeElement)) {
+      votes.value = b.settings.votesPerParticipant;
+      perItem.value = b.settings.maxVotesPerItem;
+      hide.checked = b.settings.hideTallies;
+    }
+    perItem.max = votes.value;
   }
 
   // A snapshot, or forming groups, brings every group at once: the groups

@@ -8,9 +8,10 @@
 // What it shows, a scene at a time: the lobby (the join code and QR code)
 // until the first note; in brainstorm, each group's counts over the charts;
 // the charts in share and the canvas in cluster, fitted to the screen; in
-// vote, the ranking with the top three large and each item's sectors as
-// bars (or the ideas on the ballot while tallies are hidden); in discuss,
-// the top three with what was agreed.
+// vote, who has voted, and the ranking with the top three large, each
+// item's sectors as bars and the top three of each sector (or the ideas on
+// the ballot while tallies are hidden); in discuss, the top three with what
+// was agreed.
 
 import { h, setText } from './dom.js';
 import { t } from './i18n.js';
@@ -18,11 +19,11 @@ import { qrSVG } from './qr.js';
 import { byId } from './replica.js';
 import { renderCharts } from './render_charts.js';
 import { renderCluster } from './render_cluster.js';
-import { voteItems, itemTitle, splitBars, turnoutText } from './items.js';
+import { voteItems, itemTitle, splitBars, turnoutText, sectorTops } from './items.js';
 import { countdown } from './render_board.js';
 
-/** restShown is how many items after the top three the ranking lists: as many as a projector shows in large type. */
-const restShown = 9;
+/** restShown is how many items after the top three the ranking lists: as many as a projector shows in large type beside the sectors' top three. */
+const restShown = 6;
 
 /** sceneOf is which scene the room is shown of the board now. */
 function sceneOf(replica) {
@@ -175,7 +176,8 @@ function brainstorm(ctx) {
 /**
  * vote is the ranking as the server sends it: none while tallies are
  * hidden (then the ideas on the ballot), the top three large once there
- * is one, and the next few below, every item with its sectors as bars.
+ * is one, the top three of each sector, and the next few below, every
+ * item with its sectors as bars. Who has voted shows throughout.
  */
 function vote(ctx) {
   const { replica } = ctx;
@@ -197,18 +199,24 @@ function vote(ctx) {
     const bars = (r) => splitBars(replica.get('tally', r.item), most);
     el.replaceChildren(
       h('h2', { class: 'sr-only' }, t('vote.ranking')),
+      h('p', { class: 'presenter-sub' }, turnoutText(replica)),
       h('ol', { class: 'presenter-top' }, top.map((r) => h('li', { class: 'top-item', dataset: { item: r.item, rank: r.rank } },
         h('p', { class: 'top-rank' }, String(r.rank)),
         h('h3', { class: 'top-title' }, itemTitle(replica, r.item)),
         h('p', { class: 'top-votes' }, t('vote.dots', { n: r.votes })),
         bars(r)))),
+      h('div', { class: 'presenter-sectors' }, sectorTops(ranking).map(({ role, top }) => h('section', { class: 'sector-top', dataset: { role } },
+        h('h3', {}, t(`vote.topOf.${role}`)),
+        h('ol', {}, top.map((r) => h('li', { dataset: { item: r.item, rank: r.rank } },
+          h('span', { class: 'rest-rank' }, `${r.rank}.`), ' ', itemTitle(replica, r.item), ' ',
+          h('span', { class: 'rest-votes' }, `· ${t('vote.dots', { n: r.votes })}`))))))),
       h('ol', { class: 'presenter-rest' }, rest.slice(0, restShown).map((r) => h('li', { class: 'rest-item', dataset: { item: r.item, rank: r.rank } },
         h('p', { class: 'rest-head' }, h('span', { class: 'rest-rank' }, `${r.rank}.`), ' ', itemTitle(replica, r.item), ' ',
           h('span', { class: 'rest-votes' }, `· ${t('vote.dots', { n: r.votes })}`)),
         bars(r)))),
       rest.length > restShown ? h('p', { class: 'presenter-more' }, t('presenter.more', { n: rest.length - restShown })) : null);
   };
-  return still(el, draw, ['ranking', 'tally', 'turnout', 'theme', 'note', 'participant']);
+  return still(el, draw, ['ranking', 'tally', 'turnout', 'ballot', 'theme', 'note', 'participant']);
 }
 
 /** discuss is the top three, each with what was agreed: how, who owns it and the next step. */

@@ -1,13 +1,13 @@
-// The vote screen: each item with its dots (add one, take one back), how
-// many dots are left, live tallies (or none until the facilitator reveals
-// them: the server simply does not send them) and the ranking with the top
-// three split by sector. The ranking comes first, so a phone shows the top
-// three before the long list of items; the rest of the ranking is folded
-// away under them.
+// The vote screen: each item on the server's ballot with its dots (add one,
+// take one back), how many dots are left, live tallies (or none until the
+// facilitator reveals them: the server simply does not send them) and the
+// ranking: the top three overall, then the top three of each sector. The
+// ranking comes first, so a phone shows the top three before the long list
+// of items; the rest of the ranking is folded away under them.
 
 import { h, setText } from './dom.js';
 import { t } from './i18n.js';
-import { voteItems, itemTitle, splitText, turnoutText } from './items.js';
+import { voteItems, itemTitle, splitText, turnoutText, sectorTops } from './items.js';
 
 /** renderVote is the vote screen. */
 export function renderVote(ctx) {
@@ -19,9 +19,10 @@ export function renderVote(ctx) {
   const restList = h('ol', { class: 'ranking' });
   const restSummary = h('summary', {});
   const rest = h('details', { class: 'ranking-rest', hidden: true }, restSummary, restList);
+  const sectors = h('div', { class: 'sector-tops' });
   const el = h('div', { class: 'vote' },
     h('aside', { class: 'ranking-panel', 'aria-labelledby': 'ranking-title' },
-      h('h2', { id: 'ranking-title' }, t('vote.ranking')), turnout, ranking, rest),
+      h('h2', { id: 'ranking-title' }, t('vote.ranking')), turnout, ranking, sectors, rest),
     h('div', { class: 'vote-main' }, ctx.facilitator ? null : left, list));
   const rows = new Map();
 
@@ -39,9 +40,9 @@ export function renderVote(ctx) {
 
   // A button that cannot act is disabled, not left to be refused: no dots
   // left, or as many on this item as one person may put there; nothing of
-  // one's own to take back. The server still decides. It is disabled with
-  // aria-disabled, which keeps it focusable: the last dot's button keeps
-  // the focus of the person who just pressed it.
+  // one's own to take back; the board locked. The server still decides.
+  // It is disabled with aria-disabled, which keeps it focusable: the last
+  // dot's button keeps the focus of the person who just pressed it.
   function act(button, op) {
     if (button.getAttribute('aria-disabled') !== 'true') ctx.act(op, button);
   }
@@ -58,10 +59,12 @@ export function renderVote(ctx) {
       h('span', { class: dots ? '' : 'sr-only' }, t('vote.mine', { n: dots })));
     r.el.classList.toggle('voted', dots > 0);
     if (ctx.facilitator) return;
-    const settings = replica.board?.settings;
+    const board = replica.board;
+    const settings = board?.settings;
     const dotsLeft = replica.get('myvotes', ctx.you)?.left ?? settings?.votesPerParticipant;
-    r.cast.setAttribute('aria-disabled', String(dotsLeft === 0 || dots >= (settings?.maxVotesPerItem ?? Infinity)));
-    r.retract.setAttribute('aria-disabled', String(dots === 0));
+    const closed = board?.locked;
+    r.cast.setAttribute('aria-disabled', String(closed || dotsLeft === 0 || dots >= (settings?.maxVotesPerItem ?? Infinity)));
+    r.retract.setAttribute('aria-disabled', String(closed || dots === 0));
     r.cast.setAttribute('aria-label', t('vote.castOn', { item: title }));
     r.retract.setAttribute('aria-label', t('vote.retractFrom', { item: title }));
   }
@@ -105,9 +108,16 @@ export function renderVote(ctx) {
     const r = replica.get('ranking', 'ranking');
     if (!r || !r.ranks?.length) {
       ranking.replaceChildren(h('li', { class: 'waiting' }, t(r ? 'vote.noVotes' : 'vote.hidden')));
+      sectors.replaceChildren();
       rest.hidden = true;
       return;
     }
+    sectors.replaceChildren(...sectorTops(r).map(({ role, top }) => h('section', { class: 'sector-top', dataset: { role } },
+      h('h3', {}, t(`vote.topOf.${role}`)),
+      h('ol', { class: 'ranking' }, top.map((rank) => h('li', { dataset: { item: rank.item } },
+        h('span', { class: 'rank' }, `${rank.rank}.`), ' ',
+        h('span', { class: 'rank-title' }, itemTitle(replica, rank.item)), ' ',
+        h('span', { class: 'rank-votes' }, t('vote.dots', { n: rank.votes }))))))));
     const ranks = [...r.ranks].sort((a, b) => a.rank - b.rank);
     const top = ranks.filter((rank) => r.top?.includes(rank.item));
     const others = ranks.filter((rank) => !r.top?.includes(rank.item));
@@ -120,9 +130,9 @@ export function renderVote(ctx) {
   function update(changes) {
     let rebuild = false;
     for (const c of changes) {
-      if (c.e === 'theme' || c.e === 'note') rebuild = true;
+      if (c.e === 'theme' || c.e === 'note' || c.e === 'ballot') rebuild = true;
       else if (c.e === 'tally' && rows.has(c.id)) patchRow(rows.get(c.id), c.id);
-      else if (c.e === 'myvotes') for (const [id, r] of rows) patchRow(r, id);
+      else if (c.e === 'myvotes' || c.e === 'board') for (const [id, r] of rows) patchRow(r, id);
       else if (c.e === 'ranking') for (const [id, r] of rows) patchTally(r, id);
     }
     if (rebuild) build();
