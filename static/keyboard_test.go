@@ -1,8 +1,10 @@
 package static_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -57,6 +59,17 @@ func (k *keyboard) focused(what, script string) {
 	k.p.waitFor(what, fmt.Sprintf(`(() => { const el = document.activeElement; return %s })()`, script))
 }
 
+// browserRoom starts the server, the browser and a room of that many
+// notes; it skips the test in -short mode.
+func browserRoom(t *testing.T, notes int) (*httptest.Server, context.Context, *room) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	srv := startServer(t)
+	return srv, startBrowser(t), newRoom(t, srv.URL, notes)
+}
+
 // waitBoard polls the facilitator's replica of the board, which the server
 // keeps up to date, until ok holds.
 func (r *room) waitBoard(what string, ok func() bool) {
@@ -88,12 +101,7 @@ func noteWith(c *client.Client, text string) string {
 // who wrote a note, and the news of a phase, the reveal and the timer's
 // last minute.
 func TestKeyboardOnly(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	srv := startServer(t)
-	browser := startBrowser(t)
-	r := newRoom(t, srv.URL, 12)
+	srv, browser, r := browserRoom(t, 12)
 	settings := board.DefaultSettings()
 	settings.HideTallies = true
 	r.do(r.fac, board.Op{Kind: board.BoardSettings, Settings: &settings})

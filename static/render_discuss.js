@@ -119,11 +119,15 @@ export function renderDiscuss(ctx) {
   return { el, update, eph() {}, destroy() {} };
 }
 
-/** replaceKeepingCaret shows value in a field, the caret where it was as far as the new text allows. */
+/**
+ * replaceKeepingCaret shows value in a field, the caret where it was as far
+ * as the new text allows, or at its end if it was at the end.
+ */
 function replaceKeepingCaret(input, value) {
   if (input.value === value) return;
   const focused = document.activeElement === input;
   const { selectionStart: from, selectionEnd: to } = input;
+  const atEnd = to === input.value.length;
   input.value = value;
-  if (focused) input.setSelectionRange(Math.min(from, value.length), Math.min(to, value.length));
+  if (focused) input.setSelectionRange(atEnd ? value.length : Math.min(from, value.length), atEnd ? value.length : Math.min(to, value.length));
 }
