@@ -92,8 +92,8 @@ export function renderBoard(root, ctx) {
       if (b.phase !== seen.phase) announce(t('news.phase', { phase: t(`phase.${b.phase}`) }));
       else if (b.revealed && !seen.revealed) announce(t('news.revealed'));
     }
-    if (b) seen = { phase: b.phase, revealed: b.revealed };
     if (b) {
+      seen = { phase: b.phase, revealed: b.revealed };
       setText(title, b.title);
       document.title = `${b.title} · Plenary`;
       setText(phase, t(`phase.${b.phase}`));
@@ -147,12 +147,11 @@ export function renderBoard(root, ctx) {
 /**
  * countdown is the timer of ctx's board, as the board's header and the
  * presenter view show it, hidden while none runs: el, tick() to show a
- * change to the board at once, and destroy() to stop its ticking.
- * announce(msg), if given, is told when the last minute starts and when
- * time is up. It is
+ * change to the board at once, and destroy() to stop its ticking. It is
  * computed from the board's endsAt in server time; skew (server clock
  * minus ours, from welcome) keeps every screen in step even when a
- * phone's clock is wrong.
+ * phone's clock is wrong. announce(msg), if given, is told when the last
+ * minute starts and when time is up.
  */
 export function countdown(ctx, className, announce = null) {
   const el = h('p', { class: className, role: 'timer', 'aria-live': 'off' });
