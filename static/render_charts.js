@@ -176,7 +176,11 @@ export function renderCharts(ctx) {
         return h('li', { class: online ? 'online' : 'away' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), p.name,
           h('span', { class: 'sr-only' }, online ? t('online') : t('away')));
       }));
-      if (chart.spotlight) setText(chart.spotlight, t(chart.group === b?.spotlight ? 'chart.unspotlight' : 'chart.spotlight'));
+      if (chart.spotlight) {
+        const on = chart.group === b?.spotlight;
+        setText(chart.spotlight, t(on ? 'chart.unspotlight' : 'chart.spotlight'));
+        chart.spotlight.setAttribute('aria-label', t(on ? 'chart.unspotlightOf' : 'chart.spotlightOf', { group: group.name }));
+      }
       chart.el.classList.toggle('spotlit', phase() === 'share' && chart.group === b?.spotlight);
     }
   }
