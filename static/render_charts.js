@@ -28,7 +28,9 @@ export function renderCharts(ctx) {
     mode: ctx.presenter ? 'camera' : ownChart() ? 'flow' : 'auto',
     fill: ctx.presenter,
   });
-  const undo = h('div', { class: 'undo-bar', role: 'status', 'data-refusals': '' });
+  // Where Undo is offered after a deletion: a live region, there before
+  // anything is said in it. The presenter view deletes nothing.
+  const undo = ctx.presenter ? null : h('div', { class: 'undo-bar', role: 'status', 'data-refusals': '' });
   const el = h('div', { class: 'charts' }, prompt, form, undo, world.el);
   const charts = new Map(); // group id → its section
   const notes = new Map(); // note id → its element
@@ -221,7 +223,7 @@ export function renderCharts(ctx) {
     update,
     eph() {},
     destroy() {
-      clearTimeout(undo.timer);
+      clearTimeout(undo?.timer);
       world.destroy();
     },
   };
