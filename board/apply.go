@@ -60,12 +60,13 @@ var rules = map[Kind]rule{
 	GroupsForm:  {facilitatorOnly, (*State).formGroups},
 	GroupRename: {participants, (*State).renameGroup},
 
-	NoteAdd:    {participants, (*State).addNote},
-	NoteEdit:   {participants, (*State).editNote},
-	NoteColor:  {participants, (*State).colorNote},
-	NoteMove:   {participants, (*State).moveNote},
-	NoteDelete: {participants, (*State).deleteNote},
-	NoteTheme:  {participants, (*State).themeNote},
+	NoteAdd:     {participants, (*State).addNote},
+	NoteEdit:    {participants, (*State).editNote},
+	NoteColor:   {participants, (*State).colorNote},
+	NoteMove:    {participants, (*State).moveNote},
+	NoteDelete:  {participants, (*State).deleteNote},
+	NoteRestore: {participants, (*State).restoreNote},
+	NoteTheme:   {participants, (*State).themeNote},
 
 	ThemeCreate: {participants, (*State).createTheme},
 	ThemeRename: {participants, (*State).renameTheme},
@@ -175,5 +176,8 @@ func (s *State) ensureMaps() {
 	}
 	if s.Discussions == nil {
 		s.Discussions = map[string]*Discussion{}
+	}
+	if s.Deleted == nil {
+		s.Deleted = map[string]*DeletedNote{}
 	}
 }

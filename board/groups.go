@@ -48,6 +48,9 @@ func (s *State) formGroups(r request) (mutation, *Error) {
 			}
 		}
 		clear(s.Groups)
+		// A note deleted from an old group's chart has no chart to come
+		// back to: the new group of that name is other people.
+		clear(s.Deleted)
 		for i := 1; i <= k; i++ {
 			g := &Group{ID: groupID(i), Name: fmt.Sprintf("Group %d", i)}
 			s.Groups[g.ID] = g

@@ -122,17 +122,75 @@ func (s *State) moveNote(r request) (mutation, *Error) {
 }
 
 // deleteNote removes a note with its discussion, and gives back the dots on
-// it.
+// it. The note and its discussion are kept aside (State.Deleted) so that
+// note.restore can undo the deletion; the board keeps the MaxDeleted most
+// recent.
 func (s *State) deleteNote(r request) (mutation, *Error) {
 	n, err := s.writable(r)
 	if err != nil {
 		return nil, err
 	}
 	return func() []Change {
+		gone := &DeletedNote{Note: *n, By: r.by.ID, Seq: r.Seq, Discussion: s.Discussions[n.ID]}
 		delete(s.Notes, n.ID)
+		s.keepDeleted(gone)
 		out := []Change{deletion(entityNote, n.ID)}
 		out = append(out, s.dropDiscussion(n.ID)...)
 		return append(out, s.ballotChanged()...)
+	}, nil
+}
+
+// keepDeleted puts a deleted note aside, forgetting the one deleted longest
+// ago once the board keeps MaxDeleted.
+func (s *State) keepDeleted(d *DeletedNote) {
+	if len(s.Deleted) >= MaxDeleted {
+		var oldest *DeletedNote
+		for _, k := range s.Deleted {
+			if oldest == nil || k.Seq < oldest.Seq {
+				oldest = k
+			}
+		}
+		delete(s.Deleted, oldest.Note.ID)
+	}
+	s.Deleted[d.Note.ID] = d
+}
+
+// restoreNote undoes a note's deletion: the note comes back as it was, with
+// its discussion, but not the dots given back when it went. Its author,
+// whoever deleted it, and the facilitator may restore it, under the rules
+// that let them delete it (mayWrite). A theme deleted meanwhile leaves it
+// loose; forming the groups again forgets every deleted note. The domain has no clock: how long the undo is offered is the
+// client's choice (docs/protocol.md).
+func (s *State) restoreNote(r request) (mutation, *Error) {
+	d := s.Deleted[r.Op.Note]
+	if d == nil {
+		return nil, refuse(CodeNotFound, "there is no deleted note %q", r.Op.Note)
+	}
+	if !r.facilitator() && r.by.ID != d.Note.Author && r.by.ID != d.By {
+		return nil, refuse(CodeForbidden, "only its author, who deleted it, or the facilitator may restore a note")
+	}
+	if err := s.mayWrite(r, d.Note.Chart); err != nil {
+		return nil, err
+	}
+	if len(s.Notes) >= MaxNotes {
+		return nil, refuse(CodeTooMany, "the board is full: %d notes", MaxNotes)
+	}
+	return func() []Change {
+		delete(s.Deleted, d.Note.ID)
+		n := &d.Note
+		if s.Themes[n.Theme] == nil {
+			n.Theme = ""
+		}
+		if s.onCanvas() && !n.Placed {
+			s.canvas().place(n)
+		}
+		s.Notes[n.ID] = n
+		out := s.noteChanges(n)
+		if d.Discussion != nil {
+			s.Discussions[n.ID] = d.Discussion
+			out = append(out, discussionChange(d.Discussion))
+		}
+		return out
 	}, nil
 }
 

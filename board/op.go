@@ -21,12 +21,13 @@ const (
 	GroupsForm  Kind = "groups.form"  // facilitator: size (0 = settings.groupSize); uses Entry.Seed
 	GroupRename Kind = "group.rename" // facilitator or a member: group, name
 
-	NoteAdd    Kind = "note.add"    // chart, text, color, x, y
-	NoteEdit   Kind = "note.edit"   // note, text
-	NoteColor  Kind = "note.color"  // note, color
-	NoteMove   Kind = "note.move"   // note, x, y (on its chart before cluster, on the canvas from cluster on)
-	NoteDelete Kind = "note.delete" // note
-	NoteTheme  Kind = "note.theme"  // note, theme ("" takes it out of its theme)
+	NoteAdd     Kind = "note.add"     // chart, text, color, x, y
+	NoteEdit    Kind = "note.edit"    // note, text
+	NoteColor   Kind = "note.color"   // note, color
+	NoteMove    Kind = "note.move"    // note, x, y (on its chart before cluster, on the canvas from cluster on)
+	NoteDelete  Kind = "note.delete"  // note
+	NoteRestore Kind = "note.restore" // note: undoes its deletion
+	NoteTheme   Kind = "note.theme"   // note, theme ("" takes it out of its theme)
 
 	ThemeCreate Kind = "theme.create" // name, notes (dropping one note on another sends both), x, y
 	ThemeRename Kind = "theme.rename" // theme, name

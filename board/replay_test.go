@@ -83,6 +83,17 @@ func checkInvariants(t testing.TB, s *State) {
 			t.Fatalf("note %s has no place on the canvas in %s", id, s.Info.Phase)
 		}
 	}
+	if len(s.Deleted) > MaxDeleted {
+		t.Fatalf("%d deleted notes kept, over %d", len(s.Deleted), MaxDeleted)
+	}
+	for id, d := range s.Deleted {
+		if s.Notes[id] != nil {
+			t.Fatalf("note %s is both on the board and deleted", id)
+		}
+		if s.Groups[d.Note.Chart] == nil {
+			t.Fatalf("deleted note %s would come back to chart %q, which is no group", id, d.Note.Chart)
+		}
+	}
 	for item := range s.Discussions {
 		if s.Notes[item] == nil && s.Themes[item] == nil {
 			t.Fatalf("discussion of %q, which does not exist", item)
@@ -143,8 +154,10 @@ func randomLog(t testing.TB, seed uint64, n int) []Entry {
 			op = Op{Kind: NoteColor, Note: pick(sortedIDs(s.Notes)), Color: Colors[rng.IntN(len(Colors))]}
 		case k < 19:
 			op = Op{Kind: NoteMove, Note: pick(sortedIDs(s.Notes)), X: pos(), Y: pos()}
-		case k < 20:
+		case k < 20 && rng.IntN(2) == 0:
 			op = Op{Kind: NoteDelete, Note: pick(sortedIDs(s.Notes))}
+		case k < 20:
+			op = Op{Kind: NoteRestore, Note: pick(sortedIDs(s.Deleted))}
 		case k < 22:
 			op = Op{Kind: NoteTheme, Note: pick(sortedIDs(s.Notes)), Theme: pick(append(sortedIDs(s.Themes), ""))}
 		case k < 24:

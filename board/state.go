@@ -46,6 +46,8 @@ const (
 	MaxGroups       = 500
 	MaxTimerSeconds = 4 * 60 * 60
 	MaxVotes        = 20
+	// MaxDeleted is how many deleted notes a board keeps for note.restore.
+	MaxDeleted = 100
 )
 
 // Settings are the facilitator's choices. The zero value is not valid;
@@ -158,6 +160,17 @@ type Discussion struct {
 	Next     string `json:"next"`
 }
 
+// DeletedNote is a deleted note as it was, kept so that its deletion can be
+// undone: who deleted it, at which seq (the oldest is forgotten first), and
+// its discussion, if it had one. The dots on it were given back at once and
+// are not restored.
+type DeletedNote struct {
+	Note       Note        `json:"note"`
+	By         string      `json:"by"`
+	Seq        uint64      `json:"seq"`
+	Discussion *Discussion `json:"discussion,omitempty"`
+}
+
 // Info is the board entity: everything about the board as a whole.
 type Info struct {
 	Title     string   `json:"title"`
@@ -185,6 +198,9 @@ type State struct {
 	// Votes is participant id → item id → dots.
 	Votes       map[string]map[string]int `json:"votes"`
 	Discussions map[string]*Discussion    `json:"discussions"`
+	// Deleted holds the notes deleted most recently, by id, so that a
+	// deletion can be undone (note.restore). No client is sent them.
+	Deleted map[string]*DeletedNote `json:"deleted,omitempty"`
 	// IDOffset is the highest number an imported note or theme id holds;
 	// new notes and themes are numbered after it (see newID). Zero on a
 	// board that copies nothing.
@@ -207,5 +223,6 @@ func New() *State {
 		Themes:       map[string]*Theme{},
 		Votes:        map[string]map[string]int{},
 		Discussions:  map[string]*Discussion{},
+		Deleted:      map[string]*DeletedNote{},
 	}
 }

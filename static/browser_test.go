@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/static"
@@ -449,8 +450,12 @@ func TestWorkshop(t *testing.T) {
 	// offers the theme just named.
 	third := fmt.Sprintf(`.cluster .note[data-note=%q]`, ben.noteID(ideas[2]))
 	eval[bool](ben, fmt.Sprintf(`(() => { document.querySelector(%s).focus(); return true })()`, js(third)))
+	ben.waitFor("the note's menu", fmt.Sprintf(`document.querySelector(%s)`, js(third+" .theme-menu")))
+	ben.click(third + " .theme-menu")
 	ben.waitFor("the theme in the note's menu", fmt.Sprintf(
-		`[...document.querySelectorAll(%s)].some((o) => o.textContent === 'Shared calendar and intake')`, js(third+" .theme-menu option")))
+		`[...document.querySelectorAll(%s)].some((o) => o.textContent === 'Shared calendar and intake')`, js(third+" [role=menuitem]")))
+	ben.do(chromedp.KeyEvent(kb.Escape))
+	ben.waitFor("the menu closed, the keyboard on its button", fmt.Sprintf(`document.activeElement === document.querySelector(%s) && !document.querySelector(%s)`, js(third+" .theme-menu"), js(third+" [role=menuitem]")))
 	fac.screenshot("cluster")
 
 	// Vote: dots within the budget of two; the tally shows on the plenary.

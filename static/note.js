@@ -7,10 +7,33 @@ import { t } from './i18n.js';
 /** colors is the server's palette (board.Colors), first the default. */
 export const colors = ['yellow', 'pink', 'blue', 'green', 'orange', 'purple'];
 
-/** colorSelect is a labelled choice of note colour. */
-export function colorSelect(value, onchange) {
-  return h('select', { class: 'color-select', 'aria-label': t('note.color'), onchange },
+/**
+ * colorSelect is a labelled choice of note colour; label is the i18n key
+ * of its name, which a note's tools get with the note's text (see
+ * nameTools).
+ */
+export function colorSelect(value, onchange, label = 'note.color') {
+  return h('select', { class: 'color-select', 'aria-label': t(label), dataset: { label }, onchange },
     colors.map((c) => h('option', { value: c, selected: c === value }, t(`color.${c}`))));
+}
+
+/** noteName is how a control names the note it acts on: its text, cut short. */
+export function noteName(text) {
+  const words = text.replace(/\s+/g, ' ').trim();
+  return words.length > 60 ? `${words.slice(0, 59)}…` : words;
+}
+
+/**
+ * nameTools names each of a note's tools (those with data-label, an i18n
+ * key taking {note}) for the note it acts on: "Delete note: Shared
+ * calendar…", not one of a hundred "Delete note".
+ */
+function nameTools(el, text) {
+  const note = noteName(text);
+  for (const tool of el.querySelectorAll('.note-tools [data-label]')) {
+    const label = t(tool.dataset.label, { note });
+    if (tool.getAttribute('aria-label') !== label) tool.setAttribute('aria-label', label);
+  }
 }
 
 /** provenance says where a note came from: its group, its author's role and, unless anonymous, its author. */
@@ -31,7 +54,10 @@ const toolsOf = new WeakMap();
 document.addEventListener('focusin', (ev) => {
   const el = ev.target.closest?.('.note');
   const tools = el && toolsOf.get(el);
-  if (tools && !el.querySelector('.note-tools')) el.append(h('div', { class: 'note-tools' }, tools()));
+  if (tools && !el.querySelector('.note-tools')) {
+    el.append(h('div', { class: 'note-tools' }, tools()));
+    nameTools(el, el.querySelector('.note-text')?.textContent ?? '');
+  }
 });
 
 /**
@@ -58,6 +84,8 @@ export function makeNote(replica, note, tools = null) {
     setText(meta, from);
     const label = t('note.label', { text: n.text, from });
     if (el.getAttribute('aria-label') !== label) el.setAttribute('aria-label', label);
+    nameTools(el, n.text);
+    el.editing?.(n.text);
     const color = `note-${n.color || colors[0]}`;
     if (!el.classList.contains(color)) {
       el.classList.remove(...colors.map((c) => `note-${c}`));
@@ -70,18 +98,38 @@ export function makeNote(replica, note, tools = null) {
 
 /**
  * editInPlace swaps the note's text for a field; Enter or leaving the field
- * saves (save(text)), Escape cancels.
+ * saves (save(text)), Escape cancels. While it is open, another person's
+ * saved edit of the note shows in the field at once if the person has not
+ * changed it; if they have, both texts show and they choose.
  */
 export function editInPlace(el, current, save) {
   const text = el.querySelector('.note-text');
   const field = h('textarea', { class: 'note-field', 'aria-label': t('note.edit'), maxlength: '500', value: current });
+  const conflict = h('div', { class: 'conflict', role: 'alert', hidden: true });
+  let base = current; // the saved text the field's draft starts from
   let done = false;
   const finish = (keep) => {
     if (done) return;
     done = true;
+    el.editing = null;
     field.replaceWith(text);
-    if (keep && field.value.trim() && field.value !== current) save(field.value.trim());
+    conflict.remove();
+    const draft = field.value.trim();
+    if (keep && draft && draft !== base) save(draft);
     el.focus();
+  };
+  el.editing = (saved) => {
+    if (saved === base) return;
+    const untouched = field.value.trim() === base;
+    base = saved;
+    if (untouched || field.value.trim() === saved) {
+      field.value = saved;
+      conflict.hidden = true;
+      return;
+    }
+    showConflict(conflict, saved, field, (theirs) => {
+      if (theirs) field.value = saved;
+    });
   };
   field.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey) {
@@ -91,7 +139,32 @@ export function editInPlace(el, current, save) {
       finish(false);
     }
   });
-  field.addEventListener('blur', () => finish(true));
+  // Leaving the field saves, unless for the choice between two texts.
+  field.addEventListener('blur', (ev) => {
+    if (conflict.hidden || !conflict.contains(ev.relatedTarget)) finish(true);
+  });
   text.replaceWith(field);
+  field.after(conflict);
   field.focus();
+}
+
+/**
+ * showConflict shows, in box, a text saved by someone else while the
+ * person's draft in field differs from it, with the choice of keeping
+ * theirs (chose(true)) or their own (chose(false)); either way the
+ * keyboard goes back to field.
+ */
+export function showConflict(box, saved, field, chose) {
+  const choose = (theirs) => {
+    box.hidden = true;
+    chose(theirs);
+    field.focus();
+  };
+  box.replaceChildren(
+    h('p', {}, t('conflict.saved')),
+    h('blockquote', { class: 'conflict-text' }, saved),
+    h('div', { class: 'conflict-actions' },
+      h('button', { type: 'button', class: 'use-theirs', onclick: () => choose(true) }, t('conflict.useTheirs')),
+      h('button', { type: 'button', class: 'keep-mine', onclick: () => choose(false) }, t('conflict.keepMine'))));
+  box.hidden = false;
 }

@@ -27,8 +27,12 @@ function clock(seconds) {
 export function renderBoard(root, ctx) {
   const { replica } = ctx;
   const title = h('h1', { class: 'board-title' });
-  const phase = h('p', { class: 'phase-name', role: 'status' });
-  const { el: timer, tick, destroy: stopTimer } = countdown(ctx, 'timer');
+  const phase = h('p', { class: 'phase-name' });
+  // What a screen reader is told as it happens, politely: a new phase, the
+  // timer's last minute and its end, the tallies revealed.
+  const news = h('p', { class: 'sr-only news', role: 'status', 'aria-live': 'polite' });
+  const announce = (msg) => setText(news, msg);
+  const { el: timer, tick, destroy: stopTimer } = countdown(ctx, 'timer', announce);
   const who = h('p', { class: 'who' });
   const conn = h('p', { class: 'conn', role: 'status', 'aria-live': 'polite' });
   const locked = h('p', { class: 'locked-banner', hidden: true }, t('board.locked'));
@@ -39,7 +43,7 @@ export function renderBoard(root, ctx) {
   let destroyed = false;
   const layout = h('div', { class: ctx.facilitator ? 'layout with-console' : 'layout' });
   root.replaceChildren(
-    h('header', { class: 'top board-header' }, h('div', { class: 'titles' }, title, phase), timer, who, conn, languageSwitch()),
+    h('header', { class: 'top board-header' }, h('div', { class: 'titles' }, title, phase), timer, who, conn, languageSwitch(), news),
     locked,
     layout);
   layout.append(stage);
@@ -79,9 +83,17 @@ export function renderBoard(root, ctx) {
     stage.replaceChildren(h('h2', { class: 'sr-only' }, t(`phase.${shownPhase}`)), view.el);
   }
 
+  // The board as last seen, to tell what changed; null until the first.
+  let seen = null;
+
   function patchHeader() {
     const b = replica.board;
+    if (b && seen) {
+      if (b.phase !== seen.phase) announce(t('news.phase', { phase: t(`phase.${b.phase}`) }));
+      else if (b.revealed && !seen.revealed) announce(t('news.revealed'));
+    }
     if (b) {
+      seen = { phase: b.phase, revealed: b.revealed };
       setText(title, b.title);
       document.title = `${b.title} · Plenary`;
       setText(phase, t(`phase.${b.phase}`));
@@ -138,16 +150,26 @@ export function renderBoard(root, ctx) {
  * change to the board at once, and destroy() to stop its ticking. It is
  * computed from the board's endsAt in server time; skew (server clock
  * minus ours, from welcome) keeps every screen in step even when a
- * phone's clock is wrong.
+ * phone's clock is wrong. announce(msg), if given, is told when the last
+ * minute starts and when time is up.
  */
-export function countdown(ctx, className) {
+export function countdown(ctx, className, announce = null) {
   const el = h('p', { class: className, role: 'timer', 'aria-live': 'off' });
+  let was = null; // seconds left at the last tick, null while no timer runs
   function tick() {
     const tm = ctx.replica.board?.timer;
     const running = tm?.running && tm.endsAt;
     el.hidden = !running;
-    if (!running) return;
+    if (!running) {
+      was = null;
+      return;
+    }
     const left = (Date.parse(tm.endsAt) - (Date.now() + ctx.skew)) / 1000;
+    if (announce && was !== null) {
+      if (was > 60 && left <= 60 && left > 0) announce(t('news.lastMinute'));
+      else if (was > 0 && left <= 0) announce(t('timer.up'));
+    }
+    was = left;
     setText(el, left > 0 ? t('timer.left', { time: clock(left) }) : t('timer.up'));
     el.classList.toggle('up', left <= 0);
   }

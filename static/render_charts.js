@@ -7,9 +7,12 @@
 
 import { h, setText } from './dom.js';
 import { t } from './i18n.js';
-import { colors, colorSelect, makeNote, editInPlace } from './note.js';
+import { colors, colorSelect, makeNote, editInPlace, noteName } from './note.js';
 import { byId } from './replica.js';
 import { World } from './world.js';
+
+/** undoSeconds is how long a deleted note's Undo is offered (the server sets no limit). */
+const undoSeconds = 15;
 
 /** renderCharts is the brainstorm and share screen. */
 export function renderCharts(ctx) {
@@ -25,7 +28,10 @@ export function renderCharts(ctx) {
     mode: ctx.presenter ? 'camera' : ownChart() ? 'flow' : 'auto',
     fill: ctx.presenter,
   });
-  const el = h('div', { class: 'charts' }, prompt, form, world.el);
+  // Where Undo is offered after a deletion: a live region, there before
+  // anything is said in it. The presenter view deletes nothing.
+  const undo = ctx.presenter ? null : h('div', { class: 'undo-bar', role: 'status', 'data-refusals': '' });
+  const el = h('div', { class: 'charts' }, prompt, form, undo, world.el);
   const charts = new Map(); // group id → its section
   const notes = new Map(); // note id → its element
 
@@ -78,12 +84,46 @@ export function renderCharts(ctx) {
 
   function noteTools(id) {
     return [
-      h('button', { type: 'button', class: 'tool', 'aria-label': t('note.edit'), onclick: (ev) => {
+      h('button', { type: 'button', class: 'tool edit', dataset: { label: 'note.editOf' }, onclick: (ev) => {
         editInPlace(ev.currentTarget.closest('.note'), replica.get('note', id).text, (text) => ctx.act({ kind: 'note.edit', note: id, text }, ev.target));
       } }, '✎'),
-      colorSelect(replica.get('note', id)?.color, (ev) => ctx.act({ kind: 'note.color', note: id, color: ev.target.value }, ev.target)),
-      h('button', { type: 'button', class: 'tool', 'aria-label': t('note.delete'), onclick: (ev) => ctx.act({ kind: 'note.delete', note: id }, ev.currentTarget) }, '🗑'),
+      colorSelect(replica.get('note', id)?.color, (ev) => ctx.act({ kind: 'note.color', note: id, color: ev.target.value }, ev.target), 'note.colorOf'),
+      h('button', { type: 'button', class: 'tool delete', dataset: { label: 'note.deleteOf' }, onclick: (ev) => deleteNote(id, ev.currentTarget) }, '🗑'),
     ];
+  }
+
+  /**
+   * deleteNote deletes a note and offers whoever deleted it to undo that
+   * for undoSeconds, with the keyboard on the offer if it was on the note.
+   * The undo is an op like any other (note.restore), so every screen sees
+   * the note come back.
+   */
+  function deleteNote(id, button) {
+    const note = replica.get('note', id);
+    const el = button.closest('.note');
+    const focused = el.contains(document.activeElement);
+    ctx.act({ kind: 'note.delete', note: id }, button).then((ack) => {
+      if (!ack) return;
+      const again = h('button', { type: 'button', class: 'undo', onclick: () => restoreNote(id, again) }, t('note.undo'));
+      again.setAttribute('aria-label', t('note.undoOf', { note: noteName(note.text) }));
+      undo.replaceChildren(h('span', {}, t('note.deleted', { note: noteName(note.text) })), again);
+      clearTimeout(undo.timer);
+      undo.timer = setTimeout(() => undo.replaceChildren(), undoSeconds * 1000);
+      // The note is gone, and with it the keyboard, unless the person has moved on.
+      if (focused && (el.contains(document.activeElement) || document.activeElement === document.body)) again.focus();
+    });
+  }
+
+  function restoreNote(id, button) {
+    ctx.act({ kind: 'note.restore', note: id }, button).then((ack) => {
+      if (!ack) return;
+      clearTimeout(undo.timer);
+      const had = undo.contains(document.activeElement);
+      undo.replaceChildren();
+      world.cancel();
+      arrange();
+      if (had) notes.get(id)?.focus();
+    });
   }
 
   function addForm(chartId) {
@@ -138,7 +178,11 @@ export function renderCharts(ctx) {
         return h('li', { class: online ? 'online' : 'away' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), p.name,
           h('span', { class: 'sr-only' }, online ? t('online') : t('away')));
       }));
-      if (chart.spotlight) setText(chart.spotlight, t(chart.group === b?.spotlight ? 'chart.unspotlight' : 'chart.spotlight'));
+      if (chart.spotlight) {
+        const on = chart.group === b?.spotlight;
+        setText(chart.spotlight, t(on ? 'chart.unspotlight' : 'chart.spotlight'));
+        chart.spotlight.setAttribute('aria-label', t(on ? 'chart.unspotlightOf' : 'chart.spotlightOf', { group: group.name }));
+      }
       chart.el.classList.toggle('spotlit', phase() === 'share' && chart.group === b?.spotlight);
     }
   }
@@ -178,6 +222,9 @@ export function renderCharts(ctx) {
     el,
     update,
     eph() {},
-    destroy: () => world.destroy(),
+    destroy() {
+      clearTimeout(undo?.timer);
+      world.destroy();
+    },
   };
 }

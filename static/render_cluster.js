@@ -28,7 +28,8 @@ export function renderCluster(ctx) {
     pannable: (target) => !target.closest(readonly ? 'button, a' : '.note, button, select, input, textarea, a'),
   });
   const add = readonly ? null : h('button', { type: 'button', class: 'new-theme', onclick: (ev) => {
-    ctx.act({ kind: 'theme.create', name: '', notes: [] }, ev.currentTarget).then(nameNewTheme);
+    const button = ev.currentTarget;
+    ctx.act({ kind: 'theme.create', name: '', notes: [] }, button).then((ack) => nameNewTheme(ack, button));
   } }, t('cluster.newTheme'));
   const el = h('div', { class: 'cluster' },
     readonly ? null : h('div', { class: 'toolbar', 'data-refusals': '' }, h('p', { class: 'hint' }, t('cluster.hint')), add),
@@ -44,11 +45,7 @@ export function renderCluster(ctx) {
   function noteOf(note) {
     let el = notes.get(note.id);
     if (!el) {
-      el = makeNote(replica, note, readonly ? null : () => {
-        const menu = themeMenu(note.id);
-        menu.patch(replica.get('note', note.id)?.theme);
-        return [menu];
-      });
+      el = makeNote(replica, note, readonly ? null : () => [themeMenu(note.id)]);
       notes.set(note.id, el);
       if (!readonly) makeDraggable(el, note.id);
     } else {
@@ -58,24 +55,73 @@ export function renderCluster(ctx) {
     return el;
   }
 
-  /** themeMenu is the keyboard and touch twin of dragging a note into a theme. */
+  /**
+   * themeMenu is the keyboard and touch twin of dragging a note into a
+   * theme: a button opening a list of the choices, where arrows, Home, End
+   * and a first letter move, Enter picks and Escape closes. Nothing moves
+   * until a choice is picked, and the keyboard stays on the note.
+   */
   function themeMenu(id) {
-    const select = h('select', { class: 'theme-menu', 'aria-label': t('cluster.moveTo'), onchange: () => {
-      const choice = select.value;
-      if (choice === newTheme) {
-        ctx.act({ kind: 'theme.create', name: '', notes: [id] }, select).then(nameNewTheme);
-      } else {
-        ctx.act({ kind: 'note.theme', note: id, theme: choice === noTheme ? '' : choice }, select);
-      }
-    } });
-    select.patch = (current) => {
-      select.replaceChildren(
-        h('option', { value: current || noTheme, selected: true, disabled: true }, t('cluster.moveTo')),
-        ...replica.all('theme').sort(byId).filter((th) => th.id !== current).map((th) => h('option', { value: th.id }, th.name || t('theme.untitled'))),
-        current ? h('option', { value: noTheme }, t('cluster.noTheme')) : null,
-        h('option', { value: newTheme }, t('cluster.ownTheme')));
+    const button = h('button', { type: 'button', class: 'tool theme-menu', 'aria-haspopup': 'menu', 'aria-expanded': 'false', dataset: { label: 'cluster.moveNote' } }, t('cluster.moveTo'));
+    const list = h('div', { class: 'menu', role: 'menu', hidden: true });
+    const items = () => [...list.children];
+    // The keyboard moves before the list goes: a note's tools show only
+    // while focus is in the note, and a hidden button takes no focus.
+    const close = (refocus) => {
+      refocus?.focus();
+      list.hidden = true;
+      list.replaceChildren();
+      button.setAttribute('aria-expanded', 'false');
     };
-    return select;
+    const pick = (choice) => {
+      const note = button.closest('.note');
+      close(note);
+      if (choice === newTheme) {
+        ctx.act({ kind: 'theme.create', name: '', notes: [id] }, note).then((ack) => nameNewTheme(ack, note));
+      } else {
+        ctx.act({ kind: 'note.theme', note: id, theme: choice === noTheme ? '' : choice }, note);
+      }
+    };
+    const item = (choice, label) => h('button', { type: 'button', role: 'menuitem', tabindex: '-1', onclick: () => pick(choice) }, label);
+    const open = () => {
+      const current = replica.get('note', id)?.theme;
+      list.replaceChildren(
+        ...replica.all('theme').sort(byId).filter((th) => th.id !== current).map((th) => item(th.id, th.name || t('theme.untitled'))),
+        current ? item(noTheme, t('cluster.noTheme')) : '',
+        item(newTheme, t('cluster.ownTheme')));
+      list.hidden = false;
+      button.setAttribute('aria-expanded', 'true');
+      list.firstElementChild.focus();
+    };
+    button.addEventListener('click', () => (list.hidden ? open() : close(button)));
+    button.addEventListener('keydown', (ev) => {
+      if (ev.key === 'ArrowDown' && list.hidden) {
+        ev.preventDefault();
+        open();
+      }
+    });
+    list.addEventListener('keydown', (ev) => {
+      const all = items();
+      const at = all.indexOf(document.activeElement);
+      let to = -1;
+      if (ev.key === 'ArrowDown') to = (at + 1) % all.length;
+      else if (ev.key === 'ArrowUp') to = (at - 1 + all.length) % all.length;
+      else if (ev.key === 'Home') to = 0;
+      else if (ev.key === 'End') to = all.length - 1;
+      else if (ev.key === 'Escape') close(button);
+      else if (ev.key.length === 1 && /\S/.test(ev.key)) {
+        const key = ev.key.toLocaleLowerCase();
+        to = [...all.slice(at + 1), ...all.slice(0, at + 1)].findIndex((b) => b.textContent.toLocaleLowerCase().startsWith(key));
+        if (to >= 0) to = (to + at + 1) % all.length;
+      } else return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      if (to >= 0) all[to].focus();
+    });
+    list.addEventListener('focusout', (ev) => {
+      if (!list.hidden && !list.contains(ev.relatedTarget)) close(null);
+    });
+    return h('div', { class: 'menu-wrap' }, button, list);
   }
 
   function makeDraggable(el, id) {
@@ -98,7 +144,7 @@ export function renderCluster(ctx) {
         if (into) {
           if (into !== note.theme) ctx.act({ kind: 'note.theme', note: id, theme: into }, el);
         } else if (target?.dataset.note) {
-          ctx.act({ kind: 'theme.create', name: '', notes: [target.dataset.note, id] }, el).then(nameNewTheme);
+          ctx.act({ kind: 'theme.create', name: '', notes: [target.dataset.note, id] }, el).then((ack) => nameNewTheme(ack, el));
         } else if (note.theme && target) {
           ctx.act({ kind: 'note.theme', note: id, theme: '' }, el);
         }
@@ -144,9 +190,11 @@ export function renderCluster(ctx) {
 
   /**
    * renameTheme swaps a theme's name for a field; Enter or leaving it
-   * saves, Escape cancels.
+   * saves, Escape cancels. Enter and Escape give the keyboard back to
+   * back (the note or button the person came from), else to the theme's
+   * rename button.
    */
-  function renameTheme(id) {
+  function renameTheme(id, back = null) {
     if (!themes.has(id)) {
       // Just made: its change is applied, its layout not yet drawn.
       world.cancel();
@@ -157,26 +205,27 @@ export function renderCluster(ctx) {
     const current = replica.get('theme', id)?.name ?? '';
     const field = h('input', { class: 'theme-field', maxlength: '120', 'aria-label': t('theme.name'), value: current, placeholder: t('theme.untitled') });
     let done = false;
-    const finish = (keep) => {
+    const finish = (keep, refocus) => {
       if (done) return;
       done = true;
       field.replaceWith(section.name);
       const name = field.value.trim();
       if (keep && name !== current) ctx.act({ kind: 'theme.rename', theme: id, name }, section.head);
+      if (refocus) (back?.isConnected ? back : section.head.querySelector('.rename'))?.focus();
     };
     field.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter') finish(true);
-      else if (ev.key === 'Escape') finish(false);
+      if (ev.key === 'Enter') finish(true, true);
+      else if (ev.key === 'Escape') finish(false, true);
     });
-    field.addEventListener('blur', () => finish(true));
+    field.addEventListener('blur', () => finish(true, false));
     section.name.replaceWith(field);
     field.focus();
   }
 
-  /** nameNewTheme offers the person who made a theme to name it at once. */
-  function nameNewTheme(ack) {
+  /** nameNewTheme offers the person who made a theme to name it at once, then gives the keyboard back to back. */
+  function nameNewTheme(ack, back) {
     const made = ack?.changes?.find((c) => c.e === 'theme' && !c.del);
-    if (made) renameTheme(made.id);
+    if (made) renameTheme(made.id, back);
   }
 
   /** arrange shows the themes and the loose notes, in order. */
@@ -210,7 +259,6 @@ export function renderCluster(ctx) {
     }
     for (const section of sections) setText(section.count, t('chart.noteCount', { n: section.notes.length }));
     world.arrange(sections);
-    for (const el of notes.values()) el.querySelector('.theme-menu')?.patch(replica.get('note', el.dataset.note)?.theme);
   }
 
   function update(changes) {
