@@ -20,6 +20,8 @@ func (set Settings) check() *Error {
 		return refuse(CodeBadOp, "a group has %d to %d people", minGroupSize, maxGroupSize)
 	case utf8.RuneCountInString(set.Passcode) > maxPasscode:
 		return refuse(CodeTooLong, "the passcode is over %d characters", maxPasscode)
+	case set.Language != "" && wordings[set.Language] == nil:
+		return refuse(CodeBadOp, "the language is %q or %q", English, Spanish)
 	}
 	return nil
 }
@@ -77,6 +79,9 @@ func (s *State) changeSettings(r request) (mutation, *Error) {
 		}
 		if wasShown != s.tallyAudience() {
 			out = append(out, s.showTallies()...)
+		}
+		if prev.Language.wording() != next.Language.wording() {
+			out = append(out, s.relabel(prev.Language.wording(), next.Language.wording())...)
 		}
 		if prev.VotesPerParticipant != next.VotesPerParticipant {
 			for _, id := range s.voterIDs() {

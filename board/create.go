@@ -43,7 +43,7 @@ func (s *State) create(r request) (mutation, *Error) {
 	return func() []Change {
 		s.Created = true
 		s.Info = Info{Title: title, Prompt: prompt, Phase: Brainstorm, Settings: set}
-		f := &Participant{ID: participantID(r.Seq), Name: "Facilitator", Role: RoleFacilitator, Facilitator: true}
+		f := &Participant{ID: participantID(r.Seq), Name: set.Language.wording().facilitator, Role: RoleFacilitator, Facilitator: true}
 		s.Participants[f.ID] = f
 		if copied != nil {
 			s.Groups, s.Notes, s.Themes, s.Discussions = copied.Groups, copied.Notes, copied.Themes, copied.Discussions
