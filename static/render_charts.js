@@ -87,7 +87,7 @@ export function renderCharts(ctx) {
   }
 
   function addForm(chartId) {
-    const text = h('textarea', { class: 'add-text', rows: '2', maxlength: '500', 'aria-label': t('note.new'), placeholder: t('note.placeholder') });
+    const text = h('textarea', { class: 'add-text', id: `add-${chartId}`, rows: '2', maxlength: '500', 'aria-label': t('note.new'), placeholder: t('note.placeholder') });
     const color = colorSelect(colors[0]);
     const button = h('button', { type: 'submit', class: 'primary' }, t('note.add'));
     const submit = (ev) => {
