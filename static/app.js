@@ -77,6 +77,11 @@ function showBoard(s) {
   });
 }
 
+// The fields the person has typed in or changed: only those hold drafts.
+// The others show what the screen put there, in the screen's language.
+const edited = new WeakSet();
+root.addEventListener('input', (ev) => edited.add(ev.target));
+
 /**
  * drafts is what the person has typed or chosen in the screen's fields,
  * and where the focus is, so that the screen drawn again in another
@@ -85,7 +90,7 @@ function showBoard(s) {
  */
 function drafts() {
   const key = (el) => (el.type === 'radio' ? `${el.name}=${el.value}` : el.id);
-  const fields = [...root.querySelectorAll('input, textarea')].filter(key);
+  const fields = [...root.querySelectorAll('input, textarea')].filter((el) => key(el) && edited.has(el));
   const focused = document.activeElement;
   const saved = new Map(fields.map((el) => [key(el), { value: el.value, checked: el.checked }]));
   const focus = focused && key(focused) ? { key: key(focused), start: focused.selectionStart, end: focused.selectionEnd } : null;
@@ -95,6 +100,7 @@ function drafts() {
       if (was && el.matches('input, textarea')) {
         if (el.type === 'checkbox' || el.type === 'radio') el.checked = was.checked;
         else el.value = was.value;
+        edited.add(el);
       }
       if (focus?.key === key(el)) {
         el.focus();

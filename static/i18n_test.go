@@ -411,3 +411,100 @@ func (p *page) download(selector string) []byte {
 	p.t.Fatalf("%s: no download of %s", p.name, selector)
 	return nil
 }
+
+// TestLanguageSwitchKeepsDrafts switches the language while something is
+// half typed on the start page, the join page, a flip chart and a
+// discussion: the screen is drawn again in the other language with every
+// draft and the focus where they were, while what the person did not
+// touch (the start page's example workshop) follows the language.
+func TestLanguageSwitchKeepsDrafts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	srv := startServer(t)
+	r := newRoom(t, srv.URL, 4)
+	browser := startBrowser(t)
+	p := newPage(t, browser, "person", 1280, 860, false)
+	p.beforeScripts(`localStorage.setItem('plenary:lang', 'en')`)
+	value := func(selector string) string {
+		return eval[string](p, fmt.Sprintf(`document.querySelector(%s).value`, js(selector)))
+	}
+	// switchTo picks lang in the picker without taking the focus from the
+	// field, as a person on a keyboard shortcut or screen reader may, and
+	// waits for the screen drawn in it.
+	switchTo := func(lang, selector, text string) {
+		p.t.Helper()
+		p.choose(".lang", lang)
+		p.waitText(selector, text)
+	}
+	// focused checks the focus is on selector, with the caret at caret
+	// (-1: a field without one).
+	focused := func(selector string, caret int) {
+		t.Helper()
+		got := eval[struct {
+			Match bool
+			Caret int
+		}](p, fmt.Sprintf(`({ Match: document.activeElement.matches(%s), Caret: document.activeElement.selectionStart })`, js(selector)))
+		if !got.Match || caret >= 0 && got.Caret != caret {
+			t.Errorf("after the switch the focus is on %s with the caret at %d, want %s at %d", eval[string](p, `document.activeElement.outerHTML.slice(0, 80)`), got.Caret, selector, caret)
+		}
+	}
+
+	p.do(chromedp.Navigate(srv.URL + "/"))
+	p.waitFor("the start page", `document.querySelector('.start-form')`)
+	eval[bool](p, `(() => { document.querySelector('#title').value = ''; return true })()`)
+	p.typeInto("#title", "Mesa de salud")
+	p.click("#anonymous")
+	p.typeInto("#votes", "5")
+	switchTo("es", ".start-form h2", "Taller nuevo")
+	if got := value("#title"); got != "Mesa de salud" {
+		t.Errorf("the title typed on the start page is %q after the switch", got)
+	}
+	if got := value("#votes"); got != "35" {
+		t.Errorf("the votes typed on the start page are %q after the switch", got)
+	}
+	if !eval[bool](p, `document.querySelector('#anonymous').checked`) {
+		t.Error("the ticked box on the start page is unticked after the switch")
+	}
+	if got, want := value("#prompt"), esText(p, "start.defaultPrompt"); got != want {
+		t.Errorf("the untouched example question is %q after the switch, want Spanish %q", got, want)
+	}
+	focused("#votes", -1)
+
+	p.do(chromedp.Navigate(r.joinURL))
+	p.waitFor("the join form", `document.querySelector('.join-form')`)
+	p.typeInto("#name", "Zoe")
+	p.click(`input[value="civil-society"]`)
+	switchTo("en", ".join-form label", "Your name")
+	if got := value("#name"); got != "Zoe" || !eval[bool](p, `document.querySelector('input[value="civil-society"]').checked`) {
+		t.Errorf("the join form has name %q and its role lost after the switch", got)
+	}
+
+	p.do(chromedp.Navigate(srv.URL + "/b/" + r.code + "#key=" + r.people[0].Token))
+	p.waitFor("the flip chart", `document.querySelector('.add-text')`)
+	p.typeInto(".add-text", "Half-typed idea")
+	switchTo("es", ".phase-name", "Lluvia de ideas")
+	if got := value(".add-text"); got != "Half-typed idea" {
+		t.Errorf("the half-typed note is %q after the switch", got)
+	}
+	focused(".add-text", len("Half-typed idea"))
+
+	r.phase(board.Cluster)
+	r.cluster(1, 2)
+	r.phase(board.Vote)
+	var theme string
+	for id := range r.fac.Replica()["theme"] {
+		theme = id
+	}
+	r.do(r.people[1], board.Op{Kind: board.VoteCast, Item: theme})
+	r.phase(board.Discuss)
+	owner := fmt.Sprintf(`.discussion[data-item=%q] .field-owner`, theme)
+	p.waitFor("the discussion", fmt.Sprintf(`document.querySelector(%s)`, js(owner)))
+	p.typeInto(owner, "Ana")
+	switchTo("en", ".phase-name", "Discuss")
+	if got := value(owner); got != "Ana" {
+		t.Errorf("the discussion field typed in is %q after the switch", got)
+	}
+	focused(owner, len("Ana"))
+	p.checkNoExceptions()
+}

@@ -115,12 +115,15 @@ export function renderCharts(ctx) {
         notes.delete(id);
       }
     }
-    world.arrange(groups.map((g) => {
+    const sections = groups.map((g) => {
       const chart = chartOf(g);
       chart.notes = byChart.get(g.id).map(noteOf);
       return chart;
-    }));
+    });
+    // Named before they are placed: placing copies a chart's name onto
+    // the pieces of it continued in the next column.
     patchCharts();
+    world.arrange(sections);
   }
 
   function patchCharts() {

@@ -21,8 +21,8 @@ function reportElements(replica) {
   const groupName = (chart) => replica.get('group', chart)?.name ?? chart;
   const role = (r) => t(`role.${r}`);
   const author = (n) => (!b.settings?.anonymous && replica.get('participant', n.author)?.name) || null;
-  const noteList = (list, meta) => h('ul', {}, list.map((n) => h('li', {}, n.text, ' ', h('span', { class: 'report-meta' }, '(', meta(n), ')'))));
-  const byline = (n) => [role(n.role), author(n) && [', ', author(n)]];
+  const noteList = (list, meta) => h('ul', {}, list.map((n) => h('li', {}, n.text, ' ', h('span', { class: 'report-meta' }, '(', ...meta(n), ')'))));
+  const byline = (n) => (author(n) ? [role(n.role), ', ', author(n)] : [role(n.role)]);
   const themeNotes = (id) => noteList(notes.filter((n) => n.theme === id), (n) => [groupName(n.chart), ', ', role(n.role)]);
   const discussion = (item) => {
     const d = replica.get('discussion', item);
@@ -75,7 +75,7 @@ function reportElements(replica) {
   if (top.length) out.push(h('h2', {}, t('report.topIdeas')));
   top.forEach((item, i) => {
     const n = tally(item);
-    out.push(h('h3', {}, `${rankName(ranks[i])}. `, itemTitle(replica, item)),
+    out.push(h('h3', {}, h('span', {}, rankName(ranks[i])), '. ', itemTitle(replica, item)),
       h('p', {}, t('report.topVotes', { n: n.votes, cs: n.civilServant, so: n.civilSociety })));
     if (replica.get('theme', item)) out.push(themeNotes(item));
     out.push(discussion(item));
