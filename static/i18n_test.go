@@ -89,10 +89,11 @@ func evalAwait[T any](p *page, script string) T {
 }
 
 // tableProblems lists what is wrong with the message tables: a key missing
-// from a language, an empty message, a message whose {placeholders} differ
-// from English's, a plural message lacking a form its language's rules
-// give for a count up to 1,000, and a message made of placeholders alone
-// (which would match any text on a screen).
+// from a language, a singular kept as a key of its own (key.one), an
+// empty message, a message whose {placeholders} differ from English's, a
+// plural message lacking a form its language's rules give for a count up
+// to 1,000, and a message made of placeholders alone (which would match
+// any text on a screen).
 const tableProblems = `import('/i18n.js').then(({ tables }) => {
   const problems = [];
   const langs = Object.keys(tables);
@@ -100,6 +101,7 @@ const tableProblems = `import('/i18n.js').then(({ tables }) => {
   const forms = (v) => (typeof v === 'object' ? Object.values(v) : [v]);
   const holes = (v) => [...new Set(forms(v).join(' ').match(/\{\w+\}/g) ?? [])].sort().join();
   for (const key of keys) {
+    if (key.endsWith('.one')) problems.push(key + ': a singular is a form of its message ({ one, other }), not a key');
     for (const l of langs) {
       const v = tables[l][key];
       if (v === undefined) { problems.push(key + ': no ' + l); continue; }
