@@ -22,6 +22,8 @@ func (set Settings) check() *Error {
 		return refuse(CodeBadOp, "dots on one item are 1 to the votes per participant")
 	case utf8.RuneCountInString(set.Passcode) > maxPasscode:
 		return refuse(CodeTooLong, "the passcode is over %d characters", maxPasscode)
+	case set.Language != "" && wordings[set.Language] == nil:
+		return refuse(CodeBadOp, "the language is %q or %q", English, Spanish)
 	}
 	return groupSizeRefused(set.GroupSize)
 }
@@ -87,6 +89,9 @@ func (s *State) changeSettings(r request) (mutation, *Error) {
 		}
 		if wasShown != s.tallyAudience() {
 			out = append(out, s.showTallies()...)
+		}
+		if prev.Language.wording() != next.Language.wording() {
+			out = append(out, s.relabel(prev.Language.wording(), next.Language.wording())...)
 		}
 		if prev.VotesPerParticipant != next.VotesPerParticipant {
 			for _, id := range s.voterIDs() {

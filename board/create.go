@@ -47,7 +47,7 @@ func (s *State) create(r request) (mutation, *Error) {
 	return func() []Change {
 		s.Created = true
 		s.Info = Info{Title: title, Prompt: prompt, Phase: Brainstorm, Settings: set}
-		s.Participants[creatorID] = &Participant{ID: creatorID, Name: "Facilitator", Role: RoleFacilitator, Facilitator: true}
+		s.Participants[creatorID] = &Participant{ID: creatorID, Name: set.Language.wording().facilitator, Role: RoleFacilitator, Facilitator: true}
 		if copied != nil {
 			s.Groups, s.Notes, s.Themes, s.Discussions = copied.Groups, copied.Notes, copied.Themes, copied.Discussions
 			s.IDOffset, s.ParticipantOffset, s.Carried = copied.IDOffset, copied.ParticipantOffset, copied.Carried

@@ -6,29 +6,37 @@ import (
 	"strconv"
 )
 
-// CSV is a row per note, for a spreadsheet: its chart, its group's name, its
-// author's role, its text, its theme and the votes it counts toward: its
-// theme's when it is in one, since the dots went to the theme.
+// CSV is a row per note, for a spreadsheet, in the board's language: its
+// chart, its group's name, its author's role, its text, its theme and the
+// votes it counts toward: its theme's when it is in one, since the dots
+// went to the theme.
+//
+// It starts with a UTF-8 byte-order mark, without which spreadsheet
+// programs read the file in the system's legacy encoding and garble every
+// accent ("móvil"), and ends its lines with CRLF, as RFC 4180 and those
+// programs expect.
 func (s *State) CSV() []byte {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	w := s.words()
+	buf := bytes.NewBufferString("\uFEFF")
+	out := csv.NewWriter(buf)
+	out.UseCRLF = true
 	tallies := s.tallies()
 	// Writes to a bytes.Buffer cannot fail.
-	_ = w.Write([]string{"chart", "group", "author_role", "text", "theme", "votes"})
+	_ = out.Write(w.csvHead[:])
 	for _, n := range s.notesByChart() {
 		item, theme := n.ID, ""
 		if t := s.Themes[n.Theme]; t != nil {
-			item, theme = t.ID, themeName(t)
+			item, theme = t.ID, s.themeName(t)
 		}
 		votes := 0
 		if t := tallies[item]; t != nil {
 			votes = t.Votes
 		}
-		_ = w.Write([]string{
-			n.Chart, cell(s.groupName(n.Chart)), string(n.Role), cell(n.Text), cell(theme), strconv.Itoa(votes),
+		_ = out.Write([]string{
+			n.Chart, cell(s.groupName(n.Chart)), w.roles[n.Role], cell(n.Text), cell(theme), strconv.Itoa(votes),
 		})
 	}
-	w.Flush()
+	out.Flush()
 	return buf.Bytes()
 }
 

@@ -3,7 +3,6 @@ package board
 import (
 	"cmp"
 	"slices"
-	"strings"
 )
 
 // Export is a whole board as a document: what export.json holds and what
@@ -95,7 +94,7 @@ func (s *State) notesByChart() []*Note {
 // note's text.
 func (s *State) label(item string) string {
 	if t := s.Themes[item]; t != nil {
-		return themeName(t)
+		return s.themeName(t)
 	}
 	if n := s.Notes[item]; n != nil {
 		return n.Text
@@ -104,7 +103,7 @@ func (s *State) label(item string) string {
 }
 
 // themeName is a theme's name, or what clients show for a theme without one.
-func themeName(t *Theme) string { return cmp.Or(t.Name, "Untitled theme") }
+func (s *State) themeName(t *Theme) string { return cmp.Or(t.Name, s.words().untitledTheme) }
 
 // groupName is the name of the group whose flip chart is chart.
 func (s *State) groupName(chart string) string {
@@ -113,6 +112,3 @@ func (s *State) groupName(chart string) string {
 	}
 	return chart
 }
-
-// roleName is a role as a report says it.
-func roleName(r Role) string { return strings.ReplaceAll(string(r), "-", " ") }

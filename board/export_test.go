@@ -12,10 +12,17 @@ import (
 // reported is a workshop run to its end: two groups' notes, two themes, a
 // vote with a tie for first, and the discussion of the top ideas.
 func reported(t *testing.T, anonymous bool) *room {
+	return reportedIn(t, anonymous, English)
+}
+
+// reportedIn is reported on a board whose language is switched to lang
+// once its groups are formed.
+func reportedIn(t *testing.T, anonymous bool, lang Language) *room {
 	r := newRoom(t)
 	set := DefaultSettings()
 	set.Anonymous = anonymous
 	set.Passcode = "belize2019"
+	set.Language = lang
 	r.must(facilitator, Op{Kind: BoardSettings, Settings: &set})
 	r.must(r.ana, Op{Kind: GroupRename, Group: "g1", Name: "Toledo table"})
 	clinic := r.note(r.ana, "g1", "One shared calendar of mobile clinic visits")
@@ -41,7 +48,7 @@ func TestMarkdown(t *testing.T) {
 	for _, want := range []string{
 		"# Community of Practice Inception Workshop",
 		"> What are our shared ideas for working together?",
-		"4 participants (2 civil servants, 2 civil society) in 2 groups.",
+		"Participants: 4 (civil servants: 2, civil society: 2). Groups: 2.",
 		"### Toledo table",
 		"- One shared calendar of mobile clinic visits (civil servant, Ana)",
 		"### Group 2",
@@ -73,19 +80,140 @@ func TestMarkdown(t *testing.T) {
 }
 
 func TestCSV(t *testing.T) {
-	rows, err := csv.NewReader(bytes.NewReader(reported(t, false).s.CSV())).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := csvRows(t, reported(t, false).s.CSV())
 	want := [][]string{
 		{"chart", "group", "author_role", "text", "theme", "votes"},
-		{"g1", "Toledo table", "civil-servant", "One shared calendar of mobile clinic visits", "Reaching rural families", "2"},
-		{"g1", "Toledo table", "civil-society", "Transport vouchers so rural families can reach clinics", "Reaching rural families", "2"},
-		{"g2", "Group 2", "civil-servant", "Community radio slot | ministries answer questions", "", "2"},
-		{"g2", "Group 2", "civil-society", `'=HYPERLINK("x")`, "Untitled theme", "0"},
+		{"g1", "Toledo table", "civil servant", "One shared calendar of mobile clinic visits", "Reaching rural families", "2"},
+		{"g1", "Toledo table", "civil society", "Transport vouchers so rural families can reach clinics", "Reaching rural families", "2"},
+		{"g2", "Group 2", "civil servant", "Community radio slot | ministries answer questions", "", "2"},
+		{"g2", "Group 2", "civil society", `'=HYPERLINK("x")`, "Untitled theme", "0"},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("CSV =\n%q\nwant\n%q", rows, want)
+	}
+}
+
+// csvRows reads a CSV export as a spreadsheet program does: it must start
+// with a UTF-8 byte-order mark (else accents are garbled) and end its lines
+// with CRLF.
+func csvRows(t *testing.T, doc []byte) [][]string {
+	t.Helper()
+	body, ok := bytes.CutPrefix(doc, []byte("\xEF\xBB\xBF"))
+	if !ok {
+		t.Fatalf("the CSV has no UTF-8 byte-order mark: %q", doc[:min(len(doc), 20)])
+	}
+	if !bytes.HasSuffix(body, []byte("\r\n")) || bytes.Count(body, []byte("\n")) != bytes.Count(body, []byte("\r\n")) {
+		t.Errorf("the CSV's lines do not all end in CRLF: %q", body)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestCSVQuoting writes notes with what breaks a naive CSV (commas, quotes,
+// line breaks, accents, a leading space) and reads them back intact.
+func TestCSVQuoting(t *testing.T) {
+	r := newRoom(t)
+	texts := []string{
+		"Clínicas móviles, una vez al mes",
+		`El "día del vecino" en cada distrito`,
+		"Two lines:\nradio and posters",
+		`Semicolon; and a closing quote"`,
+	}
+	for _, text := range texts {
+		r.note(r.ana, "g1", text)
+	}
+	rows := csvRows(t, r.s.CSV())
+	if len(rows) != len(texts)+1 {
+		t.Fatalf("%d rows, want %d: %q", len(rows), len(texts)+1, rows)
+	}
+	for i, text := range texts {
+		if got := rows[i+1][3]; got != text {
+			t.Errorf("row %d text = %q, want %q", i+1, got, text)
+		}
+	}
+}
+
+// TestExportsInSpanish reads the Markdown and CSV of a board whose language
+// is Spanish: every word the board writes is Spanish, group names included,
+// while what people wrote stays as they wrote it.
+func TestExportsInSpanish(t *testing.T) {
+	r := reportedIn(t, false, Spanish)
+	md := string(r.s.Markdown(true))
+	for _, want := range []string{
+		"Participantes: 4 (función pública: 2, sociedad civil: 2). Grupos: 2.",
+		"## Papelógrafos",
+		"### Toledo table",
+		"### Grupo 2",
+		"- One shared calendar of mobile clinic visits (función pública, Ana)",
+		"### Tema sin nombre",
+		"| Puesto | Idea | Votos | Función pública | Sociedad civil |",
+		"| 1 (empate) | Reaching rural families | 2 | 1 | 1 |",
+		"## Ideas principales",
+		"Votos: 2 (función pública: 1, sociedad civil: 1).",
+		"- **Responsable:** Ministry of Health",
+		"- **Próximo paso:** Draft the calendar by October",
+		"- **Qué es posible:** —",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the Spanish report lacks %q:\n%s", want, md)
+		}
+	}
+	for _, english := range []string{"Flip charts", "Results", "Top ideas", "Owner", "civil servant", "Group 2", "(tie)", "Untitled"} {
+		if strings.Contains(md, english) {
+			t.Errorf("the Spanish report says %q:\n%s", english, md)
+		}
+	}
+	set := r.s.Info.Settings
+	set.HideTallies = true
+	r.must(facilitator, Op{Kind: BoardSettings, Settings: &set})
+	if hidden := string(r.s.Markdown(false)); !strings.Contains(hidden, "## Resultados\n\nLos votos están ocultos hasta que la persona facilitadora los muestre.") {
+		t.Errorf("a participant's Spanish report while tallies are hidden does not say why:\n%s", hidden)
+	}
+	rows := csvRows(t, r.s.CSV())
+	want := [][]string{
+		{"papelógrafo", "grupo", "rol_autor", "texto", "tema", "votos"},
+		{"g1", "Toledo table", "función pública", "One shared calendar of mobile clinic visits", "Reaching rural families", "2"},
+		{"g1", "Toledo table", "sociedad civil", "Transport vouchers so rural families can reach clinics", "Reaching rural families", "2"},
+		{"g2", "Grupo 2", "función pública", "Community radio slot | ministries answer questions", "", "2"},
+		{"g2", "Grupo 2", "sociedad civil", `'=HYPERLINK("x")`, "Tema sin nombre", "0"},
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("Spanish CSV =\n%q\nwant\n%q", rows, want)
+	}
+}
+
+// TestLanguageRenamesDefaults switches a board's language back and forth:
+// the groups and the facilitator that still carry the default names follow
+// it, and a name someone chose stays.
+func TestLanguageRenamesDefaults(t *testing.T) {
+	r := newRoom(t)
+	r.must(r.ana, Op{Kind: GroupRename, Group: "g1", Name: "Toledo table"})
+	names := func() []string {
+		return []string{r.s.Groups["g1"].Name, r.s.Groups["g2"].Name, r.s.Participants[facilitator].Name}
+	}
+	for _, step := range []struct {
+		lang Language
+		want []string
+	}{
+		{Spanish, []string{"Toledo table", "Grupo 2", "Persona facilitadora"}},
+		{English, []string{"Toledo table", "Group 2", "Facilitator"}},
+	} {
+		set := r.s.Info.Settings
+		set.Language = step.lang
+		r.must(facilitator, Op{Kind: BoardSettings, Settings: &set})
+		if got := names(); !reflect.DeepEqual(got, step.want) {
+			t.Errorf("in %s the names are %q, want %q", step.lang, got, step.want)
+		}
+	}
+	set := r.s.Info.Settings
+	set.Language = Spanish
+	r.must(facilitator, Op{Kind: BoardSettings, Settings: &set})
+	r.must(facilitator, Op{Kind: GroupsForm, Size: 2})
+	if got := r.s.Groups["g1"].Name; got != "Grupo 1" {
+		t.Errorf("a group formed on a Spanish board is named %q", got)
 	}
 }
 

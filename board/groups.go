@@ -52,7 +52,7 @@ func (s *State) formGroups(r request) (mutation, *Error) {
 		// back to: the new group of that name is other people.
 		clear(s.Deleted)
 		for i := 1; i <= k; i++ {
-			g := &Group{ID: groupID(i), Name: fmt.Sprintf("Group %d", i)}
+			g := &Group{ID: groupID(i), Name: fmt.Sprintf(s.words().group, i)}
 			s.Groups[g.ID] = g
 			out = append(out, groupChange(g))
 		}

@@ -14,40 +14,40 @@ import (
 // while they are hidden it holds no count, rank or top idea, only what was
 // said about each item, since everyone sees the discussions.
 func (s *State) Markdown(facilitator bool) []byte {
+	w := s.words()
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", inline(s.Info.Title))
 	if s.Info.Prompt != "" {
 		fmt.Fprintf(&b, "> %s\n\n", inline(s.Info.Prompt))
 	}
 	servants, society := len(s.byRole(CivilServant)), len(s.byRole(CivilSociety))
-	fmt.Fprintf(&b, "%d participants (%d civil servants, %d civil society) in %d groups.\n\n",
-		servants+society, servants, society, len(s.Groups))
+	fmt.Fprintf(&b, w.headCount+"\n\n", servants+society, servants, society, len(s.Groups))
 
-	b.WriteString("## Flip charts\n")
+	fmt.Fprintf(&b, "## %s\n", w.flipCharts)
 	chart := ""
 	for _, n := range s.notesByChart() {
 		if n.Chart != chart {
 			chart = n.Chart
 			fmt.Fprintf(&b, "\n### %s\n\n", inline(s.groupName(chart)))
 		}
-		fmt.Fprintf(&b, "- %s (%s%s)\n", inline(n.Text), roleName(n.Role), s.byline(n))
+		fmt.Fprintf(&b, "- %s (%s%s)\n", inline(n.Text), w.roles[n.Role], s.byline(n))
 	}
 	if chart == "" {
-		b.WriteString("\nNo notes were written.\n")
+		fmt.Fprintf(&b, "\n%s\n", w.noNotes)
 	}
 
 	if len(s.Themes) > 0 {
-		b.WriteString("\n## Themes\n")
+		fmt.Fprintf(&b, "\n## %s\n", w.themes)
 		for _, id := range sortedIDs(s.Themes) {
-			fmt.Fprintf(&b, "\n### %s\n\n", inline(themeName(s.Themes[id])))
+			fmt.Fprintf(&b, "\n### %s\n\n", inline(s.themeName(s.Themes[id])))
 			s.writeThemeNotes(&b, id)
 		}
 	}
 
 	if !facilitator && s.tallyAudience() != Everyone {
-		b.WriteString("\n## Results\n\nThe votes are hidden until the facilitator reveals them.\n")
+		fmt.Fprintf(&b, "\n## %s\n\n%s\n", w.results, w.votesHidden)
 		if len(s.Discussions) > 0 {
-			b.WriteString("\n## Discussed\n")
+			fmt.Fprintf(&b, "\n## %s\n", w.discussed)
 		}
 		for _, item := range sortedIDs(s.Discussions) {
 			fmt.Fprintf(&b, "\n### %s\n\n", inline(s.label(item)))
@@ -58,39 +58,35 @@ func (s *State) Markdown(facilitator bool) []byte {
 
 	tallies := s.tallies()
 	ranking := rank(tallies)
-	b.WriteString("\n## Results\n\n")
+	fmt.Fprintf(&b, "\n## %s\n\n", w.results)
 	if len(ranking.Ranks) == 0 {
-		b.WriteString("No votes were cast.\n")
+		fmt.Fprintf(&b, "%s\n", w.noVotes)
 	} else {
-		b.WriteString("| Rank | Idea | Votes | Civil servants | Civil society |\n| --- | --- | --- | --- | --- |\n")
+		fmt.Fprintf(&b, "| %s |\n| --- | --- | --- | --- | --- |\n", strings.Join(w.resultsHead[:], " | "))
 		for _, r := range ranking.Ranks {
 			t := tallies[r.Item]
 			fmt.Fprintf(&b, "| %s | %s | %d | %d | %d |\n",
-				rankName(r, ranking), inline(s.label(r.Item)), t.Votes, t.CivilServant, t.CivilSociety)
+				w.rankName(r, ranking), inline(s.label(r.Item)), t.Votes, t.CivilServant, t.CivilSociety)
 		}
 	}
 
-	for _, sector := range []struct {
-		name string
-		top  []Rank
-	}{{"civil servants", ranking.TopCivilServant}, {"civil society", ranking.TopCivilSociety}} {
-		if len(sector.top) == 0 {
+	for i, top := range [2][]Rank{ranking.TopCivilServant, ranking.TopCivilSociety} {
+		if len(top) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n### Top three of %s\n\n", sector.name)
-		for _, r := range sector.top {
-			fmt.Fprintf(&b, "- %s (rank %d; votes: %d)\n", inline(s.label(r.Item)), r.Rank, r.Votes)
+		fmt.Fprintf(&b, "\n### %s\n\n", w.topOf[i])
+		for _, r := range top {
+			fmt.Fprintf(&b, w.topOfLine+"\n", inline(s.label(r.Item)), r.Rank, r.Votes)
 		}
 	}
 
 	if len(ranking.Top) > 0 {
-		b.WriteString("\n## Top ideas\n")
+		fmt.Fprintf(&b, "\n## %s\n", w.topIdeas)
 	}
 	for i, item := range ranking.Top {
 		r := ranking.Ranks[i]
-		fmt.Fprintf(&b, "\n### %s. %s\n\n", rankName(r, ranking), inline(s.label(item)))
-		fmt.Fprintf(&b, "%d votes: %d from civil servants, %d from civil society.\n\n",
-			r.Votes, tallies[item].CivilServant, tallies[item].CivilSociety)
+		fmt.Fprintf(&b, "\n### %s. %s\n\n", w.rankName(r, ranking), inline(s.label(item)))
+		fmt.Fprintf(&b, w.topVotes+"\n\n", r.Votes, tallies[item].CivilServant, tallies[item].CivilSociety)
 		if s.Themes[item] != nil {
 			s.writeThemeNotes(&b, item)
 			b.WriteString("\n")
@@ -107,10 +103,8 @@ func (s *State) writeDiscussion(b *strings.Builder, item string) {
 	if d == nil {
 		d = &Discussion{}
 	}
-	for _, q := range []struct{ question, answer string }{
-		{"What is possible", d.Possible}, {"How it gets done", d.How}, {"Owner", d.Owner}, {"Next step", d.Next},
-	} {
-		fmt.Fprintf(b, "- **%s:** %s\n", q.question, cmp.Or(inline(q.answer), "—"))
+	for i, answer := range []string{d.Possible, d.How, d.Owner, d.Next} {
+		fmt.Fprintf(b, "- **%s:** %s\n", s.words().questions[i], cmp.Or(inline(answer), "—"))
 	}
 }
 
@@ -118,7 +112,7 @@ func (s *State) writeDiscussion(b *strings.Builder, item string) {
 func (s *State) writeThemeNotes(b *strings.Builder, theme string) {
 	for _, n := range s.notesByChart() {
 		if n.Theme == theme {
-			fmt.Fprintf(b, "- %s (%s, %s)\n", inline(n.Text), inline(s.groupName(n.Chart)), roleName(n.Role))
+			fmt.Fprintf(b, "- %s (%s, %s)\n", inline(n.Text), inline(s.groupName(n.Chart)), s.words().roles[n.Role])
 		}
 	}
 }
@@ -133,7 +127,7 @@ func (s *State) byline(n *Note) string {
 }
 
 // rankName is a rank as the report shows it: "2 (tie)" when items share it.
-func rankName(r Rank, ranking Ranking) string {
+func (w *wording) rankName(r Rank, ranking Ranking) string {
 	shared := 0
 	for _, other := range ranking.Ranks {
 		if other.Rank == r.Rank {
@@ -141,7 +135,7 @@ func rankName(r Rank, ranking Ranking) string {
 		}
 	}
 	if shared > 1 {
-		return fmt.Sprintf("%d (tie)", r.Rank)
+		return fmt.Sprintf(w.tie, r.Rank)
 	}
 	return fmt.Sprint(r.Rank)
 }

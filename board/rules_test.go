@@ -120,6 +120,7 @@ func TestRefusals(t *testing.T) {
 		{name: "cap over budget", actor: fac, op: settings(func(s *Settings) { s.MaxVotesPerItem = 4 }), code: CodeBadOp},
 		{name: "groups of fifty-one", actor: fac, op: settings(func(s *Settings) { s.GroupSize = 51 }), code: CodeBadOp},
 		{name: "long passcode", actor: fac, op: settings(func(s *Settings) { s.Passcode = strings.Repeat("x", 65) }), code: CodeTooLong},
+		{name: "a language the board cannot speak", actor: fac, op: settings(func(s *Settings) { s.Language = "fr" }), code: CodeBadOp},
 		{name: "budget below votes cast", prep: voted(3), actor: fac, op: settings(func(s *Settings) { s.VotesPerParticipant, s.MaxVotesPerItem = 2, 1 }), code: CodeBadOp},
 		{name: "no such phase", actor: fac, op: Op{Kind: PhaseSet, Phase: "lunch"}, code: CodeBadOp},
 		{name: "timer of nothing", actor: fac, op: Op{Kind: TimerStart}, code: CodeBadOp},

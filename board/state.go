@@ -69,12 +69,15 @@ type Settings struct {
 	// Passcode, when set, must be given to join. It is never sent to
 	// participants.
 	Passcode string `json:"passcode,omitempty"`
+	// Language is what the board's default names and its exports are
+	// written in; "" is English.
+	Language Language `json:"language,omitempty"`
 }
 
 // DefaultSettings are a new board's settings: three dots each, one per item,
-// live tallies, authors shown, groups of six.
+// live tallies, authors shown, groups of six, in English.
 func DefaultSettings() Settings {
-	return Settings{VotesPerParticipant: 3, MaxVotesPerItem: 1, GroupSize: 6}
+	return Settings{VotesPerParticipant: 3, MaxVotesPerItem: 1, GroupSize: 6, Language: English}
 }
 
 // Timer is a countdown every screen shows alike: it stores when it ends, in

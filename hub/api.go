@@ -226,10 +226,9 @@ func (h *Hub) export(contentType string, render func(st *board.State, facilitato
 		if err != nil {
 			return err
 		}
-		token := c.QueryParam("token")
-		if auth := c.Request().Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
-			token = strings.TrimPrefix(auth, "Bearer ")
-		}
+		// The token is taken from the header alone: in a URL it would be
+		// kept in browser histories and proxies' logs.
+		token, _ := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
 		participant, err := h.tokens.open(token, r.id, time.Now())
 		if err != nil {
 			return refuseHTTP(http.StatusUnauthorized, CodeBadToken, "this link or session is not valid for this workshop")

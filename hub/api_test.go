@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ func TestBadRequests(t *testing.T) {
 		{"no such board", "GET", "/api/boards/ZZZZZZ", "", "", 404, "no_board"},
 		{"not a board code", "GET", "/api/boards/..%2f", "", "", 404, "no_board"},
 		{"export without a token", "GET", "/api/boards/" + b.ID + "/export.md", "", "", 401, "bad_token"},
+		{"export with the token in the URL", "GET", "/api/boards/" + b.ID + "/export.csv?token=" + url.QueryEscape(b.facilitatorToken()), "", "", 401, "bad_token"},
 		{"export with another board's token", "GET", "/api/boards/" + b.ID + "/export.json", "", tokenOf(t, ts), 401, "bad_token"},
 		{"a participant exports the JSON", "GET", "/api/boards/" + b.ID + "/export.json", "", alice.Token, 403, "forbidden"},
 		{"a participant reads the report before discuss", "GET", "/api/boards/" + b.ID + "/export.md", "", alice.Token, 403, "forbidden"},

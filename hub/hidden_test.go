@@ -76,7 +76,7 @@ func TestHiddenTalliesStayHidden(t *testing.T) {
 
 	do(t, fac, board.Op{Kind: board.VoteReveal})
 	_, md = ts.get("/api/boards/"+b.ID+"/export.md", watcher.Token)
-	if !strings.Contains(string(md), "2 votes: 1 from civil servants, 1 from civil society.") {
+	if !strings.Contains(string(md), "Votes: 2 (civil servants: 1, civil society: 1).") {
 		t.Errorf("after the reveal the export.md lacks the tallies:\n%s", md)
 	}
 

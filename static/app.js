@@ -12,7 +12,7 @@
 // localStorage at once and taken off the address bar.
 
 import { h, showRefusal } from './dom.js';
-import { t, onLanguageChange } from './i18n.js';
+import { t, onLanguageChange, refusal } from './i18n.js';
 import { Connection, savedToken, saveToken } from './connection.js';
 import { Replica } from './replica.js';
 import { boardPath, release } from './socket.js';
@@ -41,6 +41,7 @@ function navigate(path) {
   route();
 }
 
+/** route shows the screen of the address; it resolves once that screen is drawn. */
 function route() {
   screen?.destroy();
   screen = null;
@@ -60,9 +61,9 @@ function route() {
   } else if (join) {
     const code = join[1].toUpperCase();
     if (savedToken(code)) return navigate(`/b/${code}`);
-    show(joinScreen, ({ renderJoin }) => renderJoin(root, code, { join: (details) => openBoard(code, details) }));
+    return show(joinScreen, ({ renderJoin }) => renderJoin(root, code, { join: (details) => openBoard(code, details) }));
   } else {
-    show(startScreen, ({ renderStart }) => renderStart(root, { navigate }));
+    return show(startScreen, ({ renderStart }) => renderStart(root, { navigate }));
   }
 }
 
@@ -71,9 +72,42 @@ function showBoard(s) {
   const mount = s.ctx.presenter
     ? presenterScreen().then(({ renderPresenter }) => renderPresenter)
     : boardScreen.then(({ renderBoard }) => renderBoard);
-  mount.then((render) => {
+  return mount.then((render) => {
     if (session === s && !s.view) s.view = render(root, s.ctx);
   });
+}
+
+// The fields the person has typed in or changed: only those hold drafts.
+// The others show what the screen put there, in the screen's language.
+const edited = new WeakSet();
+root.addEventListener('input', (ev) => edited.add(ev.target));
+
+/**
+ * drafts is what the person has typed or chosen in the screen's fields,
+ * and where the focus is, so that the screen drawn again in another
+ * language gets them back. A field is known by its id (a radio button by
+ * its name and value), which stays the same across languages.
+ */
+function drafts() {
+  const key = (el) => (el.type === 'radio' ? `${el.name}=${el.value}` : el.id);
+  const fields = [...root.querySelectorAll('input, textarea')].filter((el) => key(el) && edited.has(el));
+  const focused = document.activeElement;
+  const saved = new Map(fields.map((el) => [key(el), { value: el.value, checked: el.checked }]));
+  const focus = focused && key(focused) ? { key: key(focused), start: focused.selectionStart, end: focused.selectionEnd } : null;
+  return () => {
+    for (const el of root.querySelectorAll('input, textarea, select')) {
+      const was = saved.get(key(el));
+      if (was && el.matches('input, textarea')) {
+        if (el.type === 'checkbox' || el.type === 'radio') el.checked = was.checked;
+        else el.value = was.value;
+        edited.add(el);
+      }
+      if (focus?.key === key(el)) {
+        el.focus();
+        if (typeof el.selectionStart === 'number' && focus.start != null) el.setSelectionRange(focus.start, focus.end);
+      }
+    }
+  };
 }
 
 /**
@@ -133,7 +167,7 @@ function openBoard(code, join, presenter = false) {
     presence: new Set(),
     /** act sends op; a refusal is shown beside anchor. It resolves with the acknowledging chg when the op was applied, else false. */
     act: (op, anchor) => ctx.conn.send(op).then((ack) => ack, (e) => {
-      showRefusal(anchor, e.msg);
+      showRefusal(anchor, refusal(e));
       return false;
     }),
     eph: (frame) => ctx.conn.ephemeral(frame),
@@ -166,14 +200,15 @@ function openBoard(code, join, presenter = false) {
         if (f.t === 'presence' || f.t === 'eph') s.view?.frame(f);
       },
       state: (name) => s.view?.state(name),
-      fatal(closeCode, msg) {
+      fatal(closeCode, msg, refusalCode) {
         if (session === s) closeSession();
+        const why = refusal({ code: refusalCode, msg });
         if (screen?.refused) {
-          screen.refused(msg || t('join.refused'));
+          screen.refused(why || t('join.refused'));
         } else if (closeCode === 4003 && !presenter) {
           navigate(`/j/${code}`);
         } else {
-          showFatal(msg);
+          showFatal(why);
         }
       },
     },
@@ -182,12 +217,13 @@ function openBoard(code, join, presenter = false) {
 }
 
 onLanguageChange(() => {
+  const restore = drafts();
   if (session?.view) {
     session.view.destroy();
     session.view = null;
-    showBoard(session);
+    showBoard(session).then(restore);
   } else {
-    route();
+    route()?.then(restore);
   }
 });
 addEventListener('popstate', route);

@@ -1,20 +1,21 @@
 // Every word the app shows, in English and Spanish (both widely spoken in
 // Belize), one table per language. The language comes from the browser
-// unless the person picked one, and that choice is remembered. Messages
-// from the server (a refusal's msg) are shown as the server wrote them.
+// unless the person picked one, and that choice is remembered. A refusal
+// from the server is shown by its code ('error.CODE'); its msg, in
+// English, only for a code the tables do not know. A message that counts
+// something is an object of plural forms, chosen by Intl.PluralRules.
 
 import { h } from './dom.js';
 
 const en = {
   'away': 'away',
+  'app.name': 'Plenary',
   'camera.fit': 'Fit everything',
   'camera.zoomIn': 'Zoom in',
   'camera.zoomOut': 'Zoom out',
   'chart.empty': 'No notes yet',
-  'chart.noteCount': '{n} notes',
-  'chart.noteCount.one': '1 note',
-  'chart.peopleCount': '{n} people',
-  'chart.peopleCount.one': '1 person',
+  'chart.noteCount': { one: '{n} note', other: '{n} notes' },
+  'chart.peopleCount': { one: '{n} person', other: '{n} people' },
   'charts.world': 'Flip charts',
   'cluster.dropHere': 'Drop notes here',
   'cluster.moveNote': 'Move to theme: {note}',
@@ -63,6 +64,8 @@ const en = {
   'console.groupSize': 'Group size',
   'console.hide': 'Hide tallies again',
   'console.invite': 'Invite',
+  'console.language': 'Board language',
+  'console.languageHint': 'Group names and the exports are written in it.',
   'console.lock': 'Lock the board',
   'console.minutes': 'Minutes',
   'console.moveTo': 'Group of {name}',
@@ -90,6 +93,35 @@ const en = {
   'discuss.owner': 'Owner',
   'discuss.possible': 'What is possible',
   'discuss.rank': 'Top idea {n}',
+  'error.bad_frame': 'The app sent something the server could not read. Reload the page.',
+  'error.bad_hello': 'The app could not open the workshop. Reload the page.',
+  'error.bad_op': 'That change is not possible: a value is missing or out of range.',
+  'error.bad_passcode': 'The passcode is wrong.',
+  'error.bad_token': 'This link or session is not valid for this workshop.',
+  'error.exists': 'This workshop already exists.',
+  'error.forbidden': 'Only the facilitator may do this.',
+  'error.groups_in_use': 'Groups cannot be formed again once flip charts hold notes.',
+  'error.internal': 'Something went wrong on the server.',
+  'error.locked': 'The facilitator has locked the board.',
+  'error.no_board': 'There is no workshop with this code.',
+  'error.no_group': 'You have no group yet.',
+  'error.no_vote': 'You have no dot on this item to take back.',
+  'error.not_found': 'That is no longer on the board.',
+  'error.not_joined': 'You are not a participant of this workshop.',
+  'error.not_your_chart': "In the brainstorm you write on your own group's flip chart only.",
+  'error.rate_limited': 'Too much at once: wait a moment and try again.',
+  'error.read_only': 'The presenter view cannot change the board.',
+  'error.too_long': 'The text is too long.',
+  'error.too_many': 'The board is full.',
+  'error.unavailable': 'The server cannot reach its storage just now: nothing was changed. Try again in a moment.',
+  'error.unknown_kind': 'The server does not know that change. Reload the page.',
+  'error.unknown_outcome': 'The server did not answer in time; the change is sent again.',
+  'error.vote_budget': 'You have used all your dots.',
+  'error.vote_cap': 'You have put the most dots allowed on this item.',
+  'error.wrong_phase': 'That is not possible in this phase.',
+  'export.csv': 'CSV',
+  'export.json': 'JSON',
+  'export.md': 'Markdown',
   'join.go': 'Join',
   'join.name': 'Your name',
   'join.noBoard': 'There is no workshop with the code {code}. Check the code and try again.',
@@ -97,6 +129,7 @@ const en = {
   'join.refused': 'You could not join this workshop.',
   'join.role': 'You are here as',
   'join.title': 'Join the workshop',
+  'lang.label': 'Language / Idioma',
   'note.add': 'Add note',
   'note.color': 'Colour',
   'note.colorOf': 'Colour of note: {note}',
@@ -114,19 +147,31 @@ const en = {
   'phase.discuss': 'Discuss',
   'phase.share': 'Share',
   'phase.vote': 'Vote',
-  'presenter.items': '{n} ideas to vote on',
-  'presenter.items.one': '1 idea to vote on',
+  'presenter.items': { one: '{n} idea to vote on', other: '{n} ideas to vote on' },
   'presenter.joinAt': 'Join at {link} · code {code}',
-  'presenter.members': '{n} people',
-  'presenter.members.one': '1 person',
+  'presenter.members': { one: '{n} person', other: '{n} people' },
   'presenter.more': 'and {n} more',
   'presenter.needsKey': "The presenter view opens from the facilitator's console, or with the facilitator's link.",
-  'presenter.notes': '{n} notes',
-  'presenter.notes.one': '1 note',
-  'presenter.people': '{n} people have joined',
-  'presenter.people.one': '1 person has joined',
+  'presenter.notes': { one: '{n} note', other: '{n} notes' },
+  'presenter.people': { one: '{n} person has joined', other: '{n} people have joined' },
   'report.close': 'Close',
+  'report.discussed': 'Discussed',
+  'report.flipCharts': 'Flip charts',
+  'report.headCount': 'Participants: {n} (civil servants: {cs}, civil society: {so}). Groups: {groups}.',
+  'report.idea': 'Idea',
+  'report.noNotes': 'No notes were written.',
+  'report.noVotes': 'No votes were cast.',
   'report.print': 'Print',
+  'report.rank': 'Rank',
+  'report.results': 'Results',
+  'report.servants': 'Civil servants',
+  'report.society': 'Civil society',
+  'report.themes': 'Themes',
+  'report.tie': '{rank} (tie)',
+  'report.topIdeas': 'Top ideas',
+  'report.topVotes': 'Votes: {n} (civil servants: {cs}, civil society: {so}).',
+  'report.votes': 'Votes',
+  'report.votesHidden': 'The votes are hidden until the facilitator reveals them.',
   'role.civil-servant': 'Civil servant',
   'role.civil-society': 'Civil society',
   'role.facilitator': 'Facilitator',
@@ -135,6 +180,10 @@ const en = {
   'start.anonymous': 'Hide note authors from participants',
   'start.code': 'Join code',
   'start.create': 'Create the workshop',
+  // The scenario's workshop (internal/workshoptest/scenario.json), as a
+  // starting point the facilitator edits.
+  'start.defaultPrompt': 'What are our shared ideas for working together to enhance services to underserved communities in Belize?',
+  'start.defaultTitle': 'Community of Practice Inception Workshop',
   'start.groupSize': 'Group size',
   'start.haveCode': 'Joining a workshop?',
   'start.hide': 'Hide tallies until I reveal them',
@@ -160,35 +209,30 @@ const en = {
   'timer.up': 'Time is up',
   'vote.cast': 'Add a dot',
   'vote.castOn': 'Add a dot to {item}',
-  'vote.dots': '{n} dots',
-  'vote.dots.one': '1 dot',
+  'vote.dots': { one: '{n} dot', other: '{n} dots' },
   'vote.hidden': 'Tallies are hidden until the facilitator reveals them.',
-  'vote.left': 'You have {n} dots left',
-  'vote.left.one': 'You have 1 dot left',
+  'vote.left': { one: 'You have {n} dot left', other: 'You have {n} dots left' },
   'vote.mine': 'Your dots here: {n}',
   'vote.noVotes': 'No votes yet.',
   'vote.ranking': 'Ranking',
   'vote.rankingRest': 'The rest of the ranking ({n})',
   'vote.retract': 'Take one back',
   'vote.retractFrom': 'Take one back from {item}',
-  'vote.split': '{votes} dots: {cs} civil servant, {so} civil society',
-  'vote.split.one': '1 dot: {cs} civil servant, {so} civil society',
+  'vote.split': { one: '{n} dot: {cs} civil servant, {so} civil society', other: '{n} dots: {cs} civil servant, {so} civil society' },
   'vote.topOf.civil-servant': 'Top three of civil servants',
   'vote.topOf.civil-society': 'Top three of civil society',
-  'vote.turnout': '{voted} of {n} have voted',
-  'vote.turnout.one': '{voted} of 1 has voted',
+  'vote.turnout': { one: '{voted} of {n} has voted', other: '{voted} of {n} have voted' },
 };
 
 const es = {
   'away': 'ausente',
+  'app.name': 'Plenary',
   'camera.fit': 'Ver todo',
   'camera.zoomIn': 'Acercar',
   'camera.zoomOut': 'Alejar',
   'chart.empty': 'Todavía no hay notas',
-  'chart.noteCount': '{n} notas',
-  'chart.noteCount.one': '1 nota',
-  'chart.peopleCount': '{n} personas',
-  'chart.peopleCount.one': '1 persona',
+  'chart.noteCount': { one: '{n} nota', other: '{n} notas' },
+  'chart.peopleCount': { one: '{n} persona', other: '{n} personas' },
   'charts.world': 'Papelógrafos',
   'cluster.dropHere': 'Suelte notas aquí',
   'cluster.moveNote': 'Mover al tema: {note}',
@@ -237,6 +281,8 @@ const es = {
   'console.groupSize': 'Tamaño del grupo',
   'console.hide': 'Volver a ocultar los recuentos',
   'console.invite': 'Invitar',
+  'console.language': 'Idioma del tablero',
+  'console.languageHint': 'Los nombres de los grupos y las exportaciones se escriben en él.',
   'console.lock': 'Bloquear el tablero',
   'console.minutes': 'Minutos',
   'console.moveTo': 'Grupo de {name}',
@@ -264,6 +310,35 @@ const es = {
   'discuss.owner': 'Responsable',
   'discuss.possible': 'Qué es posible',
   'discuss.rank': 'Idea principal {n}',
+  'error.bad_frame': 'La aplicación envió algo que el servidor no pudo leer. Recargue la página.',
+  'error.bad_hello': 'La aplicación no pudo abrir el taller. Recargue la página.',
+  'error.bad_op': 'Ese cambio no es posible: falta un valor o está fuera de rango.',
+  'error.bad_passcode': 'La contraseña no es correcta.',
+  'error.bad_token': 'Este enlace o sesión no es válido para este taller.',
+  'error.exists': 'Este taller ya existe.',
+  'error.forbidden': 'Solo la persona facilitadora puede hacer esto.',
+  'error.groups_in_use': 'No se pueden volver a formar los grupos cuando los papelógrafos ya tienen notas.',
+  'error.internal': 'Algo falló en el servidor.',
+  'error.locked': 'La persona facilitadora ha bloqueado el tablero.',
+  'error.no_board': 'No hay ningún taller con este código.',
+  'error.no_group': 'Todavía no tiene grupo.',
+  'error.no_vote': 'No tiene ningún punto en esta idea que quitar.',
+  'error.not_found': 'Eso ya no está en el tablero.',
+  'error.not_joined': 'Usted no participa en este taller.',
+  'error.not_your_chart': 'En la lluvia de ideas solo se escribe en el papelógrafo del propio grupo.',
+  'error.rate_limited': 'Demasiado a la vez: espere un momento e inténtelo de nuevo.',
+  'error.read_only': 'La vista para el proyector no puede cambiar el tablero.',
+  'error.too_long': 'El texto es demasiado largo.',
+  'error.too_many': 'El tablero está lleno.',
+  'error.unavailable': 'El servidor no puede acceder a su almacenamiento ahora: no se cambió nada. Inténtelo de nuevo en un momento.',
+  'error.unknown_kind': 'El servidor no conoce ese cambio. Recargue la página.',
+  'error.unknown_outcome': 'El servidor no respondió a tiempo; el cambio se envía de nuevo.',
+  'error.vote_budget': 'Ya ha usado todos sus puntos.',
+  'error.vote_cap': 'Ya ha puesto el máximo de puntos permitido en esta idea.',
+  'error.wrong_phase': 'Eso no es posible en esta fase.',
+  'export.csv': 'CSV',
+  'export.json': 'JSON',
+  'export.md': 'Markdown',
   'join.go': 'Entrar',
   'join.name': 'Su nombre',
   'join.noBoard': 'No hay ningún taller con el código {code}. Revise el código e inténtelo de nuevo.',
@@ -271,6 +346,7 @@ const es = {
   'join.refused': 'No pudo entrar en este taller.',
   'join.role': 'Participa como',
   'join.title': 'Entrar en el taller',
+  'lang.label': 'Idioma / Language',
   'note.add': 'Añadir nota',
   'note.color': 'Color',
   'note.colorOf': 'Color de la nota: {note}',
@@ -288,19 +364,31 @@ const es = {
   'phase.discuss': 'Debatir',
   'phase.share': 'Compartir',
   'phase.vote': 'Votar',
-  'presenter.items': '{n} ideas para votar',
-  'presenter.items.one': '1 idea para votar',
+  'presenter.items': { one: '{n} idea para votar', other: '{n} ideas para votar' },
   'presenter.joinAt': 'Entre en {link} · código {code}',
-  'presenter.members': '{n} personas',
-  'presenter.members.one': '1 persona',
+  'presenter.members': { one: '{n} persona', other: '{n} personas' },
   'presenter.more': 'y {n} más',
   'presenter.needsKey': 'La vista para el proyector se abre desde la consola de facilitación o con el enlace de facilitación.',
-  'presenter.notes': '{n} notas',
-  'presenter.notes.one': '1 nota',
-  'presenter.people': '{n} personas se han unido',
-  'presenter.people.one': '1 persona se ha unido',
+  'presenter.notes': { one: '{n} nota', other: '{n} notas' },
+  'presenter.people': { one: '{n} persona se ha unido', other: '{n} personas se han unido' },
   'report.close': 'Cerrar',
+  'report.discussed': 'Debatido',
+  'report.flipCharts': 'Papelógrafos',
+  'report.headCount': 'Participantes: {n} (función pública: {cs}, sociedad civil: {so}). Grupos: {groups}.',
+  'report.idea': 'Idea',
+  'report.noNotes': 'No se escribió ninguna nota.',
+  'report.noVotes': 'No se emitió ningún voto.',
   'report.print': 'Imprimir',
+  'report.rank': 'Puesto',
+  'report.results': 'Resultados',
+  'report.servants': 'Función pública',
+  'report.society': 'Sociedad civil',
+  'report.themes': 'Temas',
+  'report.tie': '{rank} (empate)',
+  'report.topIdeas': 'Ideas principales',
+  'report.topVotes': 'Votos: {n} (función pública: {cs}, sociedad civil: {so}).',
+  'report.votes': 'Votos',
+  'report.votesHidden': 'Los votos están ocultos hasta que la persona facilitadora los muestre.',
   'role.civil-servant': 'Funcionario público',
   'role.civil-society': 'Sociedad civil',
   'role.facilitator': 'Facilitación',
@@ -309,6 +397,8 @@ const es = {
   'start.anonymous': 'Ocultar a los participantes quién escribió cada nota',
   'start.code': 'Código',
   'start.create': 'Crear el taller',
+  'start.defaultPrompt': '¿Qué ideas compartimos para trabajar juntos y mejorar los servicios a las comunidades desatendidas de Belice?',
+  'start.defaultTitle': 'Taller inicial de la Comunidad de Práctica',
   'start.groupSize': 'Tamaño del grupo',
   'start.haveCode': '¿Va a entrar en un taller?',
   'start.hide': 'Ocultar los recuentos hasta que yo los muestre',
@@ -334,27 +424,25 @@ const es = {
   'timer.up': 'Se acabó el tiempo',
   'vote.cast': 'Poner un punto',
   'vote.castOn': 'Poner un punto en {item}',
-  'vote.dots': '{n} puntos',
-  'vote.dots.one': '1 punto',
+  'vote.dots': { one: '{n} punto', other: '{n} puntos' },
   'vote.hidden': 'Los recuentos están ocultos hasta que la persona facilitadora los muestre.',
-  'vote.left': 'Le quedan {n} puntos',
-  'vote.left.one': 'Le queda 1 punto',
+  'vote.left': { one: 'Le queda {n} punto', other: 'Le quedan {n} puntos' },
   'vote.mine': 'Sus puntos aquí: {n}',
   'vote.noVotes': 'Todavía no hay votos.',
   'vote.ranking': 'Clasificación',
   'vote.rankingRest': 'El resto de la clasificación ({n})',
   'vote.retract': 'Quitar uno',
   'vote.retractFrom': 'Quitar uno de {item}',
-  'vote.split': '{votes} puntos: {cs} función pública, {so} sociedad civil',
-  'vote.split.one': '1 punto: {cs} función pública, {so} sociedad civil',
+  'vote.split': { one: '{n} punto: {cs} función pública, {so} sociedad civil', other: '{n} puntos: {cs} función pública, {so} sociedad civil' },
   'vote.topOf.civil-servant': 'Las tres primeras de la función pública',
   'vote.topOf.civil-society': 'Las tres primeras de la sociedad civil',
-  'vote.turnout': '{voted} de {n} han votado',
-  'vote.turnout.one': '{voted} de 1 ha votado',
+  'vote.turnout': { one: '{voted} de {n} ha votado', other: '{voted} de {n} han votado' },
 };
 
-const tables = { en, es };
-const names = { en: 'English', es: 'Español' };
+/** tables are the messages by language; a test checks both have every key. */
+export const tables = { en, es };
+/** languages names each language in itself, for pickers. */
+export const languages = { en: 'English', es: 'Español' };
 const storageKey = 'plenary:lang';
 const listeners = new Set();
 
@@ -369,17 +457,28 @@ function preferred() {
 }
 
 let lang = preferred();
+let plurals = new Intl.PluralRules(lang);
 document.documentElement.lang = lang;
+
+/** language is the code of the language the app is shown in. */
+export function language() {
+  return lang;
+}
 
 /**
  * t is the message key in the current language, with {name} filled from
- * params. When params.n is 1 and the table has key + '.one', that singular
- * form is used ("1 dot", "1 punto").
+ * params. A message of plural forms takes the one the language's rules
+ * give for params.n ("1 punto", "2 puntos").
  */
 export function t(key, params = {}) {
-  if (params.n === 1 && (tables[lang][key + '.one'] ?? en[key + '.one'])) key += '.one';
-  const text = tables[lang][key] ?? en[key] ?? key;
+  let text = tables[lang][key] ?? en[key] ?? key;
+  if (typeof text === 'object') text = text[plurals.select(params.n)] ?? text.other;
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+/** refusal is what to tell a person about a server's refusal ({code, msg}). */
+export function refusal(e) {
+  return tables[lang][`error.${e.code}`] ? t(`error.${e.code}`) : e.msg;
 }
 
 /** onLanguageChange calls fn after the language is switched, to redraw. */
@@ -389,11 +488,12 @@ export function onLanguageChange(fn) {
 
 /** languageSwitch is the language picker shown on every screen. */
 export function languageSwitch() {
-  const select = h('select', { class: 'lang', 'aria-label': 'Language / Idioma', onchange: () => {
+  const select = h('select', { class: 'lang', id: 'lang', 'aria-label': t('lang.label'), onchange: () => {
     lang = select.value;
+    plurals = new Intl.PluralRules(lang);
     localStorage.setItem(storageKey, lang);
     document.documentElement.lang = lang;
     for (const fn of listeners) fn();
-  } }, Object.entries(names).map(([code, name]) => h('option', { value: code, selected: code === lang, lang: code }, name)));
+  } }, Object.entries(languages).map(([code, name]) => h('option', { value: code, selected: code === lang, lang: code }, name)));
   return select;
 }

@@ -22,7 +22,7 @@ export function itemTitle(replica, id) {
 
 /** splitText says how many dots an item has and from which sector. */
 export function splitText(tally) {
-  return t('vote.split', { n: tally.votes, votes: tally.votes, cs: tally.civilServant, so: tally.civilSociety });
+  return t('vote.split', { n: tally.votes, cs: tally.civilServant, so: tally.civilSociety });
 }
 
 /**

@@ -127,7 +127,7 @@ export function renderCharts(ctx) {
   }
 
   function addForm(chartId) {
-    const text = h('textarea', { class: 'add-text', rows: '2', maxlength: '500', 'aria-label': t('note.new'), placeholder: t('note.placeholder') });
+    const text = h('textarea', { class: 'add-text', id: `add-${chartId}`, rows: '2', maxlength: '500', 'aria-label': t('note.new'), placeholder: t('note.placeholder') });
     const color = colorSelect(colors[0]);
     const button = h('button', { type: 'submit', class: 'primary' }, t('note.add'));
     const submit = (ev) => {
@@ -155,12 +155,15 @@ export function renderCharts(ctx) {
         notes.delete(id);
       }
     }
-    world.arrange(groups.map((g) => {
+    const sections = groups.map((g) => {
       const chart = chartOf(g);
       chart.notes = byChart.get(g.id).map(noteOf);
       return chart;
-    }));
+    });
+    // Named before they are placed: placing copies a chart's name onto
+    // the pieces of it continued in the next column.
     patchCharts();
+    world.arrange(sections);
   }
 
   function patchCharts() {

@@ -1,12 +1,13 @@
 // The facilitator's console: who is here and in which group, with each
 // group's sectors counted and a warning when they fall out of balance;
 // forming and changing groups, the phase, the timer, the vote's settings,
-// lock, reveal and hide, who has voted, and the exports.
+// lock, reveal and hide, who has voted, the board's language, and the
+// exports.
 // Participant rows are kept per participant and moved between group lists,
 // so a room of hundreds is patched, not redrawn, as people come and go.
 
-import { h, setText } from './dom.js';
-import { t } from './i18n.js';
+import { h, setText, showRefusal } from './dom.js';
+import { t, languages, refusal } from './i18n.js';
 import { qrSVG } from './qr.js';
 import { showReport } from './report.js';
 import { byId } from './replica.js';
@@ -18,7 +19,6 @@ export const phases = ['brainstorm', 'share', 'cluster', 'vote', 'discuss'];
 export function renderConsole(ctx) {
   const { replica } = ctx;
   const joinUrl = `${location.origin}/j/${ctx.code}`;
-  const exportUrl = (ext) => `/api/boards/${ctx.code}/export.${ext}?token=${encodeURIComponent(ctx.conn.token)}`;
 
   const phaseButtons = phases.map((p) => h('button', { type: 'button', class: 'phase-button', dataset: { phase: p },
     onclick: (ev) => ctx.act({ kind: 'phase.set', phase: p }, ev.currentTarget) }, t(`phase.${p}`)));
@@ -43,6 +43,10 @@ export function renderConsole(ctx) {
     h('p', {}, h('label', { for: 'votes-per-item' }, t('console.votesPerItem')), ' ', perItem),
     h('div', { class: 'check' }, hide, h('label', { for: 'console-hide-tallies' }, t('start.hide'))),
     h('button', { type: 'submit', class: 'save-settings' }, t('console.save')));
+  const boardLanguage = h('select', { id: 'board-language', 'aria-describedby': 'board-language-hint', onchange: () => {
+    ctx.act({ kind: 'board.settings', settings: { ...replica.board.settings, language: boardLanguage.value } }, boardLanguage);
+  } }, Object.entries(languages).map(([code, name]) => h('option', { value: code, lang: code }, name)));
+  const exportButton = (ext) => h('button', { type: 'button', class: `export-${ext}`, onclick: (ev) => download(ctx, ext, ev.currentTarget) }, t(`export.${ext}`));
   const groupsEl = h('div', { class: 'group-lists' });
   const count = h('p', { class: 'count', role: 'status' });
   // The QR code is drawn when the browser is next idle, in a square kept
@@ -74,14 +78,13 @@ export function renderConsole(ctx) {
       h('button', { type: 'button', class: 'primary form-groups', onclick: (ev) => ctx.act({ kind: 'groups.form', size: Number(groupSize.value) || 0 }, ev.currentTarget) }, t('console.formGroups')),
       balance, groupsEl),
     h('section', { 'data-refusals': '' }, h('h2', {}, t('console.voteSettings')), settingsForm),
-    h('section', { 'data-refusals': '' }, h('h2', {}, t('console.controls')), lock, ' ', reveal, turnout),
-    h('section', { class: 'exports' },
+    h('section', { 'data-refusals': '' }, h('h2', {}, t('console.controls')), lock, ' ', reveal, turnout,
+      h('p', {}, h('label', { for: 'board-language' }, t('console.language')), ' ', boardLanguage),
+      h('p', { class: 'hint', id: 'board-language-hint' }, t('console.languageHint'))),
+    h('section', { class: 'exports', 'data-refusals': '' },
       h('h2', {}, t('console.export')),
-      h('p', {},
-        h('a', { class: 'export-md', href: exportUrl('md'), download: `${ctx.code}.md` }, 'Markdown'), ' · ',
-        h('a', { class: 'export-csv', href: exportUrl('csv'), download: `${ctx.code}.csv` }, 'CSV'), ' · ',
-        h('a', { class: 'export-json', href: exportUrl('json'), download: `${ctx.code}.json` }, 'JSON')),
-      h('button', { type: 'button', class: 'report-button', 'data-refusals': '', onclick: (ev) => showReport(exportUrl('md'), ev.currentTarget) }, t('console.report'))));
+      h('p', {}, exportButton('md'), ' ', exportButton('csv'), ' ', exportButton('json')),
+      h('button', { type: 'button', class: 'report-button', onclick: () => showReport(ctx) }, t('console.report'))));
 
   const rows = new Map();
   const lists = new Map();
@@ -184,6 +187,7 @@ export function renderConsole(ctx) {
       hide.checked = b.settings.hideTallies;
     }
     perItem.max = votes.value;
+    boardLanguage.value = b.settings?.language || 'en';
   }
 
   // A snapshot, or forming groups, brings every group at once: the groups
@@ -207,4 +211,26 @@ export function renderConsole(ctx) {
   patchGroups();
   patchCount();
   return { el, update };
+}
+
+/**
+ * download saves one of the board's exports (md, csv or json). It is
+ * fetched with the session token in a header and saved from memory, so
+ * that the token never appears in an address, where histories and
+ * proxies' logs would keep it.
+ */
+async function download(ctx, ext, button) {
+  try {
+    const res = await fetch(`/api/boards/${ctx.code}/export.${ext}`, { headers: { Authorization: `Bearer ${ctx.conn.token}` } });
+    if (!res.ok) {
+      const body = await res.json().catch(() => ({}));
+      showRefusal(button, refusal(body) || res.statusText);
+      return;
+    }
+    const url = URL.createObjectURL(await res.blob());
+    h('a', { href: url, download: `${ctx.code}.${ext}` }).click();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch {
+    showRefusal(button, t('conn.offline'));
+  }
 }

@@ -214,7 +214,7 @@ function vote(ctx) {
         h('p', { class: 'rest-head' }, h('span', { class: 'rest-rank' }, `${r.rank}.`), ' ', itemTitle(replica, r.item), ' ',
           h('span', { class: 'rest-votes' }, `· ${t('vote.dots', { n: r.votes })}`)),
         bars(r)))),
-      rest.length > restShown ? h('p', { class: 'presenter-more' }, t('presenter.more', { n: rest.length - restShown })) : null);
+      rest.length > restShown ? h('p', { class: 'presenter-more' }, t('presenter.more', { n: rest.length - restShown })) : '');
   };
   return still(el, draw, ['ranking', 'tally', 'turnout', 'ballot', 'theme', 'note', 'participant']);
 }

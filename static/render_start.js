@@ -3,13 +3,8 @@
 // code for the projector. A participant with a code can type it here.
 
 import { h, showRefusal } from './dom.js';
-import { t, languageSwitch } from './i18n.js';
+import { t, languageSwitch, language, refusal } from './i18n.js';
 import { qrSVG } from './qr.js';
-
-// The scenario's workshop (shared/workshop/scenario.json), as a starting
-// point the facilitator edits.
-const defaultTitle = 'Community of Practice Inception Workshop';
-const defaultPrompt = 'What are our shared ideas for working together to enhance services to underserved communities in Belize?';
 
 function field(id, label, input) {
   input.id = id;
@@ -18,8 +13,8 @@ function field(id, label, input) {
 
 /** renderStart mounts the start screen; navigate(path) moves to another screen. */
 export function renderStart(root, { navigate }) {
-  const title = h('input', { required: true, maxlength: '200', value: defaultTitle });
-  const prompt = h('textarea', { required: true, maxlength: '1000', rows: '3', value: defaultPrompt });
+  const title = h('input', { required: true, maxlength: '200', value: t('start.defaultTitle') });
+  const prompt = h('textarea', { required: true, maxlength: '1000', rows: '3', value: t('start.defaultPrompt') });
   const votes = h('input', { type: 'number', min: '1', max: '20', value: '3', class: 'narrow' });
   const groupSize = h('input', { type: 'number', min: '2', max: '50', value: '6', class: 'narrow' });
   const hide = h('input', { type: 'checkbox', id: 'hide-tallies' });
@@ -32,10 +27,10 @@ export function renderStart(root, { navigate }) {
     ev.preventDefault();
     create.disabled = true;
     try {
-      const settings = { votesPerParticipant: Number(votes.value), maxVotesPerItem: 1, hideTallies: hide.checked, anonymous: anonymous.checked, groupSize: Number(groupSize.value), passcode: passcode.value.trim() };
+      const settings = { votesPerParticipant: Number(votes.value), maxVotesPerItem: 1, hideTallies: hide.checked, anonymous: anonymous.checked, groupSize: Number(groupSize.value), passcode: passcode.value.trim(), language: language() };
       const res = await fetch('/api/boards', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ title: title.value.trim(), prompt: prompt.value.trim(), settings }) });
       const body = await res.json();
-      if (!res.ok) throw new Error(body.msg || res.statusText);
+      if (!res.ok) throw new Error(refusal(body) || res.statusText);
       showCreated(body);
     } catch (err) {
       showRefusal(create, err.message);
@@ -75,7 +70,7 @@ export function renderStart(root, { navigate }) {
   } }, h('h2', {}, t('start.haveCode')), field('code', t('start.typeCode'), code), h('button', { type: 'submit' }, t('join.go')));
 
   root.replaceChildren(
-    h('header', { class: 'top' }, h('div', { class: 'titles' }, h('h1', {}, 'Plenary'), h('p', {}, t('start.tagline'))), languageSwitch()),
+    h('header', { class: 'top' }, h('div', { class: 'titles' }, h('h1', {}, t('app.name')), h('p', {}, t('start.tagline'))), languageSwitch()),
     h('main', { class: 'start' }, form, result, joinForm));
   return { destroy() {} };
 }

@@ -1,55 +1,97 @@
-// The printable report: the server's Markdown export shown as a page, with
-// a print stylesheet that prints it alone. Markdown is turned into elements
-// with textContent only, so nothing in a note can become markup.
+// The printable report: the workshop's record drawn from the board this
+// screen holds, in the screen's language, with a print stylesheet that
+// prints it alone. It says what the Markdown export says (board/markdown.go)
+// and, being made of elements, shows people's text exactly as written.
+// It holds what this screen may see: while tallies are hidden from it,
+// no counts, ranks or top ideas.
 
-import { h, showRefusal } from './dom.js';
+import { h } from './dom.js';
 import { t } from './i18n.js';
+import { byId } from './replica.js';
+import { itemTitle } from './items.js';
 
-/** markdownElements renders the subset the export uses: headings, lists, tables and paragraphs. */
-function markdownElements(text) {
-  const out = [];
-  let list = null;
-  let table = null;
-  for (const line of text.split('\n')) {
-    const heading = /^(#{1,4})\s+(.*)$/.exec(line);
-    const item = /^\s*(?:[-*]|\d+\.)\s+(.*)$/.exec(line);
-    const row = /^\|(.*)\|\s*$/.exec(line);
-    if (!item) list = null;
-    if (!row) table = null;
-    if (heading) {
-      out.push(h(`h${heading[1].length}`, {}, heading[2]));
-    } else if (item) {
-      if (!list) out.push((list = h('ul')));
-      list.append(h('li', {}, item[1]));
-    } else if (row) {
-      const cells = row[1].split('|').map((c) => c.trim());
-      if (cells.every((c) => /^:?-+:?$/.test(c))) continue;
-      const first = !table;
-      if (first) out.push((table = h('table')));
-      table.append(h('tr', {}, cells.map((c) => h(first ? 'th' : 'td', {}, c))));
-    } else if (line.trim()) {
-      out.push(h('p', {}, line));
-    }
+const questions = ['possible', 'how', 'owner', 'next'];
+
+/** reportElements is the record of the board in replica, as elements. */
+function reportElements(replica) {
+  const b = replica.board;
+  const people = replica.all('participant').filter((p) => !p.facilitator);
+  const groups = replica.all('group').sort(byId);
+  const notes = replica.all('note').sort(byId);
+  const groupName = (chart) => replica.get('group', chart)?.name ?? chart;
+  const role = (r) => t(`role.${r}`);
+  const author = (n) => (!b.settings?.anonymous && replica.get('participant', n.author)?.name) || null;
+  const noteList = (list, meta) => h('ul', {}, list.map((n) => h('li', {}, n.text, ' ', h('span', { class: 'report-meta' }, '(', ...meta(n), ')'))));
+  const byline = (n) => (author(n) ? [role(n.role), ', ', author(n)] : [role(n.role)]);
+  const themeNotes = (id) => noteList(notes.filter((n) => n.theme === id), (n) => [groupName(n.chart), ', ', role(n.role)]);
+  const discussion = (item) => {
+    const d = replica.get('discussion', item);
+    return h('ul', { class: 'report-discussion' }, questions.map((q) => h('li', {}, h('strong', {}, t(`discuss.${q}`)), ': ', d?.[q] || '—')));
+  };
+
+  const out = [h('h1', {}, b.title)];
+  if (b.prompt) out.push(h('blockquote', {}, b.prompt));
+  out.push(h('p', {}, t('report.headCount', {
+    n: people.length,
+    cs: people.filter((p) => p.role === 'civil-servant').length,
+    so: people.filter((p) => p.role === 'civil-society').length,
+    groups: groups.length,
+  })));
+
+  out.push(h('h2', {}, t('report.flipCharts')));
+  for (const g of groups) {
+    const own = notes.filter((n) => n.chart === g.id);
+    if (own.length) out.push(h('h3', {}, g.name), noteList(own, byline));
   }
+  if (!notes.length) out.push(h('p', {}, t('report.noNotes')));
+
+  const themes = replica.all('theme').sort(byId);
+  if (themes.length) out.push(h('h2', {}, t('report.themes')));
+  for (const th of themes) out.push(h('h3', {}, itemTitle(replica, th.id)), themeNotes(th.id));
+
+  out.push(h('h2', {}, t('report.results')));
+  const ranking = replica.get('ranking', 'ranking');
+  if (!ranking) {
+    out.push(h('p', {}, t('report.votesHidden')));
+    const discussed = replica.all('discussion').map((d) => d.item).sort((a, c) => byId({ id: a }, { id: c }));
+    if (discussed.length) out.push(h('h2', {}, t('report.discussed')));
+    for (const item of discussed) out.push(h('h3', {}, itemTitle(replica, item)), discussion(item));
+    return out;
+  }
+  const ranks = ranking.ranks ?? [];
+  const rankName = (r) => (ranks.filter((o) => o.rank === r.rank).length > 1 ? t('report.tie', { rank: r.rank }) : String(r.rank));
+  const tally = (item) => replica.get('tally', item) ?? { votes: 0, civilServant: 0, civilSociety: 0 };
+  if (!ranks.length) {
+    out.push(h('p', {}, t('report.noVotes')));
+  } else {
+    const head = ['rank', 'idea', 'votes', 'servants', 'society'].map((k) => h('th', { scope: 'col' }, t(`report.${k}`)));
+    out.push(h('table', {}, h('thead', {}, h('tr', {}, head)), h('tbody', {}, ranks.map((r) => {
+      const n = tally(r.item);
+      return h('tr', {}, [rankName(r), itemTitle(replica, r.item), n.votes, n.civilServant, n.civilSociety].map((c) => h('td', {}, String(c))));
+    }))));
+  }
+
+  const top = ranking.top ?? [];
+  if (top.length) out.push(h('h2', {}, t('report.topIdeas')));
+  top.forEach((item, i) => {
+    const n = tally(item);
+    out.push(h('h3', {}, h('span', {}, rankName(ranks[i])), '. ', itemTitle(replica, item)),
+      h('p', {}, t('report.topVotes', { n: n.votes, cs: n.civilServant, so: n.civilSociety })));
+    if (replica.get('theme', item)) out.push(themeNotes(item));
+    out.push(discussion(item));
+  });
   return out;
 }
 
-/** showReport fetches the Markdown export and opens it as a printable page. */
-export async function showReport(url, anchor) {
-  const res = await fetch(url);
-  if (!res.ok) {
-    const body = await res.json().catch(() => ({}));
-    showRefusal(anchor, body.msg || res.statusText);
-    return;
-  }
-  const text = await res.text();
+/** showReport opens the record of ctx's board as a printable page. */
+export function showReport(ctx) {
   const close = h('button', { type: 'button', onclick: () => {
     dialog.remove();
     document.body.classList.remove('printing-report');
   } }, t('report.close'));
   const dialog = h('div', { class: 'report', role: 'dialog', 'aria-modal': 'true', 'aria-label': t('console.report') },
     h('div', { class: 'report-actions' }, h('button', { type: 'button', class: 'primary', onclick: () => print() }, t('report.print')), close),
-    h('article', { class: 'report-body' }, markdownElements(text)));
+    h('article', { class: 'report-body' }, reportElements(ctx.replica)));
   document.body.classList.add('printing-report');
   document.body.append(dialog);
   close.focus();
