@@ -2,11 +2,11 @@ package board
 
 import "unicode/utf8"
 
-// Bounds of settings not listed in state.go because only settings use them.
+// Bounds of settings, beside the limits in state.go.
 const (
-	minGroupSize = 2
-	maxGroupSize = 50
-	maxPasscode  = 64
+	MinGroupSize = 2
+	MaxGroupSize = 50
+	MaxPasscode  = 64
 )
 
 // check refuses settings a workshop cannot run with.
@@ -16,10 +16,10 @@ func (set Settings) check() *Error {
 		return refuse(CodeBadOp, "votes per participant are 1 to %d", MaxVotes)
 	case set.MaxVotesPerItem < 1 || set.MaxVotesPerItem > set.VotesPerParticipant:
 		return refuse(CodeBadOp, "dots on one item are 1 to the votes per participant")
-	case set.GroupSize < minGroupSize || set.GroupSize > maxGroupSize:
-		return refuse(CodeBadOp, "a group has %d to %d people", minGroupSize, maxGroupSize)
-	case utf8.RuneCountInString(set.Passcode) > maxPasscode:
-		return refuse(CodeTooLong, "the passcode is over %d characters", maxPasscode)
+	case set.GroupSize < MinGroupSize || set.GroupSize > MaxGroupSize:
+		return refuse(CodeBadOp, "a group has %d to %d people", MinGroupSize, MaxGroupSize)
+	case utf8.RuneCountInString(set.Passcode) > MaxPasscode:
+		return refuse(CodeTooLong, "the passcode is over %d characters", MaxPasscode)
 	}
 	return nil
 }

@@ -22,8 +22,8 @@ func (s *State) formGroups(r request) (mutation, *Error) {
 	if size == 0 {
 		size = s.Info.Settings.GroupSize
 	}
-	if size < minGroupSize || size > maxGroupSize {
-		return nil, refuse(CodeBadOp, "a group has %d to %d people", minGroupSize, maxGroupSize)
+	if size < MinGroupSize || size > MaxGroupSize {
+		return nil, refuse(CodeBadOp, "a group has %d to %d people", MinGroupSize, MaxGroupSize)
 	}
 	for _, n := range s.Notes {
 		if s.Groups[n.Chart] != nil {
