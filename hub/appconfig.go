@@ -33,7 +33,6 @@ type appLimits struct {
 	MinGroupSize int `json:"minGroupSize"`
 	MaxGroupSize int `json:"maxGroupSize"`
 	TimerSeconds int `json:"timerSeconds"`
-	JoinCode     int `json:"joinCode"`
 	// EphemeralPerSecond is how many drags a second are passed on; the
 	// app sends fewer.
 	EphemeralPerSecond int `json:"ephemeralPerSecond"`
@@ -43,7 +42,7 @@ var limits = appLimits{
 	Title: board.MaxTitle, Prompt: board.MaxPrompt, Name: board.MaxName, NoteText: board.MaxNoteText,
 	ThemeName: board.MaxThemeName, DiscussText: board.MaxDiscussText, Passcode: board.MaxPasscode,
 	Votes: board.MaxVotes, MinGroupSize: board.MinGroupSize, MaxGroupSize: board.MaxGroupSize,
-	TimerSeconds: board.MaxTimerSeconds, JoinCode: idLen, EphemeralPerSecond: ephPerSecond,
+	TimerSeconds: board.MaxTimerSeconds, EphemeralPerSecond: ephPerSecond,
 }
 
 func (h *Hub) appConfig(c echo.Context) error {

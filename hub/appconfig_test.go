@@ -50,7 +50,7 @@ func TestAppConfig(t *testing.T) {
 		"title": board.MaxTitle, "prompt": board.MaxPrompt, "name": board.MaxName, "noteText": board.MaxNoteText,
 		"themeName": board.MaxThemeName, "discussText": board.MaxDiscussText, "passcode": board.MaxPasscode,
 		"votes": board.MaxVotes, "minGroupSize": board.MinGroupSize, "maxGroupSize": board.MaxGroupSize,
-		"timerSeconds": board.MaxTimerSeconds, "joinCode": 6, "ephemeralPerSecond": 20,
+		"timerSeconds": board.MaxTimerSeconds, "ephemeralPerSecond": 20,
 	}
 	for k, v := range want {
 		if config.Limits[k] != v {

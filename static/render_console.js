@@ -5,6 +5,7 @@
 
 import { h, setText } from './dom.js';
 import { t } from './i18n.js';
+import { limits, joinLink } from './config.js';
 import { qrSVG } from './qr.js';
 import { showReport } from './report.js';
 import { byId } from './replica.js';
@@ -14,14 +15,14 @@ export const phases = ['brainstorm', 'share', 'cluster', 'vote', 'discuss'];
 /** renderConsole is the facilitator's side panel. */
 export function renderConsole(ctx) {
   const { replica } = ctx;
-  const joinUrl = `${location.origin}/j/${ctx.code}`;
+  const joinUrl = joinLink(ctx.code);
   const exportUrl = (ext) => `/api/boards/${ctx.code}/export.${ext}?token=${encodeURIComponent(ctx.conn.token)}`;
 
   const phaseButtons = phases.map((p) => h('button', { type: 'button', class: 'phase-button', dataset: { phase: p },
     onclick: (ev) => ctx.act({ kind: 'phase.set', phase: p }, ev.currentTarget) }, t(`phase.${p}`)));
 
-  const minutes = h('input', { type: 'number', min: '1', max: '240', value: '5', id: 'timer-minutes', class: 'narrow' });
-  const groupSize = h('input', { type: 'number', min: '2', max: '50', id: 'group-size', class: 'narrow' });
+  const minutes = h('input', { type: 'number', min: '1', max: limits.timerSeconds / 60, value: '5', id: 'timer-minutes', class: 'narrow' });
+  const groupSize = h('input', { type: 'number', min: limits.minGroupSize, max: limits.maxGroupSize, id: 'group-size', class: 'narrow' });
   const lock = h('button', { type: 'button', onclick: (ev) => ctx.act({ kind: replica.board?.locked ? 'board.unlock' : 'board.lock' }, ev.currentTarget) });
   const reveal = h('button', { type: 'button', onclick: (ev) => ctx.act({ kind: 'vote.reveal' }, ev.currentTarget) }, t('console.reveal'));
   const groupsEl = h('div', { class: 'group-lists' });
