@@ -181,7 +181,13 @@ func eval[T any](p *page, script string) T {
 // fails with what the page shows, which is what a person would see.
 func (p *page) waitFor(what, script string) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, waitTimeout)
+	p.waitWithin(what, script, waitTimeout)
+}
+
+// waitWithin is waitFor with its own bound.
+func (p *page) waitWithin(what, script string, bound time.Duration) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, bound)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("Boolean("+script+")", chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 		text, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.body.innerText`))

@@ -57,13 +57,14 @@ const resendPause = 1000;
 // Liveness. A socket's own events come late or never when a link dies
 // without closing (a phone out of signal, a laptop's Wi-Fi gone): the
 // socket stays open while nothing crosses it. So a connection that has
-// heard nothing for quietFor pings (docs/protocol.md), and one that then
-// hears nothing for answerWithin more is given up, and the page says so
-// within five seconds. Until the board's state has arrived, which on a
-// weak link can be a snapshot of seconds in one message, silence is
-// allowed for syncWithin; a socket not open within openWithin is given up.
-const quietFor = 2000;
-const answerWithin = 2500;
+// heard nothing for quietFor pings (docs/protocol.md), and one whose ping
+// is not answered within answerWithin is given up: the page says so
+// within five seconds (quietFor + answerWithin + checkEvery). Until the
+// board's state has arrived, which on a weak link can be a snapshot of
+// seconds in one message, silence is allowed for syncWithin; a socket not
+// open within openWithin is given up.
+const quietFor = 1500;
+const answerWithin = 2750;
 const syncWithin = 30000;
 const openWithin = 10000;
 const checkEvery = 250;
@@ -198,25 +199,26 @@ export class Connection {
   check() {
     const ws = this.ws;
     if (this.stopped || this.retryAt || !ws) return;
-    const silent = performance.now() - this.heardAt;
+    const now = performance.now();
+    const silent = now - this.heardAt;
     if (ws.readyState !== WebSocket.OPEN) {
       if (silent > openWithin) this.abandon(ws);
     } else if (!this.synced) {
       if (silent > syncWithin) this.abandon(ws);
-    } else if (silent > quietFor + answerWithin) {
-      this.abandon(ws);
-    } else if (silent > quietFor && this.pingedAt < this.heardAt) {
-      ws.send('{"t":"ping"}');
-      this.pingedAt = performance.now();
+    } else if (this.pingedAt > this.heardAt) {
+      // Timed from the ping, not from the silence: a background tab's
+      // timers may run a minute apart.
+      if (now - this.pingedAt > answerWithin) this.abandon(ws);
+    } else if (silent > quietFor) {
+      this.probe();
     }
   }
 
-  /** probe asks the server for an answer now, when the link may have changed. */
+  /** probe pings the server now (when the link may have changed), unless a ping waits for its answer. */
   probe() {
-    if (!this.synced || this.ws.readyState !== WebSocket.OPEN) return;
-    this.heardAt = Math.min(this.heardAt, performance.now() - quietFor);
-    this.pingedAt = 0;
-    this.check();
+    if (!this.synced || this.ws.readyState !== WebSocket.OPEN || this.pingedAt > this.heardAt) return;
+    this.ws.send('{"t":"ping"}');
+    this.pingedAt = performance.now();
   }
 
   /**
