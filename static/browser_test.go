@@ -32,14 +32,18 @@ import (
 const waitTimeout = 15 * time.Second
 
 // startServer runs the real hub, with a bbolt log and the embedded app,
-// behind an httptest server.
-func startServer(t testing.TB) *httptest.Server {
+// behind an httptest server; opts change its configuration.
+func startServer(t testing.TB, opts ...func(*hub.Config)) *httptest.Server {
 	t.Helper()
 	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.New(hub.Config{Log: log, Secret: []byte("browser-test-secret-0123456789abcdef"), Static: static.Files})
+	cfg := hub.Config{Log: log, Secret: []byte("browser-test-secret-0123456789abcdef"), Static: static.Files}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := hub.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
