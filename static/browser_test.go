@@ -227,8 +227,8 @@ func (p *page) choose(selector, value string) {
 // noteID finds the id of the note showing text.
 func (p *page) noteID(text string) string {
 	p.t.Helper()
-	p.waitText(".note .note-text", text)
-	return eval[string](p, fmt.Sprintf(`[...document.querySelectorAll('.note')].find((n) => n.querySelector('.note-text').textContent === %s).dataset.note`, js(text)))
+	p.waitText(".note[data-note] .note-text", text)
+	return eval[string](p, fmt.Sprintf(`[...document.querySelectorAll('.note[data-note]')].find((n) => n.querySelector('.note-text').textContent === %s).dataset.note`, js(text)))
 }
 
 // itemID finds the id of the vote item titled text.
@@ -310,7 +310,8 @@ func (p *page) addNote(text string) {
 	p.t.Helper()
 	p.typeInto(".add-text", text)
 	p.click(".add-note button[type=submit]")
-	p.waitText(".note .note-text", text)
+	// A note the server has not answered yet shows too, with no id.
+	p.waitText(".note[data-note] .note-text", text)
 }
 
 // TestWorkshop runs the Community of Practice workshop from creation to
