@@ -283,7 +283,6 @@ export class Connection {
     if (ops.length) localStorage.setItem(outboxKey(this.board), JSON.stringify(ops));
     else localStorage.removeItem(outboxKey(this.board));
     this.handlers.outbox();
-    if (this.state !== 'connected') this.handlers.state(this.state);
   }
 
   /**

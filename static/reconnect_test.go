@@ -243,9 +243,14 @@ func TestDeadLink(t *testing.T) {
 	}
 	code := created.ID
 	_, token, _ := strings.Cut(created.FacilitatorURL, "#key=")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	fac, err := client.Dial(ctx, srv.URL, client.Hello{Board: code, Token: token}, client.Options{})
+	// Each exchange of the facilitator's is bounded, not the test, which
+	// takes minutes on a busy machine.
+	within := func() context.Context {
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		t.Cleanup(cancel)
+		return ctx
+	}
+	fac, err := client.Dial(within(), srv.URL, client.Hello{Board: code, Token: token}, client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +261,7 @@ func TestDeadLink(t *testing.T) {
 	ben := newPage(t, browser, "Ben, on the Wi-Fi", 1280, 800, false)
 	ana.join(link.url+"/j/"+code, "Ana", "civil-servant")
 	ben.join(srv.URL+"/j/"+code, "Ben", "civil-society")
-	if f, err := fac.Do(ctx, board.Op{Kind: board.GroupsForm}); err != nil || f.T != "chg" {
+	if f, err := fac.Do(within(), board.Op{Kind: board.GroupsForm}); err != nil || f.T != "chg" {
 		t.Fatalf("form the groups: %+v, %v", f, err)
 	}
 	for _, p := range []*page{ana, ben} {
@@ -296,7 +301,7 @@ func TestDeadLink(t *testing.T) {
 		p.waitFor("the note once, and nothing waiting", shown(idea)+` === 1 && !document.querySelector('.note.pending')`)
 	}
 	ana.waitFor("nothing left to send", `localStorage.getItem('plenary:outbox:`+code+`') === null`)
-	if f, err := fac.Do(ctx, board.Op{Kind: board.BoardEdit, Title: "Back in signal", Prompt: "What could we do together?"}); err != nil || f.T != "chg" {
+	if f, err := fac.Do(within(), board.Op{Kind: board.BoardEdit, Title: "Back in signal", Prompt: "What could we do together?"}); err != nil || f.T != "chg" {
 		t.Fatalf("an op from the facilitator: %+v, %v", f, err)
 	}
 	texts := map[string]int{}
