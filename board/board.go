@@ -2,14 +2,17 @@ package board
 
 import "unicode/utf8"
 
-// maxPasscode bounds the passcode; not listed in state.go because only
-// settings use it.
-const maxPasscode = 64
+// Bounds of settings, beside the limits in state.go.
+const (
+	MinGroupSize = 2
+	MaxGroupSize = 50
+	MaxPasscode  = 64
+)
 
 // limits are the bounds of the settings the board entity tells clients.
 var limits = Limits{
 	VotesPerParticipant: Bound{1, MaxVotes},
-	GroupSize:           Bound{2, 50},
+	GroupSize:           Bound{MinGroupSize, MaxGroupSize},
 }
 
 // check refuses settings a workshop cannot run with.
@@ -20,8 +23,8 @@ func (set Settings) check() *Error {
 		return refuse(CodeBadOp, "votes per participant are %d to %d", votes.Min, votes.Max)
 	case set.MaxVotesPerItem < 1 || set.MaxVotesPerItem > set.VotesPerParticipant:
 		return refuse(CodeBadOp, "dots on one item are 1 to the votes per participant")
-	case utf8.RuneCountInString(set.Passcode) > maxPasscode:
-		return refuse(CodeTooLong, "the passcode is over %d characters", maxPasscode)
+	case utf8.RuneCountInString(set.Passcode) > MaxPasscode:
+		return refuse(CodeTooLong, "the passcode is over %d characters", MaxPasscode)
 	case set.Language != "" && wordings[set.Language] == nil:
 		return refuse(CodeBadOp, "the language is %q or %q", English, Spanish)
 	}

@@ -36,6 +36,7 @@ func (h *Hub) routes() *echo.Echo {
 	e.Use(securityHeaders)
 
 	api := e.Group("/api", middleware.BodyLimit(maxBody))
+	api.GET("/config", h.appConfig)
 	api.POST("/boards", h.createBoard)
 	api.GET("/boards/:id", h.boardInfo)
 	api.GET("/boards/:id/export.md", h.export("text/markdown; charset=utf-8", (*board.State).Markdown, true))
@@ -150,7 +151,7 @@ func (h *Hub) createBoard(c echo.Context) error {
 		if err != nil {
 			return h.unavailable(err)
 		}
-		base := c.Scheme() + "://" + c.Request().Host
+		base := h.publicBase(c)
 		return c.JSON(http.StatusCreated, createResponse{
 			ID:             id,
 			JoinCode:       id,

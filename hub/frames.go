@@ -90,6 +90,7 @@ func decodeFrame(data []byte) (*inbound, *board.Error) {
 		if err := checkEphemeral(&f); err != nil {
 			return nil, err
 		}
+	case "ping":
 	default:
 		return nil, &board.Error{Code: CodeBadFrame, Message: fmt.Sprintf("unknown frame type %q", f.T)}
 	}
@@ -168,6 +169,10 @@ type presenceChangeFrame struct {
 	Came []string `json:"came,omitempty"`
 	Left []string `json:"left,omitempty"`
 }
+
+// pong answers a ping, through the session's queue like any frame: a
+// client that hears it knows its link to the server carries frames.
+var pong = []byte(`{"t":"pong"}`)
 
 // encode marshals a frame the server built itself. A failure is a bug, so
 // it is logged and the client gets an internal error rather than the

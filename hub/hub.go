@@ -36,6 +36,10 @@ type Config struct {
 	// OriginPatterns) allowed to open a websocket; the server's own host
 	// is always allowed.
 	Origins []string
+	// PublicURL is the address people join at (http(s)://HOST[:PORT]),
+	// named in join links and QR codes; empty uses the address the
+	// facilitator opened. Its host may open websockets.
+	PublicURL string
 	// OpsPerSecond is how many ops one participant may send a second,
 	// with bursts of twice that, however many connections they use; zero
 	// means 30. Benchmarks raise it.
@@ -72,15 +76,17 @@ type Config struct {
 // Hub holds the rooms of the boards that clients of this instance have
 // open. rooms is guarded by mu; each room's contents belong to the room.
 type Hub struct {
-	log      store.Log
-	tokens   tokens
-	assets   assets // the web app; nil serves the API only
-	origins  []string
-	logger   *slog.Logger
-	instance string
-	metrics  *metrics
-	echo     *echo.Echo
-	opRate   int
+	log     store.Log
+	tokens  tokens
+	assets  assets // the web app; nil serves the API only
+	origins []string
+	// publicURL is Config.PublicURL, checked.
+	publicURL string
+	logger    *slog.Logger
+	instance  string
+	metrics   *metrics
+	echo      *echo.Echo
+	opRate    int
 	// ops and eph limit each participant (board/participant); creates
 	// and misses each client address.
 	ops, eph, creates, misses *limiters
@@ -142,6 +148,14 @@ func New(cfg Config) (*Hub, error) {
 	if pingEvery <= 0 {
 		pingEvery = defaultPingEvery
 	}
+	publicURL, publicHost, err := parsePublicURL(cfg.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	origins := cfg.Origins
+	if publicHost != "" {
+		origins = append(origins[:len(origins):len(origins)], publicHost)
+	}
 	var webApp assets
 	if cfg.Static != nil {
 		if webApp, err = loadAssets(cfg.Static); err != nil {
@@ -158,7 +172,8 @@ func New(cfg Config) (*Hub, error) {
 		log:         cfg.Log,
 		tokens:      tokens{secret: cfg.Secret},
 		assets:      webApp,
-		origins:     cfg.Origins,
+		origins:     origins,
+		publicURL:   publicURL,
 		logger:      logger,
 		instance:    hex.EncodeToString(id[:]),
 		metrics:     newMetrics(),

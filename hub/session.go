@@ -156,6 +156,8 @@ func (s *session) handle(ctx context.Context, data []byte) {
 		s.op(ctx, f)
 	case f.T == "eph":
 		s.ephemeral(f)
+	case f.T == "ping":
+		s.enqueue(pong)
 	}
 }
 

@@ -16,6 +16,7 @@ import { t, onLanguageChange, refusal } from './i18n.js';
 import { Connection, savedToken, saveToken } from './connection.js';
 import { Replica } from './replica.js';
 import { boardPath, release } from './socket.js';
+import { connStatus } from './status.js';
 
 // The board screen, with the screens of every phase under it, is most of
 // the app's files. It loads while the board's socket connects, not before
@@ -73,7 +74,10 @@ function showBoard(s) {
     ? presenterScreen().then(({ renderPresenter }) => renderPresenter)
     : boardScreen.then(({ renderBoard }) => renderBoard);
   return mount.then((render) => {
-    if (session === s && !s.view) s.view = render(root, s.ctx);
+    if (session === s && !s.view) {
+      s.loading?.destroy();
+      s.view = render(root, s.ctx);
+    }
   });
 }
 
@@ -131,6 +135,7 @@ function showFatal(msg) {
 }
 
 function closeSession() {
+  session.loading?.destroy();
   session.view?.destroy();
   session.conn.stop();
   session = null;
@@ -154,7 +159,6 @@ function openBoard(code, join, presenter = false) {
   const token = savedToken(code);
   if (!token && presenter) return showFatal(t('presenter.needsKey'));
   if (!token && !join) return navigate(`/j/${code}`);
-  if (!join) root.replaceChildren(h('p', { class: 'waiting' }, t('board.loading')));
 
   const replica = new Replica();
   const ctx = {
@@ -172,7 +176,10 @@ function openBoard(code, join, presenter = false) {
     }),
     eph: (frame) => ctx.conn.ephemeral(frame),
   };
-  const s = { path, ctx, view: null };
+  // loading is the connection's status on the page shown until the
+  // board is drawn: after a reload on a dead link, it says so, and how
+  // many changes wait to be sent.
+  const s = { path, ctx, view: null, loading: null };
   session = s;
   ctx.conn = s.conn = new Connection({
     board: code,
@@ -199,7 +206,8 @@ function openBoard(code, join, presenter = false) {
         else if (f.t === 'presence') applyPresence(ctx.presence, f);
         if (f.t === 'presence' || f.t === 'eph') s.view?.frame(f);
       },
-      state: (name) => s.view?.state(name),
+      state: (name) => (s.view ?? s.loading)?.state(name),
+      outbox: () => (s.view ?? s.loading)?.outbox(),
       fatal(closeCode, msg, refusalCode) {
         if (session === s) closeSession();
         const why = refusal({ code: refusalCode, msg });
@@ -213,6 +221,11 @@ function openBoard(code, join, presenter = false) {
       },
     },
   });
+  if (!join) {
+    const status = connStatus(ctx.conn);
+    s.loading = { state: status.update, outbox: status.update, destroy: status.destroy };
+    root.replaceChildren(h('div', { class: 'waiting' }, h('p', {}, t('board.loading')), status.el));
+  }
   s.conn.start();
 }
 

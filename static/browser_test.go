@@ -31,14 +31,18 @@ import (
 const waitTimeout = 15 * time.Second
 
 // startServer runs the real hub, with a bbolt log and the embedded app,
-// behind an httptest server.
-func startServer(t testing.TB) *httptest.Server {
+// behind an httptest server; opts change its configuration.
+func startServer(t testing.TB, opts ...func(*hub.Config)) *httptest.Server {
 	t.Helper()
 	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.New(hub.Config{Log: log, Secret: []byte("browser-test-secret-0123456789abcdef"), Static: static.Files})
+	cfg := hub.Config{Log: log, Secret: []byte("browser-test-secret-0123456789abcdef"), Static: static.Files}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := hub.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +184,13 @@ func eval[T any](p *page, script string) T {
 // fails with what the page shows, which is what a person would see.
 func (p *page) waitFor(what, script string) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, waitTimeout)
+	p.waitWithin(what, script, waitTimeout)
+}
+
+// waitWithin is waitFor with its own bound.
+func (p *page) waitWithin(what, script string, bound time.Duration) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, bound)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("Boolean("+script+")", chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 		text, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.body.innerText`))
@@ -216,8 +226,8 @@ func (p *page) choose(selector, value string) {
 // noteID finds the id of the note showing text.
 func (p *page) noteID(text string) string {
 	p.t.Helper()
-	p.waitText(".note .note-text", text)
-	return eval[string](p, fmt.Sprintf(`[...document.querySelectorAll('.note')].find((n) => n.querySelector('.note-text').textContent === %s).dataset.note`, js(text)))
+	p.waitText(".note[data-note] .note-text", text)
+	return eval[string](p, fmt.Sprintf(`[...document.querySelectorAll('.note[data-note]')].find((n) => n.querySelector('.note-text').textContent === %s).dataset.note`, js(text)))
 }
 
 // itemID finds the id of the vote item titled text.
@@ -299,7 +309,8 @@ func (p *page) addNote(text string) {
 	p.t.Helper()
 	p.typeInto(".add-text", text)
 	p.click(".add-note button[type=submit]")
-	p.waitText(".note .note-text", text)
+	// A note the server has not answered yet shows too, with no id.
+	p.waitText(".note[data-note] .note-text", text)
 }
 
 // TestWorkshop runs the Community of Practice workshop from creation to

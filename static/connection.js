@@ -54,18 +54,45 @@ const rateLimitPause = 10000;
 // sent again, with its id, after this pause and a jitter as long.
 const resendPause = 1000;
 
+// Liveness. A socket's own events come late or never when a link dies
+// without closing (a phone out of signal, a laptop's Wi-Fi gone): the
+// socket stays open while nothing crosses it. So a connection that has
+// heard nothing for quietFor pings (docs/protocol.md), and one whose ping
+// is not answered within answerWithin is given up: the page says so
+// within five seconds (quietFor + answerWithin + checkEvery). Until the
+// board's state has arrived, which on a weak link can be a snapshot of
+// seconds in one message, silence is allowed for syncWithin; a socket not
+// open within openWithin is given up.
+const quietFor = 1500;
+const answerWithin = 2750;
+const syncWithin = 30000;
+const openWithin = 10000;
+const checkEvery = 250;
+
 // Close codes from docs/protocol.md that change what a reconnect does.
 const closeBadHello = 4001;
 const closeBadToken = 4003;
 const closeRateLimited = 4029;
+
+/** drop closes a socket without waiting for, or hearing, anything more from it. */
+function drop(ws) {
+  ws.onopen = ws.onmessage = ws.onclose = null;
+  ws.close();
+}
 
 /**
  * Connection is one participant's session with one board.
  *
  * handlers: welcome(frame) once per connect, frame(frame) for snap, chg,
  * eph and presence, state(name) for connecting, connected, reconnecting
- * and offline, fatal(code, msg) when the server said not to come back
- * (bad hello or bad token).
+ * and offline (and again when the next try's time or the ops waiting
+ * change), outbox() when an op is queued or answered, fatal(code, msg)
+ * when the server said not to come back (bad hello or bad token).
+ *
+ * The state is what the link does, not what the socket says: connected
+ * once the board's state has arrived and while the server answers;
+ * reconnecting while a try is under way or waits for retryAt; offline
+ * while the browser says it has no network.
  *
  * since() is asked at every connect for the last seq the replica applied.
  * That seq is of the epoch of the last snapshot (a name for the board's
@@ -85,6 +112,9 @@ export class Connection {
     this.handlers = handlers;
     this.state = 'connecting';
     this.attempt = 0;
+    // retryAt is when the next try starts (Date.now()), 0 while one is
+    // under way.
+    this.retryAt = 0;
     this.nextId = opIds();
     // outbox holds every op not yet answered, in the order sent, and is
     // kept in localStorage with the ops' ids. All of it is (re)sent after
@@ -92,18 +122,25 @@ export class Connection {
     // lost with the connection or the page, is not lost, and is applied
     // once.
     this.outbox = new Map();
-    if (token) for (const { id, text } of savedOutbox(board)) this.outbox.set(id, { text, resolve() {}, reject() {} });
+    if (token) for (const { id, text } of savedOutbox(board)) this.outbox.set(id, { op: JSON.parse(text).op, text, resolve() {}, reject() {} });
     // epoch is that of the last snap frame, which the replica's seq
     // counts in.
     this.epoch = '';
     this.stopped = false;
     this.onOnline = () => this.reconnectNow();
-    this.onOffline = () => this.setState('offline');
+    this.onOffline = () => {
+      this.setState('offline');
+      this.probe();
+    };
+    // A page brought back to the screen may have slept through a dead link.
+    this.onVisible = () => document.visibilityState === 'visible' && this.probe();
     addEventListener('online', this.onOnline);
     addEventListener('offline', this.onOffline);
+    document.addEventListener('visibilitychange', this.onVisible);
   }
 
   start() {
+    this.checker = setInterval(() => this.check(), checkEvery);
     this.connect();
   }
 
@@ -111,17 +148,25 @@ export class Connection {
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.checker);
     removeEventListener('online', this.onOnline);
     removeEventListener('offline', this.onOffline);
+    document.removeEventListener('visibilitychange', this.onVisible);
     this.ws?.close(1000);
   }
 
   connect() {
     if (this.stopped) return;
+    this.retryAt = 0;
     const ws = dial();
     this.ws = ws;
     this.welcomed = false;
+    this.synced = false;
+    this.heardAt = performance.now();
+    this.pingedAt = 0;
+    this.handlers.state(this.state); // no countdown while trying
     const hello = () => {
+      this.heardAt = performance.now();
       const frame = { t: 'hello', v: 1, board: this.board, view: this.view };
       if (this.token) {
         frame.token = this.token;
@@ -141,9 +186,48 @@ export class Connection {
     else ws.onopen = hello;
     // A busy server puts several frames in one message, one per line.
     ws.onmessage = (ev) => {
+      this.heardAt = performance.now();
       for (const line of ev.data.split('\n')) if (line) this.receive(JSON.parse(line));
     };
     ws.onclose = (ev) => this.closed(ws, ev);
+  }
+
+  /**
+   * check gives up a socket that has gone silent (see quietFor), and
+   * pings one that has been quiet.
+   */
+  check() {
+    const ws = this.ws;
+    if (this.stopped || this.retryAt || !ws) return;
+    const now = performance.now();
+    const silent = now - this.heardAt;
+    if (ws.readyState !== WebSocket.OPEN) {
+      if (silent > openWithin) this.abandon(ws);
+    } else if (!this.synced) {
+      if (silent > syncWithin) this.abandon(ws);
+    } else if (this.pingedAt > this.heardAt) {
+      // Timed from the ping, not from the silence: a background tab's
+      // timers may run a minute apart.
+      if (now - this.pingedAt > answerWithin) this.abandon(ws);
+    } else if (silent > quietFor) {
+      this.probe();
+    }
+  }
+
+  /** probe pings the server now (when the link may have changed), unless a ping waits for its answer. */
+  probe() {
+    if (!this.synced || this.ws.readyState !== WebSocket.OPEN || this.pingedAt > this.heardAt) return;
+    this.ws.send('{"t":"ping"}');
+    this.pingedAt = performance.now();
+  }
+
+  /**
+   * abandon gives up a socket that no longer answers. Its close handshake
+   * could wait on the dead link for a minute, so it is not waited for.
+   */
+  abandon(ws) {
+    drop(ws);
+    this.closed(ws, { code: 1006 });
   }
 
   receive(f) {
@@ -154,8 +238,10 @@ export class Connection {
         this.token = f.token;
         saveToken(this.board, f.token);
         this.handlers.welcome(f);
-        this.setState('connected');
         for (const frame of this.outbox.values()) this.ws.send(frame.text);
+        return;
+      case 'pong':
+        this.setState('connected');
         return;
       case 'err':
         if (f.ref && this.outbox.has(f.ref) && f.code === 'unknown_outcome') {
@@ -176,7 +262,13 @@ export class Connection {
           this.answered(f.ref);
         }
         break;
+      case 'presence':
+        // The first presence frame after the welcome follows the board's
+        // state: the page is up to date.
+        if (f.online && this.welcomed) this.synced = true;
+        break;
     }
+    if (this.synced) this.setState('connected');
     this.handlers.frame(f);
   }
 
@@ -190,6 +282,7 @@ export class Connection {
     const ops = [...this.outbox].map(([id, { text }]) => ({ id, text }));
     if (ops.length) localStorage.setItem(outboxKey(this.board), JSON.stringify(ops));
     else localStorage.removeItem(outboxKey(this.board));
+    this.handlers.outbox();
   }
 
   /**
@@ -207,9 +300,11 @@ export class Connection {
 
   closed(ws, ev) {
     if (ws !== this.ws || this.stopped) return;
+    this.synced = false;
     if (ev.code === closeBadHello || ev.code === closeBadToken) {
       if (ev.code === closeBadToken) forgetToken(this.board);
       this.stopped = true;
+      clearInterval(this.checker);
       this.setState('offline');
       const refusal = this.helloRefusal;
       for (const op of this.outbox.values()) op.reject({ code: 'offline', msg: refusal?.msg || ev.reason });
@@ -218,15 +313,25 @@ export class Connection {
       this.handlers.fatal(ev.code, refusal?.msg || ev.reason, refusal?.code);
       return;
     }
-    this.setState(navigator.onLine === false ? 'offline' : 'reconnecting');
     const span = Math.min(backoffCap, backoffBase * 2 ** this.attempt++);
-    const pause = ev.code === closeRateLimited ? rateLimitPause : 0;
-    this.timer = setTimeout(() => this.connect(), pause + 250 + Math.random() * span);
+    const pause = (ev.code === closeRateLimited ? rateLimitPause : 0) + 250 + Math.random() * span;
+    this.retryAt = Date.now() + pause;
+    this.timer = setTimeout(() => this.connect(), pause);
+    if (navigator.onLine === false) this.setState('offline');
+    else if (this.state === 'reconnecting') this.handlers.state(this.state);
+    else this.setState('reconnecting');
   }
 
+  /** reconnectNow tries at once: the browser is back online, or the person asked. */
   reconnectNow() {
-    if (this.stopped || this.ws?.readyState === WebSocket.OPEN) return;
+    if (this.stopped) return;
+    if (this.ws?.readyState === WebSocket.OPEN) {
+      this.probe();
+      return;
+    }
     clearTimeout(this.timer);
+    // A try begun while offline may hang on a link that is gone.
+    if (this.ws && !this.retryAt) drop(this.ws);
     this.setState('reconnecting');
     this.connect();
   }
@@ -237,7 +342,12 @@ export class Connection {
     this.handlers.state(state);
   }
 
-  /**
+  /** pending is every op not yet answered, in the order sent: [{ id, op }]. */
+  pending() {
+    return [...this.outbox].map(([id, { op }]) => ({ id, op }));
+  }
+
+/**
    * send queues op and sends it now if connected. The promise resolves with
    * the chg that acknowledges it and rejects with the server's err frame.
    */
@@ -245,10 +355,9 @@ export class Connection {
     const id = this.nextId();
     const text = JSON.stringify({ t: 'op', id, op });
     return new Promise((resolve, reject) => {
-      this.outbox.set(id, { text, resolve, reject });
+      this.outbox.set(id, { op, text, resolve, reject });
       this.saveOutbox();
       if (this.welcomed && this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
-      else this.handlers.state(this.state); // show how many changes wait to be sent
     });
   }
 

@@ -3,9 +3,11 @@
 // (0 to 1) of the area the element sits in (the clustering world), so they
 // mean the same on every screen whatever its size and zoom.
 
-// Ephemeral drag frames go out at most this often: the server passes on
-// 20 a second per connection and drops the rest.
-const ephInterval = 55;
+import { limits } from './config.js';
+
+// Ephemeral drag frames go out at most this often, a tenth under what
+// the server passes on a second per connection (it drops the rest).
+const ephInterval = 1000 / (0.9 * limits.ephemeralPerSecond);
 // A remote drag with no news for this long is over (its sender may have
 // gone); the element returns to where the replica says it is.
 const remoteIdle = 2500;

@@ -3,9 +3,10 @@
 
 import { h, setText } from './dom.js';
 import { t } from './i18n.js';
+import { config, limits } from './config.js';
 
 /** colors is the server's palette (board.Colors), first the default. */
-export const colors = ['yellow', 'pink', 'blue', 'green', 'orange', 'purple'];
+export const { colors } = config;
 
 /**
  * colorSelect is a labelled choice of note colour; label is the i18n key
@@ -104,7 +105,7 @@ export function makeNote(replica, note, tools = null) {
  */
 export function editInPlace(el, current, save) {
   const text = el.querySelector('.note-text');
-  const field = h('textarea', { class: 'note-field', 'aria-label': t('note.edit'), maxlength: '500', value: current });
+  const field = h('textarea', { class: 'note-field', 'aria-label': t('note.edit'), maxlength: limits.noteText, value: current });
   const conflict = h('div', { class: 'conflict', role: 'alert', hidden: true });
   let base = current; // the saved text the field's draft starts from
   let done = false;

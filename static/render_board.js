@@ -10,6 +10,7 @@ import { renderCharts } from './render_charts.js';
 import { renderCluster } from './render_cluster.js';
 import { renderVote } from './render_vote.js';
 import { renderDiscuss } from './render_discuss.js';
+import { connStatus } from './status.js';
 
 const screens = { brainstorm: renderCharts, share: renderCharts, cluster: renderCluster, vote: renderVote, discuss: renderDiscuss };
 
@@ -22,7 +23,7 @@ function clock(seconds) {
 /**
  * renderBoard mounts the board screen into root and returns its handle:
  * frame(f) for eph and presence frames, state(name) for the connection,
- * and destroy().
+ * outbox() when the ops waiting to be sent change, and destroy().
  */
 export function renderBoard(root, ctx) {
   const { replica } = ctx;
@@ -34,7 +35,7 @@ export function renderBoard(root, ctx) {
   const announce = (msg) => setText(news, msg);
   const { el: timer, tick, destroy: stopTimer } = countdown(ctx, 'timer', announce);
   const who = h('p', { class: 'who' });
-  const conn = h('p', { class: 'conn', role: 'status', 'aria-live': 'polite' });
+  const conn = connStatus(ctx.conn);
   const locked = h('p', { class: 'locked-banner', hidden: true }, t('board.locked'));
   const stage = h('main', { class: 'stage', id: 'stage' });
   // The console, with its QR code and report, is the facilitator's alone:
@@ -43,7 +44,7 @@ export function renderBoard(root, ctx) {
   let destroyed = false;
   const layout = h('div', { class: ctx.facilitator ? 'layout with-console' : 'layout' });
   root.replaceChildren(
-    h('header', { class: 'top board-header' }, h('div', { class: 'titles' }, title, phase), timer, who, conn, languageSwitch(), news),
+    h('header', { class: 'top board-header' }, h('div', { class: 'titles' }, title, phase), timer, who, conn.el, languageSwitch(), news),
     locked,
     layout);
   layout.append(stage);
@@ -109,9 +110,7 @@ export function renderBoard(root, ctx) {
 
   function state(name) {
     if (name === 'connected') loadConsole();
-    conn.dataset.state = name;
-    const waiting = ctx.conn.outbox.size;
-    setText(conn, t(`conn.${name}`) + (waiting && name !== 'connected' ? ` · ${t('conn.waiting', { n: waiting })}` : ''));
+    conn.update();
   }
 
   const unlisten = replica.listen((changes, reset) => {
@@ -135,9 +134,14 @@ export function renderBoard(root, ctx) {
       }
     },
     state,
+    outbox() {
+      conn.update();
+      view?.update([{ e: 'outbox' }]);
+    },
     destroy() {
       destroyed = true;
       stopTimer();
+      conn.destroy();
       unlisten();
       view?.destroy();
     },

@@ -10,6 +10,7 @@ import { t } from './i18n.js';
 import { colors, colorSelect, makeNote, editInPlace, noteName } from './note.js';
 import { byId } from './replica.js';
 import { World } from './world.js';
+import { limits } from './config.js';
 
 /** undoSeconds is how long a deleted note's Undo is offered (the server sets no limit). */
 const undoSeconds = 15;
@@ -34,6 +35,7 @@ export function renderCharts(ctx) {
   const el = h('div', { class: 'charts' }, prompt, form, undo, world.el);
   const charts = new Map(); // group id → its section
   const notes = new Map(); // note id → its element
+  const waiting = new Map(); // id of a note.add op not yet answered → its note's element
 
   function editable(group) {
     return !ctx.presenter && (ctx.facilitator || (phase() === 'brainstorm' && me()?.group === group));
@@ -82,6 +84,31 @@ export function renderCharts(ctx) {
     return el;
   }
 
+  /**
+   * pendingOn is the notes this page wrote on chart that the server has
+   * not yet answered, each marked, standing after the chart's notes: on a
+   * dead link they are still seen where they will be, and once the
+   * answer comes the note the board took stands in its place.
+   */
+  function pendingOn(chart) {
+    const els = [];
+    for (const { id, op } of ctx.conn.pending()) {
+      if (op.kind !== 'note.add' || op.chart !== chart) continue;
+      let el = waiting.get(id);
+      if (!el) {
+        const author = me();
+        el = makeNote(replica, { id: '', chart, group: chart, role: author?.role, author: author?.id, text: op.text, color: op.color });
+        delete el.dataset.note;
+        el.dataset.pending = id;
+        el.classList.add('pending');
+        el.append(h('p', { class: 'note-pending' }, t('note.pending')));
+        waiting.set(id, el);
+      }
+      els.push(el);
+    }
+    return els;
+  }
+
   function noteTools(id) {
     return [
       h('button', { type: 'button', class: 'tool edit', dataset: { label: 'note.editOf' }, onclick: (ev) => {
@@ -127,7 +154,7 @@ export function renderCharts(ctx) {
   }
 
   function addForm(chartId) {
-    const text = h('textarea', { class: 'add-text', id: `add-${chartId}`, rows: '2', maxlength: '500', 'aria-label': t('note.new'), placeholder: t('note.placeholder') });
+    const text = h('textarea', { class: 'add-text', id: `add-${chartId}`, rows: '2', maxlength: limits.noteText, 'aria-label': t('note.new'), placeholder: t('note.placeholder') });
     const color = colorSelect(colors[0]);
     const button = h('button', { type: 'submit', class: 'primary' }, t('note.add'));
     const submit = (ev) => {
@@ -155,9 +182,16 @@ export function renderCharts(ctx) {
         notes.delete(id);
       }
     }
+    const sent = new Set(ctx.conn.pending().map(({ id }) => id));
+    for (const [id, el] of waiting) {
+      if (!sent.has(id)) {
+        el.remove();
+        waiting.delete(id);
+      }
+    }
     const sections = groups.map((g) => {
       const chart = chartOf(g);
-      chart.notes = byChart.get(g.id).map(noteOf);
+      chart.notes = [...byChart.get(g.id).map(noteOf), ...pendingOn(g.id)];
       return chart;
     });
     // Named before they are placed: placing copies a chart's name onto
@@ -205,7 +239,7 @@ export function renderCharts(ctx) {
     let rebuild = false;
     let notesChanged = false;
     for (const c of changes) {
-      if (c.e === 'note') notesChanged = true;
+      if (c.e === 'note' || c.e === 'outbox') notesChanged = true;
       else if (c.e === 'group') rebuild = true;
       else if (c.e === 'participant' && c.id === ctx.you) rebuild = true;
       else if (c.e === 'board') notesChanged = true; // the spotlight may have moved

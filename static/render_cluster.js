@@ -9,6 +9,7 @@
 
 import { h, setText } from './dom.js';
 import { t } from './i18n.js';
+import { limits } from './config.js';
 import { makeNote } from './note.js';
 import { draggable, elementUnder, RemoteDrags } from './drag.js';
 import { byId } from './replica.js';
@@ -203,7 +204,7 @@ export function renderCluster(ctx) {
     const section = themes.get(id);
     if (!section || section.head.querySelector('.theme-field')) return;
     const current = replica.get('theme', id)?.name ?? '';
-    const field = h('input', { class: 'theme-field', maxlength: '120', 'aria-label': t('theme.name'), value: current, placeholder: t('theme.untitled') });
+    const field = h('input', { class: 'theme-field', maxlength: limits.themeName, 'aria-label': t('theme.name'), value: current, placeholder: t('theme.untitled') });
     let done = false;
     const finish = (keep, refocus) => {
       if (done) return;

@@ -8,6 +8,7 @@
 
 import { h, setText, showRefusal } from './dom.js';
 import { t, languages, refusal } from './i18n.js';
+import { limits, joinLink } from './config.js';
 import { qrSVG } from './qr.js';
 import { showReport } from './report.js';
 import { byId } from './replica.js';
@@ -18,12 +19,12 @@ export const phases = ['brainstorm', 'share', 'cluster', 'vote', 'discuss'];
 /** renderConsole is the facilitator's side panel. */
 export function renderConsole(ctx) {
   const { replica } = ctx;
-  const joinUrl = `${location.origin}/j/${ctx.code}`;
+  const joinUrl = joinLink(ctx.code);
 
   const phaseButtons = phases.map((p) => h('button', { type: 'button', class: 'phase-button', dataset: { phase: p },
     onclick: (ev) => ctx.act({ kind: 'phase.set', phase: p }, ev.currentTarget) }, t(`phase.${p}`)));
 
-  const minutes = h('input', { type: 'number', min: '1', max: '240', value: '5', id: 'timer-minutes', class: 'narrow' });
+  const minutes = h('input', { type: 'number', min: '1', max: limits.timerSeconds / 60, value: '5', id: 'timer-minutes', class: 'narrow' });
   const groupSize = h('input', { type: 'number', id: 'group-size', class: 'narrow' });
   const lock = h('button', { type: 'button', class: 'lock-board', onclick: (ev) => ctx.act({ kind: replica.board?.locked ? 'board.unlock' : 'board.lock' }, ev.currentTarget) });
   const reveal = h('button', { type: 'button', class: 'reveal', onclick: (ev) => ctx.act({ kind: replica.board?.revealed ? 'vote.hide' : 'vote.reveal' }, ev.currentTarget) });

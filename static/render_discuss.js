@@ -9,6 +9,7 @@
 import { h, setText, debounce } from './dom.js';
 import { t } from './i18n.js';
 import { showConflict } from './note.js';
+import { limits } from './config.js';
 import { itemTitle, splitText } from './items.js';
 
 const fields = [
@@ -29,7 +30,7 @@ export function renderDiscuss(ctx) {
     const tally = h('p', { class: 'tally' });
     const inputs = {};
     const body = fields.map(({ name, long }) => {
-      const input = h(long ? 'textarea' : 'input', { class: `field-${name}`, maxlength: '2000', rows: long ? '3' : null, id: `${id}-${name}` });
+      const input = h(long ? 'textarea' : 'input', { class: `field-${name}`, maxlength: limits.discussText, rows: long ? '3' : null, id: `${id}-${name}` });
       const conflict = h('div', { class: 'conflict', role: 'alert', hidden: true });
       // Texts are compared as the server saves them, trimmed.
       let saved = ''; // the server's text, as last seen

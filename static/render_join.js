@@ -5,6 +5,7 @@
 
 import { h, showRefusal } from './dom.js';
 import { t, languageSwitch } from './i18n.js';
+import { limits } from './config.js';
 
 const roles = ['civil-servant', 'civil-society'];
 
@@ -16,7 +17,7 @@ const roles = ['civil-servant', 'civil-society'];
 export function renderJoin(root, code, { join }) {
   const heading = h('h1', {}, t('join.title'));
   const prompt = h('p', { class: 'prompt' });
-  const name = h('input', { id: 'name', required: true, maxlength: '60', autocomplete: 'name', value: localStorage.getItem('plenary:name') ?? '' });
+  const name = h('input', { id: 'name', required: true, maxlength: limits.name, autocomplete: 'name', value: localStorage.getItem('plenary:name') ?? '' });
   const remembered = localStorage.getItem('plenary:role');
   const roleInputs = roles.map((r) => h('label', { class: 'choice' },
     h('input', { type: 'radio', name: 'role', value: r, required: true, checked: r === remembered }), ' ', t(`role.${r}`)));

@@ -21,6 +21,8 @@ import { renderCharts } from './render_charts.js';
 import { renderCluster } from './render_cluster.js';
 import { voteItems, itemTitle, splitBars, turnoutText, sectorTops } from './items.js';
 import { countdown } from './render_board.js';
+import { connStatus } from './status.js';
+import { joinLink } from './config.js';
 
 /** restShown is how many items after the top three the ranking lists: as many as a projector shows in large type beside the sectors' top three. */
 const restShown = 6;
@@ -42,15 +44,16 @@ const people = (replica) => replica.all('participant').filter((p) => !p.facilita
  */
 export function renderPresenter(root, ctx) {
   const { replica } = ctx;
-  const joinUrl = `${location.origin}/j/${ctx.code}`;
+  const joinUrl = joinLink(ctx.code);
   const title = h('h1', { class: 'presenter-title' });
   const phase = h('p', { class: 'presenter-phase' });
   const join = h('p', { class: 'presenter-join' }, t('presenter.joinAt', { link: joinUrl.replace(/^https?:\/\//, ''), code: ctx.code }));
-  const conn = h('p', { class: 'presenter-conn', role: 'status', hidden: true });
+  const conn = connStatus(ctx.conn, 'presenter-conn');
+  conn.el.hidden = ctx.conn.state === 'connected';
   const timer = countdown(ctx, 'timer presenter-timer');
   const stage = h('main', { class: 'presenter-stage' });
   const el = h('div', { class: 'presenter' },
-    h('header', { class: 'presenter-strip' }, h('div', { class: 'presenter-titles' }, title, phase), join, conn, timer.el),
+    h('header', { class: 'presenter-strip' }, h('div', { class: 'presenter-titles' }, title, phase), join, conn.el, timer.el),
     stage);
   root.replaceChildren(el);
 
@@ -96,11 +99,13 @@ export function renderPresenter(root, ctx) {
       else if (f.t === 'eph') scene?.eph(f);
     },
     state(name) {
-      conn.hidden = name === 'connected';
-      setText(conn, t(`conn.${name}`));
+      conn.el.hidden = name === 'connected';
+      conn.update();
     },
+    outbox() {},
     destroy() {
       timer.destroy();
+      conn.destroy();
       unlisten();
       scene?.destroy();
     },

@@ -5,21 +5,31 @@
 import { h, showRefusal } from './dom.js';
 import { t, languageSwitch, language, refusal } from './i18n.js';
 import { qrSVG } from './qr.js';
+import { limits } from './config.js';
 
 function field(id, label, input) {
   input.id = id;
   return h('div', { class: 'field' }, h('label', { for: id }, label), input);
 }
 
+/**
+ * joinCode is the code in what someone typed or pasted: the code in any
+ * case, with spaces or dashes, or a join link (its last part).
+ */
+function joinCode(typed) {
+  const last = typed.trim().split('/').filter(Boolean).pop() ?? '';
+  return last.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
+}
+
 /** renderStart mounts the start screen; navigate(path) moves to another screen. */
 export function renderStart(root, { navigate }) {
-  const title = h('input', { required: true, maxlength: '200', value: t('start.defaultTitle') });
-  const prompt = h('textarea', { required: true, maxlength: '1000', rows: '3', value: t('start.defaultPrompt') });
-  const votes = h('input', { type: 'number', min: '1', max: '20', value: '3', class: 'narrow' });
-  const groupSize = h('input', { type: 'number', min: '2', max: '50', value: '6', class: 'narrow' });
+  const title = h('input', { required: true, maxlength: limits.title, value: t('start.defaultTitle') });
+  const prompt = h('textarea', { required: true, maxlength: limits.prompt, rows: '3', value: t('start.defaultPrompt') });
+  const votes = h('input', { type: 'number', min: '1', max: limits.votes, value: '3', class: 'narrow' });
+  const groupSize = h('input', { type: 'number', min: limits.minGroupSize, max: limits.maxGroupSize, value: '6', class: 'narrow' });
   const hide = h('input', { type: 'checkbox', id: 'hide-tallies' });
   const anonymous = h('input', { type: 'checkbox', id: 'anonymous' });
-  const passcode = h('input', { maxlength: '60', autocomplete: 'off' });
+  const passcode = h('input', { maxlength: limits.passcode, autocomplete: 'off' });
   const create = h('button', { type: 'submit', class: 'primary' }, t('start.create'));
   const result = h('section', { class: 'created', 'aria-live': 'polite' });
 
@@ -58,15 +68,19 @@ export function renderStart(root, { navigate }) {
       h('h3', {}, t('start.share')),
       h('p', { class: 'join-code' }, h('span', {}, t('start.code')), ' ', h('strong', { class: 'code' }, board.joinCode)),
       h('p', {}, h('a', { class: 'join-link', href: joinUrl }, joinUrl)),
+      // A link to this machine's own name reaches no one else.
+      /^(localhost|127\.|\[::1\])/.test(new URL(joinUrl).host) ? h('p', { class: 'warn local-link' }, t('start.localLink')) : '',
       qrSVG(joinUrl, t('start.qr')));
     form.hidden = true;
     result.querySelector('.open-board').focus();
   }
 
-  const code = h('input', { id: 'code', class: 'code-input', maxlength: '6', autocapitalize: 'characters', autocomplete: 'off', spellcheck: 'false', required: true });
+  // No maxlength: a code pasted from a chat (" k7p-2qx", or the whole
+  // join link) would be cut before it is cleaned.
+  const code = h('input', { id: 'code', class: 'code-input', autocapitalize: 'characters', autocomplete: 'off', spellcheck: 'false', required: true });
   const joinForm = h('form', { class: 'join-code-form', onsubmit: (ev) => {
     ev.preventDefault();
-    navigate(`/j/${code.value.trim().toUpperCase()}`);
+    navigate(`/j/${joinCode(code.value)}`);
   } }, h('h2', {}, t('start.haveCode')), field('code', t('start.typeCode'), code), h('button', { type: 'submit' }, t('join.go')));
 
   root.replaceChildren(

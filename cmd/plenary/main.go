@@ -40,8 +40,10 @@ type config struct {
 	redisURL string
 	secret   string
 	origins  string
-	logLevel string
-	debug    string
+	// publicURL: see hub.Config.
+	publicURL string
+	logLevel  string
+	debug     string
 	// addressHeader and boardsPerMinute: see hub.Config.
 	addressHeader   string
 	boardsPerMinute string
@@ -88,6 +90,7 @@ func parseConfig(args []string, getenv func(string) string) config {
 	fs.StringVar(&cfg.redisURL, "redis", env("REDIS_URL", ""), "Redis URL; when set, boards live in Redis and instances share them (REDIS_URL)")
 	fs.StringVar(&cfg.secret, "secret", env("PLENARY_SECRET", ""), "token signing secret, at least 32 characters, the same on every instance; required with REDIS_URL, else generated once into the data directory when empty (PLENARY_SECRET)")
 	fs.StringVar(&cfg.origins, "origins", env("PLENARY_ORIGINS", ""), "comma-separated extra hosts allowed to open websockets (PLENARY_ORIGINS)")
+	fs.StringVar(&cfg.publicURL, "public-url", env("PLENARY_PUBLIC_URL", ""), "the address people join at, as join links and QR codes show it, e.g. http://192.168.1.20:8080 or https://plenary.example.org; empty uses the address the facilitator opened (PLENARY_PUBLIC_URL)")
 	fs.StringVar(&cfg.logLevel, "log-level", env("PLENARY_LOG_LEVEL", "info"), "debug, info, warn or error (PLENARY_LOG_LEVEL)")
 	fs.StringVar(&cfg.debug, "debug-addr", env("PLENARY_DEBUG_ADDR", ""), "listen address for Go's profiler (/debug/pprof/), off when empty; keep it on loopback (PLENARY_DEBUG_ADDR)")
 	fs.StringVar(&cfg.addressHeader, "client-address-header", env("PLENARY_CLIENT_ADDRESS_HEADER", ""), "behind a load balancer, the header it puts the client's address in: X-Forwarded-For or X-Real-IP (PLENARY_CLIENT_ADDRESS_HEADER)")
@@ -123,7 +126,7 @@ func run(ctx context.Context, cfg config, logger *slog.Logger, listening chan<- 
 		return fmt.Errorf("boards per minute %q: want a whole number above zero", cfg.boardsPerMinute)
 	}
 	h, err := hub.New(hub.Config{
-		Log: log, Secret: secret, Static: static.Files, Origins: splitList(cfg.origins), Logger: logger,
+		Log: log, Secret: secret, Static: static.Files, Origins: splitList(cfg.origins), PublicURL: cfg.publicURL, Logger: logger,
 		ClientAddressHeader: cfg.addressHeader, BoardsPerMinute: boardsPerMinute,
 	})
 	if err != nil {
