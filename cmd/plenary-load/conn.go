@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,20 +28,30 @@ const maxWindow = 64
 const readChunk = 2 << 10
 
 // conn is one simulated screen: a participant or a facilitator with the
-// board open. Its reader goroutine owns lines, early and the fields it
-// sets before ready is closed (you); lastSeq is atomic because the run
-// reads it to know when every screen has caught up. Ops are sent by one
-// goroutine at a time (the pacer, or the connection's writer in a
-// saturate run), which owns nextOp, group, votes and dragging.
+// board open. Like the web app, it reconnects when its socket drops, with
+// its token and the last seq it applied, and sends its unanswered ops
+// again with their ids.
+//
+// Its reader goroutine owns lines, early, epoch, sock, lostAt and the
+// fields it sets before ready is closed (you); lastSeq is atomic because
+// the run reads it to know when every screen has caught up. Ops are sent
+// by one goroutine at a time (the pacer, or the connection's writer in a
+// saturate run), which owns group, votes and dragging; mu guards ws,
+// nextOp and the frames in flight, which a reconnect replaces and sends
+// again.
 type conn struct {
-	ws *websocket.Conn
-	w  *workshop
-	m  *meter
+	mu    sync.Mutex
+	ws    *websocket.Conn
+	w     *workshop
+	m     *meter
+	base  string       // the instance it dials
+	httpc *http.Client // dials with stamps
 	// sock stamps arrivals; nil if the dial went without one.
 	sock *stampedConn
 
 	you         string
 	token       string // from the welcome, to reconnect with
+	epoch       string // of the last snap, which lastSeq counts in
 	facilitator bool
 	group       string
 	votes       []string
@@ -52,6 +64,14 @@ type conn struct {
 	// leaving is set when the run closes this screen on purpose, so its
 	// end is not counted as a drop.
 	leaving atomic.Bool
+	// cutting is set while the run drops this screen's socket on purpose
+	// (a storm's churn): it reconnects at once, not counted as a drop.
+	cutting atomic.Bool
+	// lostAt is when the socket dropped (the meter's clock), until the
+	// screen is back in sync; resynced then gets a token.
+	lostAt   int64
+	resynced chan struct{}
+	quit     chan struct{} // closed by close: no more reconnects
 	// early holds changes seen before their op's send time was known:
 	// the sender's acknowledgement and this change are written by the
 	// server at about the same moment, in either order.
@@ -64,9 +84,10 @@ type conn struct {
 	credits chan struct{}
 	flight  [maxWindow]flight
 
-	ready  chan struct{} // closed once the board's state has arrived
-	closed chan struct{} // closed when the reader ends
-	err    error         // why the reader ended; read after closed
+	ready    chan struct{} // closed once the board's state has arrived
+	closed   chan struct{} // closed when the reader ends
+	err      error         // why the reader ended; read after closed
+	quitOnce sync.Once
 }
 
 type receipt struct {
@@ -86,15 +107,21 @@ const maxEarly = 4096
 type flight struct {
 	sent atomic.Int64
 	kind atomic.Uint32
+	// frame is the op as sent, to send again after a reconnect; guarded
+	// by the conn's mu.
+	frame []byte
 }
 
-// hello is the first frame; Token or Join says who connects.
+// hello is the first frame; Token or Join says who connects, Since and
+// Epoch what a reconnecting screen holds.
 type hello struct {
 	T     string     `json:"t"`
 	V     int        `json:"v"`
 	Board string     `json:"board"`
 	Token string     `json:"token,omitempty"`
 	Join  *helloJoin `json:"join,omitempty"`
+	Since uint64     `json:"since,omitempty"`
+	Epoch string     `json:"epoch,omitempty"`
 }
 
 type helloJoin struct {
@@ -105,32 +132,21 @@ type helloJoin struct {
 // dial opens a screen on w's board at base and returns once the board's
 // state has arrived. window is how many ops it may have in flight.
 func dial(ctx context.Context, httpc *http.Client, base string, w *workshop, h hello, window int) (*conn, error) {
-	slot := &stampSlot{}
-	ws, _, err := websocket.Dial(context.WithValue(ctx, stampSlotKey{}, slot), "ws"+strings.TrimPrefix(base, "http")+"/ws", &websocket.DialOptions{
-		HTTPHeader: http.Header{"Origin": {base}},
-		HTTPClient: httpc,
-	})
+	ws, sock, err := openSocket(ctx, httpc, base, h)
 	if err != nil {
-		return nil, fmt.Errorf("dial: %w", err)
+		return nil, err
 	}
-	// Snapshots of big boards run to megabytes; they stream through the
-	// read buffer, so the limit only guards against a runaway server.
-	ws.SetReadLimit(256 << 20)
 	c := &conn{
-		ws: ws, w: w, m: w.m, sock: slot.conn,
+		ws: ws, w: w, m: w.m, base: base, httpc: httpc, sock: sock,
 		facilitator: h.Token != "",
 		credits:     make(chan struct{}, window),
 		ready:       make(chan struct{}),
 		closed:      make(chan struct{}),
+		resynced:    make(chan struct{}, 1),
+		quit:        make(chan struct{}),
 	}
 	for range window {
 		c.credits <- struct{}{}
-	}
-	h.T, h.V = "hello", 1
-	frame, _ := json.Marshal(h) // a struct of strings always encodes
-	if err := ws.Write(ctx, websocket.MessageText, frame); err != nil {
-		ws.CloseNow()
-		return nil, fmt.Errorf("hello: %w", err)
 	}
 	go c.read()
 	select {
@@ -139,23 +155,58 @@ func dial(ctx context.Context, httpc *http.Client, base string, w *workshop, h h
 	case <-c.closed:
 		return nil, fmt.Errorf("closed before the board arrived: %w", c.err)
 	case <-ctx.Done():
+		c.leaving.Store(true)
 		ws.CloseNow()
 		<-c.closed
 		return nil, ctx.Err()
 	}
 }
 
-// read is the connection's only reader. It stamps each chunk as it
-// arrives and hands every frame's head to frame.
+// openSocket dials base's websocket, on a connection that stamps arrivals,
+// and says hello.
+func openSocket(ctx context.Context, httpc *http.Client, base string, h hello) (*websocket.Conn, *stampedConn, error) {
+	slot := &stampSlot{}
+	ws, _, err := websocket.Dial(context.WithValue(ctx, stampSlotKey{}, slot), "ws"+strings.TrimPrefix(base, "http")+"/ws", &websocket.DialOptions{
+		HTTPHeader: http.Header{"Origin": {base}},
+		HTTPClient: httpc,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("dial: %w", err)
+	}
+	// Snapshots of big boards run to megabytes; they stream through the
+	// read buffer, so the limit only guards against a runaway server.
+	ws.SetReadLimit(256 << 20)
+	h.T, h.V = "hello", 1
+	frame, _ := json.Marshal(h) // a struct of strings and numbers always encodes
+	if err := ws.Write(ctx, websocket.MessageText, frame); err != nil {
+		ws.CloseNow()
+		return nil, nil, fmt.Errorf("hello: %w", err)
+	}
+	return ws, slot.conn, nil
+}
+
+// read is the connection's only reader. It reads each socket the screen
+// opens until the screen is closed or the server says not to come back.
 func (c *conn) read() {
 	defer close(c.closed)
 	defer c.resolveEarly(true)
 	buf := make([]byte, readChunk)
 	for {
-		_, msg, err := c.ws.Reader(context.Background())
-		if err != nil {
+		err := c.readSocket(buf)
+		if resume, atOnce := c.lost(err); !resume || !c.reconnect(atOnce) {
 			c.end(err)
 			return
+		}
+	}
+}
+
+// readSocket reads the current socket until it fails, stamping each chunk
+// as it arrives and handing every frame's head to frame.
+func (c *conn) readSocket(buf []byte) error {
+	for {
+		_, msg, err := c.ws.Reader(context.Background())
+		if err != nil {
+			return err
 		}
 		for {
 			n, err := msg.Read(buf)
@@ -175,15 +226,131 @@ func (c *conn) read() {
 				break
 			}
 			if err != nil {
-				c.end(err)
-				return
+				return err
 			}
 		}
 	}
 }
 
+// lost reports whether the socket ended in a way the web app comes back
+// from: not closed by the run, not before the board first arrived, and
+// not refused for good (a bad hello or token). A drop the run did not
+// cause is counted; one it did (a churn's cut) is retried at once, as a
+// reload would.
+func (c *conn) lost(err error) (resume, atOnce bool) {
+	c.lines = lines{} // a frame cut off by the drop is not finished by the next socket
+	if c.leaving.Load() || c.m.stopping.Load() {
+		return false, false
+	}
+	select {
+	case <-c.ready:
+	default:
+		return false, false
+	}
+	code := websocket.CloseStatus(err)
+	if code == closeBadHello || code == closeBadToken {
+		return false, false
+	}
+	atOnce = c.cutting.Swap(false)
+	if !atOnce {
+		c.m.drop(dropReason(err))
+	}
+	c.m.counts.open.Add(-1)
+	c.lostAt = c.m.now()
+	return true, atOnce
+}
+
+// Close codes after which the web app does not reconnect
+// (docs/protocol.md).
+const (
+	closeBadHello = 4001
+	closeBadToken = 4003
+)
+
+// Backoff between reconnects, as the web app's: a pause of 250 ms plus a
+// random share of 500 ms, doubling to 15 s, after each failed try.
+const (
+	backoffBase = 500 * time.Millisecond
+	backoffCap  = 15 * time.Second
+)
+
+// reconnect opens the screen again with its token and the last seq it
+// applied, then sends its unanswered ops again with their ids. It tries
+// until the screen is closed, and reports whether it got back.
+func (c *conn) reconnect(atOnce bool) bool {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-c.quit:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	span := backoffBase
+	for first := true; ; first = false {
+		if !first || !atOnce {
+			pause := 250*time.Millisecond + rand.N(span)
+			span = min(2*span, backoffCap)
+			if !sleepUntil(ctx, time.Now().Add(pause)) {
+				return false
+			}
+		}
+		ws, sock, err := openSocket(ctx, c.httpc, c.base, hello{Board: c.w.id, Token: c.token, Since: c.lastSeq.Load(), Epoch: c.epoch})
+		if err != nil {
+			if ctx.Err() != nil {
+				return false
+			}
+			continue
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.ws, c.sock = ws, sock
+		if c.leaving.Load() {
+			ws.CloseNow() // closed meanwhile
+			return false
+		}
+		c.resend()
+		c.m.counts.reconnects.Add(1)
+		return true
+	}
+}
+
+// resend sends every op still unanswered again, in the order first sent,
+// with its id: the server applies each at most once. c.mu is held.
+func (c *conn) resend() {
+	for no := c.nextOp - min(c.nextOp, maxWindow); no < c.nextOp; no++ {
+		f := &c.flight[no%maxWindow]
+		if f.sent.Load() == 0 {
+			continue
+		}
+		if c.ws.Write(context.Background(), websocket.MessageText, f.frame) != nil {
+			return // dropped again: the next reconnect sends the rest
+		}
+		c.m.counts.resent.Add(1)
+	}
+}
+
+// backInSync ends a reconnect: the server has sent what the screen
+// missed, since it sends presence after the board's state.
+func (c *conn) backInSync() {
+	if c.lostAt == 0 {
+		return
+	}
+	c.m.resync.record(time.Duration(c.m.now() - c.lostAt))
+	c.lostAt = 0
+	c.m.counts.open.Add(1)
+	select {
+	case c.resynced <- struct{}{}:
+	default:
+	}
+}
+
 func (c *conn) end(err error) {
 	c.err = err
+	if c.lostAt != 0 {
+		return // counted when the socket was lost
+	}
 	select {
 	case <-c.ready:
 		c.m.counts.open.Add(-1)
@@ -192,11 +359,15 @@ func (c *conn) end(err error) {
 	if c.leaving.Load() {
 		return
 	}
-	reason := "error"
+	c.m.drop(dropReason(err))
+}
+
+// dropReason names why a socket ended: its close code, or "error".
+func dropReason(err error) string {
 	if code := websocket.CloseStatus(err); code != -1 {
-		reason = strconv.Itoa(int(code))
+		return strconv.Itoa(int(code))
 	}
-	c.m.drop(reason)
+	return "error"
 }
 
 // seenNow is when the bytes just read arrived, and now.
@@ -222,7 +393,9 @@ func (c *conn) frame(head []byte, at seen) {
 		c.refused(h)
 	case "snap":
 		c.lastSeq.Store(h.seq)
+		c.epoch = string(h.epoch)
 		c.m.counts.others.Add(1)
+		c.m.counts.snaps.Add(1)
 		select {
 		case <-c.ready:
 		default:
@@ -231,6 +404,9 @@ func (c *conn) frame(head []byte, at seen) {
 		}
 	case "welcome":
 		c.you, c.token = string(h.you), string(h.token)
+	case "presence":
+		c.m.counts.others.Add(1)
+		c.backInSync()
 	default:
 		c.m.counts.others.Add(1)
 	}
@@ -238,7 +414,12 @@ func (c *conn) frame(head []byte, at seen) {
 
 func (c *conn) change(h header, at seen) {
 	if h.seq <= c.lastSeq.Load() {
-		return // a repeat
+		// A repeat; with a ref, the answer to an op sent again after a
+		// reconnect, whose change came with what the screen missed.
+		if len(h.ref) > 0 {
+			c.acked(h, at)
+		}
+		return
 	}
 	c.lastSeq.Store(h.seq)
 	c.m.counts.changes.Add(1)
@@ -345,24 +526,34 @@ type opFrame struct {
 
 // send sends op, numbered by the connection, holding a place taken with
 // take. Its send time is stored before the write, since the
-// acknowledgement may be read before the write returns.
+// acknowledgement may be read before the write returns. An op that cannot
+// be written because the socket dropped stays in flight: the reconnect
+// sends it, as the web app does.
 func (c *conn) send(kind opKind, op *board.Op) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sendLocked(kind, op)
+}
+
+// sendLocked is send with c.mu held.
+func (c *conn) sendLocked(kind opKind, op *board.Op) error {
 	no := c.nextOp
-	c.nextOp++
 	frame, err := json.Marshal(opFrame{T: "op", ID: strconv.FormatUint(no, 10), Op: op})
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", op.Kind, err)
 	}
+	c.nextOp++
 	f := &c.flight[no%maxWindow]
+	f.frame = frame
 	f.kind.Store(uint32(kind))
 	f.sent.Store(c.m.now())
-	if err := c.ws.Write(context.Background(), websocket.MessageText, frame); err != nil {
+	c.m.counts.sent.Add(1)
+	if err := c.ws.Write(context.Background(), websocket.MessageText, frame); err != nil && c.ended() {
 		if f.sent.Swap(0) != 0 {
 			c.credits <- struct{}{}
 		}
 		return err
 	}
-	c.m.counts.sent.Add(1)
 	return nil
 }
 
@@ -378,6 +569,8 @@ type ephFrame struct {
 // drag streams one position of a note being dragged.
 func (c *conn) drag(note string, x, y float64) error {
 	frame, _ := json.Marshal(ephFrame{T: "eph", Kind: "drag", Note: note, X: x, Y: y}) // finite floats always encode
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if err := c.ws.Write(context.Background(), websocket.MessageText, frame); err != nil {
 		return err
 	}
@@ -395,13 +588,29 @@ func (c *conn) ended() bool {
 	}
 }
 
-// close ends the connection and waits for its reader.
+// close ends the connection for good and waits for its reader.
 func (c *conn) close() {
-	c.ws.Close(websocket.StatusNormalClosure, "")
+	c.leaving.Store(true)
+	c.quitOnce.Do(func() { close(c.quit) })
+	c.mu.Lock()
+	ws := c.ws
+	c.mu.Unlock()
+	ws.Close(websocket.StatusNormalClosure, "")
 	select {
 	case <-c.closed:
 	case <-time.After(2 * time.Second):
+		c.mu.Lock()
 		c.ws.CloseNow()
+		c.mu.Unlock()
 		<-c.closed
 	}
+}
+
+// cut drops the socket at once, with no close handshake, as a lost link or
+// a reload does; the screen reconnects at once.
+func (c *conn) cut() {
+	c.cutting.Store(true)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ws.CloseNow()
 }

@@ -10,14 +10,14 @@ import "bytes"
 // so the body, which may be a whole board, is skipped with IndexByte.
 
 // headerCap is how much of a frame is kept: enough for a welcome's "you"
-// and "token" and a change's seq and ref.
+// and "token", a change's seq and ref, and a snap's seq and epoch.
 const headerCap = 256
 
 // header is what the load generator needs of a frame. The byte slices
 // point into the line's buffer and are valid until the next line is read.
 type header struct {
-	t, ref, code, you, token []byte
-	seq                      uint64
+	t, ref, code, you, token, epoch []byte
+	seq                             uint64
 }
 
 // lines splits a stream of websocket message bytes into frames (lines),
@@ -105,6 +105,8 @@ func parseHeader(b []byte) header {
 				h.you = val
 			case "token":
 				h.token = val
+			case "epoch":
+				h.epoch = val
 			}
 			i = end
 		case c >= '0' && c <= '9':

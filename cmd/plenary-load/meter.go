@@ -21,7 +21,9 @@ type meter struct {
 	// board) pair, to when the change reached the screen's socket;
 	// screenRead is the same to when this process read it. ack is from
 	// sending an op to its own acknowledgement reaching the sender.
-	screen, screenRead, ack *histogram
+	// resync is from a screen's socket dropping to its being back in
+	// sync on a new one.
+	screen, screenRead, ack, resync *histogram
 
 	counts counts
 
@@ -47,6 +49,9 @@ type counts struct {
 	// unmatched counts changes a client received whose op's send time
 	// was never learned (its sender's acknowledgement did not arrive).
 	unmatched atomic.Uint64
+	// reconnects counts screens back on a new socket, resent the ops
+	// they sent again, snaps the snapshots screens were sent.
+	reconnects, resent, snaps atomic.Uint64
 }
 
 func newMeter() *meter {
@@ -55,6 +60,7 @@ func newMeter() *meter {
 		screen:     newHistogram(),
 		screenRead: newHistogram(),
 		ack:        newHistogram(),
+		resync:     newHistogram(),
 		refused:    map[string]uint64{},
 		dropped:    map[string]uint64{},
 	}

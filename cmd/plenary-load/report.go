@@ -56,8 +56,15 @@ type Report struct {
 	Unmatched  uint64 `json:"unmatched"`
 	Unfinished int    `json:"unfinished"`
 
-	Dropped   map[string]uint64 `json:"dropped"`
-	ServerCPU *CPU              `json:"serverCpu,omitempty"`
+	Dropped map[string]uint64 `json:"dropped"`
+	// Reconnects counts screens back on a new socket after theirs
+	// dropped, over the whole run: each said hello with its token and
+	// the last seq it applied, and sent its unanswered ops again (Resent).
+	// Resync runs from the drop to the screen being back in sync.
+	Reconnects uint64  `json:"reconnects"`
+	Resent     uint64  `json:"resent"`
+	Resync     Latency `json:"resync"`
+	ServerCPU  *CPU    `json:"serverCpu,omitempty"`
 	// LoadCores is the CPU this load generator used over the window,
 	// in cores: near the cores it may use, it was the bottleneck.
 	LoadCores float64 `json:"loadCores"`
@@ -118,6 +125,7 @@ func (l *load) finish(rep *Report) {
 	rep.OpToScreen, rep.OpToRead, rep.Ack = l.m.screen.summary(), l.m.screenRead.summary(), l.m.ack.summary()
 	rep.Unmatched, rep.Unfinished = l.m.counts.unmatched.Load(), l.unfinished
 	rep.Dropped = l.m.drops()
+	rep.Reconnects, rep.Resent, rep.Resync = l.m.counts.reconnects.Load(), l.m.counts.resent.Load(), l.m.resync.summary()
 	if secs > 0 {
 		rep.LoadCores, rep.LoadBusy = l.own/secs, l.ownBusy
 	}
@@ -165,6 +173,11 @@ func (r *Report) writeTable(out io.Writer) error {
 		row("refused", "%s", byCode(r.Refused))
 	}
 	row("dropped", "%s", byCode(r.Dropped))
+	if r.Reconnects > 0 {
+		row("reconnects", "%s, %s ops sent again; back in sync %s", count(r.Reconnects), count(r.Resent), latency(r.Resync))
+	} else {
+		row("reconnects", "none")
+	}
 	if c := r.ServerCPU; c != nil {
 		row("server cpu", "%.2f cores (%.1f s), %s deliveries per CPU second", c.Cores, c.Seconds, count(uint64(c.DeliveriesPerCPUSecond)))
 		if c.PinnedBusy > 0 {

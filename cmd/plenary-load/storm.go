@@ -21,8 +21,9 @@ type Storm struct {
 	// QuietAck is the facilitator's ops in the same room before anyone
 	// joined, over the same span.
 	QuietAck Latency `json:"quietAck"`
-	// Reconnects is how often one participant reconnected after the
-	// storm, ChurnSeconds over how long; ChurnBytes is what every other
+	// Reconnects is how often one participant dropped its socket and
+	// came back (with its token and last seq, as the web app does) after
+	// the storm, ChurnSeconds over how long; ChurnBytes is what every other
 	// screen was sent meanwhile, a second: the mean over them and the
 	// most any one was sent. The facilitator is quiet then, so it is
 	// presence.
@@ -95,8 +96,9 @@ func (l *load) facilitate(ctx context.Context, fac *conn) {
 	}
 }
 
-// churn has the room's first participant reconnect every churnEvery for
-// cfg.Duration and notes in s what the others were sent meanwhile.
+// churn has the room's first participant drop its socket every churnEvery
+// for cfg.Duration, each time waiting until it is back in sync, and notes
+// in s what the others were sent meanwhile.
 func (l *load) churn(ctx context.Context, w *workshop, s *Storm) error {
 	churner, others := w.people[0], w.people[1:]
 	before := make([]uint64, len(others))
@@ -106,13 +108,14 @@ func (l *load) churn(ctx context.Context, w *workshop, s *Storm) error {
 	start := time.Now()
 	reconnects := 0
 	for next := start; time.Since(start) < l.cfg.Duration && sleepUntil(ctx, next); next = next.Add(churnEvery) {
-		churner.leaving.Store(true)
-		churner.close()
-		c, err := dial(ctx, l.screens, w.base, w, hello{Board: w.id, Token: churner.token}, 1)
-		if err != nil {
-			return fmt.Errorf("reconnect %d: %w", reconnects+1, err)
+		churner.cut()
+		select {
+		case <-churner.resynced:
+		case <-churner.closed:
+			return fmt.Errorf("reconnect %d: %w", reconnects+1, churner.err)
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		churner, w.people[0] = c, c
 		reconnects++
 	}
 	secs := time.Since(start).Seconds()
