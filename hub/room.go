@@ -67,6 +67,7 @@ type room struct {
 	clients   map[uint64]*session
 	presence  presence
 	waiting   []attachment
+	joins     heldJoins               // joins applied, not yet sent
 	owed      []owed                  // answers to ops sent again, waiting for their seq
 	pending   map[uint64]store.Record // records that arrived ahead of a gap
 	recent    history                 // the last recentLen applied entries
@@ -141,6 +142,7 @@ func (r *room) run() {
 			if r.missed.Swap(false) {
 				r.catchUp(context.Background())
 			}
+			r.sendJoins()
 			r.sendPresence(now)
 			if len(r.clients) == 0 && len(r.waiting) == 0 && now.Sub(r.idle) > roomIdle && r.hub.forgetIfIdle(r) {
 				r.saveSnapshot()
@@ -429,6 +431,7 @@ func (r *room) reload(ctx context.Context) error {
 	r.hub.logger.Info("reloaded board", "board", r.id, "from", r.state.Seq, "to", st.Seq, "epoch", epoch)
 	r.state, r.epoch, r.snapSeq, r.recent, r.snapCache = st, epoch, st.Seq, history{}, snapshotCache{}
 	clear(r.pending)
+	r.dropJoins()
 	close(r.reloaded)
 	r.reloaded = make(chan struct{})
 	for _, a := range tail {
@@ -623,6 +626,7 @@ func (r *room) admit(a attachment) {
 	r.hub.metrics.sessions.Add(1)
 	s.enqueue(encode(welcomeFrame{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
 	r.sendState(s, a.since, a.epoch)
+	r.admitted(s)
 	s.enqueue(r.presence.fullFrame())
 }
 

@@ -156,6 +156,12 @@ func (r *room) remember(a applied) {
 // broadcast sends what each session may see of an applied entry, the
 // sender's acknowledgement first: the person who acted is waiting on it.
 func (r *room) broadcast(e board.Entry, a applied) {
+	r.hub.metrics.latency.observe(time.Since(e.At))
+	if holds(e) {
+		r.holdJoin(&a)
+		return
+	}
+	r.sendJoins()
 	var sender *session
 	if senderID, clientRef, fromHere := parseRef(r.hub.instance, e.Ref); fromHere {
 		if sender = r.clients[senderID]; sender != nil {
@@ -168,7 +174,6 @@ func (r *room) broadcast(e board.Entry, a applied) {
 		}
 		s.enqueue(a.frameFor(s, ""))
 	}
-	r.hub.metrics.latency.observe(time.Since(e.At))
 }
 
 // refused tells the sender, if it is connected here, why its op was
@@ -225,6 +230,7 @@ func (r *room) answerNow(s *session, seq uint64, ref string) {
 	if r.clients[s.id] != s {
 		return // gone: the client sends the op again when it is back
 	}
+	r.sendJoins()
 	switch a := r.recent.find(seq); {
 	case a == nil:
 		s.enqueue(encode(changeFrame{T: "chg", Seq: seq, Ref: ref, Changes: []board.Change{}}))

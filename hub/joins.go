@@ -1,0 +1,104 @@
+package hub
+
+import (
+	"bytes"
+
+	"github.com/plenary/plenary/board"
+)
+
+// maxHeldJoins bounds the joins a room holds back before it sends them
+// anyway, so a batch stays a few tens of kilobytes.
+const maxHeldJoins = 256
+
+// heldJoins is the participant joins a room has applied but not yet sent
+// to its sessions. Sent one by one, a storm of joins costs every session a
+// write per join: 5,000 people joining a room is 12.5 million frames, and
+// the writes of everything else, the facilitator's acknowledgements
+// included, wait behind them. Held, they go to each session together, as
+// one queued item of one line per change frame, once a tick or just before
+// the room sends anything else with a seq: every session still gets every
+// seq, in order, and a newcomer learns of the others within a tick, as it
+// does of who is online.
+type heldJoins struct {
+	first, last uint64 // the seqs held, first to last (none held while last is 0)
+	// body is each shared view's frames, one per line.
+	body [2]bytes.Buffer
+	// admitted is the sessions let in while joins were held, and the seq
+	// their state was sent up to: they hold some or all of the joins.
+	admitted map[uint64]uint64
+	// owned is set when a held join has a change for one participant
+	// alone: its sessions are sent their own frames.
+	owned map[string]bool
+}
+
+// holds reports whether a's fan-out may wait: a join, whose changes
+// (the newcomer, and the newcomer's own votes) no session of this room
+// is waiting on.
+func holds(e board.Entry) bool { return e.Op.Kind == board.ParticipantJoin }
+
+// holdJoin keeps a, a join, to be sent with the next batch.
+func (r *room) holdJoin(a *applied) {
+	j := &r.joins
+	if j.last == 0 {
+		j.first = a.seq
+	}
+	j.last = a.seq
+	for v := range j.body {
+		if j.body[v].Len() > 0 {
+			j.body[v].WriteByte('\n')
+		}
+		j.body[v].Write(a.frames[v])
+	}
+	for owner := range a.owners {
+		if j.owned == nil {
+			j.owned = map[string]bool{}
+		}
+		j.owned[owner] = true
+	}
+	if a.seq-j.first+1 >= maxHeldJoins {
+		r.sendJoins()
+	}
+}
+
+// admitted notes that s was sent the board up to the room's seq while
+// joins were held.
+func (r *room) admitted(s *session) {
+	j := &r.joins
+	if j.last == 0 {
+		return
+	}
+	if j.admitted == nil {
+		j.admitted = map[uint64]uint64{}
+	}
+	j.admitted[s.id] = r.state.Seq
+}
+
+// sendJoins sends every session the joins held for it.
+func (r *room) sendJoins() {
+	j := &r.joins
+	if j.last == 0 {
+		return
+	}
+	for _, s := range r.clients {
+		from, late := j.admitted[s.id]
+		switch {
+		case late && from >= j.last:
+		case late || j.owned[s.participant]:
+			r.recent.after(max(from, j.first-1), func(a *applied) {
+				if a.refusal == nil && a.seq <= j.last {
+					s.enqueue(a.frameFor(s, ""))
+				}
+			})
+		default:
+			s.enqueue(j.body[viewOf(s)].Bytes())
+		}
+	}
+	r.dropJoins()
+}
+
+// dropJoins forgets the joins held: every session has them, or has been
+// sent the board since.
+func (r *room) dropJoins() {
+	j := &r.joins
+	*j = heldJoins{} // the sessions' queues hold the bodies sent
+}
