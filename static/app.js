@@ -77,6 +77,7 @@ function showBoard(s) {
     if (session === s && !s.view) {
       s.loading?.destroy();
       s.view = render(root, s.ctx);
+      keepLoaded();
     }
   });
 }
@@ -242,3 +243,16 @@ onLanguageChange(() => {
 addEventListener('popstate', route);
 route();
 release();
+
+// The service worker (sw.js) keeps the app's files, so a page reloaded
+// with no network still opens and sends the work waiting in its outbox
+// once the link is back. Without it the app works as before, online.
+navigator.serviceWorker?.register('/sw.js').then(keepLoaded, () => {});
+
+/** keepLoaded tells the service worker what this page has loaded so far, which it may not have seen go by. */
+function keepLoaded() {
+  navigator.serviceWorker?.ready.then((reg) => reg.active?.postMessage({
+    keep: [new URL('/', location.href).href, location.href.split('#')[0],
+      ...performance.getEntriesByType('resource').map((e) => e.name)],
+  }));
+}

@@ -287,8 +287,17 @@ func TestDeadLink(t *testing.T) {
 		t.Fatalf("Ben sees the note %d times while Ana's link is dead", n)
 	}
 
-	// Pages load again, websockets do not yet: the reload keeps the note
-	// and says it waits. What the dead link held goes on meanwhile.
+	// No network at all, not even for pages: the app's service worker
+	// opens the reloaded page from what it kept, and the page keeps the
+	// note and says it waits.
+	ana.waitFor("the app's files kept for a reload with no network", `(caches.match('/').then((kept) => { window.keptApp = Boolean(kept); }), window.keptApp === true)`)
+	link.cut()
+	ana.do(chromedp.Reload())
+	ana.waitText(".conn", "1 waiting to be sent")
+	ana.waitFor("the note in its chart, marked as waiting, after the reload", fmt.Sprintf(
+		`[...document.querySelectorAll('.chart .note.pending')].some((n) => n.querySelector('.note-text').textContent === %s)`, js(idea)))
+
+	// Pages load again, websockets do not yet: the note still waits.
 	link.refuseSockets(true)
 	link.mend()
 	ana.do(chromedp.Reload())
