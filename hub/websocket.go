@@ -16,8 +16,9 @@ const (
 	// maxFrame is the read limit; a larger frame closes the connection
 	// with 1009.
 	maxFrame = 16 << 10
-	// defaultWriteTimeout bounds one write (Config.WriteTimeout), so one
-	// stuck socket holds a writer only so long, and never the room.
+	// defaultWriteTimeout bounds one write (Config.WriteTimeout), so a
+	// stuck socket holds its connection's writer only so long, and never
+	// the room.
 	defaultWriteTimeout = 10 * time.Second
 	pingEvery           = 25 * time.Second
 	// maxBatchBytes bounds a websocket message of several queued frames
@@ -27,9 +28,9 @@ const (
 )
 
 // serveWebsocket upgrades the request, starts the connection's reader and
-// returns: the HTTP server's per-request buffers and the handler's stack
-// are freed instead of being held for the life of the connection, and
-// writes go through the hub's writers. An address that has looked up too
+// returns: the handler's stack is freed instead of being held for the
+// life of the connection, and writes go through the hub's writers. An
+// address that has looked up too
 // many join codes that do not exist is answered 429 instead: a hello is a
 // lookup too.
 func (h *Hub) serveWebsocket(c echo.Context) error {
@@ -37,9 +38,7 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 	if wait := untilToken(h.misses.of(addr)); wait > 0 {
 		return tooMany(c, wait, "unknown join codes")
 	}
-	req := c.Request()
-	hj := &hijacker{ResponseWriter: c.Response()}
-	conn, err := websocket.Accept(hj, req, &websocket.AcceptOptions{
+	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{
 		OriginPatterns: h.origins,
 		// Off: permessage-deflate delays frames on Safari
 		// (coder/websocket#218); small deltas serve weak links instead.
@@ -52,9 +51,8 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 	}
 	conn.SetReadLimit(maxFrame)
 	h.metrics.connections.Add(1)
-	h.writers.open()
-	ws := &wsConn{conn: conn, sock: hj.socket, s: newSession(h, addr), writers: &h.writers}
-	ws.s.out.schedule = func() { h.writers.schedule(ws) }
+	ws := &wsConn{conn: conn, s: newSession(h, addr), writers: &h.writers}
+	ws.s.out.schedule = func() { go ws.drain() }
 	// Armed only once ws.pinger is set, so the first ping sees it.
 	ws.pinger = time.AfterFunc(time.Hour, ws.ping)
 	ws.pinger.Reset(pingEvery)
@@ -62,11 +60,10 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 	return nil
 }
 
-// wsConn is one session carried over a websocket: one goroutine reads, the
-// hub's writers write.
+// wsConn is one session carried over a websocket: one goroutine reads, and
+// one writes while the session has frames queued.
 type wsConn struct {
 	conn    *websocket.Conn
-	sock    *socket // under conn: messages are written here
 	s       *session
 	writers *writers
 	pinger  *time.Timer
@@ -83,7 +80,6 @@ func (c *wsConn) read() {
 			s.room.detach(s)
 		}
 		h.metrics.connections.Add(-1)
-		h.writers.closed()
 	}()
 	// No deadline on reads: a context that is never done sets up no timer
 	// per read; pings find dead connections, and closing the session
@@ -128,42 +124,34 @@ func (c *wsConn) readMessage(ctx context.Context) error {
 	if _, err := buf.ReadFrom(r); err != nil {
 		return err
 	}
-	c.handle(ctx, buf.Bytes())
+	c.s.handle(ctx, buf.Bytes())
 	return nil
 }
 
-// handle has the session act on one frame on a goroutine of its own, and
-// waits for it. Acting goes deep (JSON, the room, the store) and a
-// goroutine's stack stays as large as it ever grew, while the reader is
-// parked in Read for most of a connection's life: kept apart, the reader
-// needs 4 KiB of stack instead of 8 KiB, at each of thousands of
-// connections. Waiting keeps a participant's frames in order.
-func (c *wsConn) handle(ctx context.Context, data []byte) {
-	handled := make(chan struct{})
-	go func() {
-		defer close(handled)
-		c.s.handle(ctx, data)
-	}()
-	<-handled
+// drain is the connection's writer, started by the outbox when its first
+// frame is queued: it writes until the outbox is empty, then leaves.
+func (c *wsConn) drain() {
+	for c.flush() {
+	}
 }
 
-// flush is a writer's turn at the connection: it writes what the session
-// has queued, several frames to a message, and reports whether to come
-// back for more. Once the session has closed it writes the close instead.
-func (c *wsConn) flush(w *writer) (more bool) {
+// flush writes what the session has queued, several frames to a message,
+// and reports whether there is more. Once the session has closed it
+// writes the close instead.
+func (c *wsConn) flush() (more bool) {
 	frames, closing := c.s.out.next()
 	if closing {
 		if c.s.closeCode != CloseResume {
 			// An error frame must reach the client before the close
 			// that follows it.
-			_ = c.write(w, frames)
+			_ = c.write(frames)
 		}
-		// The close handshake waits for the client's answer; no writer
-		// waits with it.
+		// The close handshake waits for the client's answer; the writer
+		// does not wait with it.
 		go c.conn.Close(websocket.StatusCode(c.s.closeCode), c.s.closeMsg)
 		return false
 	}
-	if err := c.write(w, frames); err != nil {
+	if err := c.write(frames); err != nil {
 		c.s.out.end()
 		c.s.close(CloseGoingAway, "write failed")
 		c.conn.CloseNow()
@@ -195,27 +183,32 @@ func (c *wsConn) ping() {
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // write writes frames joined one per line into messages of at most
-// maxBatchBytes (a larger frame goes alone), each framed in place behind
-// room left for its header.
-func (c *wsConn) write(w *writer, frames [][]byte) error {
-	buf := buffers.Get().(*bytes.Buffer)
-	defer buffers.Put(buf)
-	var headerRoom [maxHeader]byte
+// maxBatchBytes (a larger frame goes alone). A message of one frame is
+// written as it is, without a copy.
+func (c *wsConn) write(frames [][]byte) error {
+	var buf *bytes.Buffer
 	for len(frames) > 0 {
-		buf.Reset()
-		buf.Write(headerRoom[:])
-		n := 0
-		for n < len(frames) && (n == 0 || buf.Len()-maxHeader+1+len(frames[n]) <= maxBatchBytes) {
-			if n > 0 {
-				buf.WriteByte('\n')
+		msg, n := frames[0], 1
+		if len(frames) > 1 && len(msg)+1+len(frames[1]) <= maxBatchBytes {
+			if buf == nil {
+				buf = buffers.Get().(*bytes.Buffer)
+				defer buffers.Put(buf)
 			}
-			buf.Write(frames[n])
-			n++
+			buf.Reset()
+			buf.Write(msg)
+			for n < len(frames) && buf.Len()+1+len(frames[n]) <= maxBatchBytes {
+				buf.WriteByte('\n')
+				buf.Write(frames[n])
+				n++
+			}
+			msg = buf.Bytes()
 		}
 		frames = frames[n:]
-		w.begin(c.writers, c)
-		err := c.sock.writeMessage(frameText(buf.Bytes()))
-		w.end()
+		// No deadline on the context: coder/websocket would set up a
+		// timer for each write. The hub's writers watch the write.
+		c.writers.begin(c)
+		err := c.conn.Write(context.Background(), websocket.MessageText, msg)
+		c.writers.end(c)
 		if err != nil {
 			return err
 		}
