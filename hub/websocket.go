@@ -28,11 +28,10 @@ const (
 )
 
 // serveWebsocket upgrades the request, starts the connection's reader and
-// returns: the handler's stack is freed instead of being held for the
-// life of the connection, and writes go through the hub's writers. An
-// address that has looked up too
-// many join codes that do not exist is answered 429 instead: a hello is a
-// lookup too.
+// returns, so the handler's stack is freed instead of being held for the
+// life of the connection. An address that has looked up too many join
+// codes that do not exist is answered 429 instead: a hello is a lookup
+// too.
 func (h *Hub) serveWebsocket(c echo.Context) error {
 	addr := c.RealIP()
 	if wait := untilToken(h.misses.of(addr)); wait > 0 {
@@ -157,8 +156,8 @@ func (c *wsConn) flush() (more bool) {
 		c.conn.CloseNow()
 		return false
 	}
-	// Asked here rather than on the next turn, so a connection that has
-	// nothing more does not go round the line again for nothing.
+	// With nothing more, the writer leaves, and the next push starts
+	// another.
 	return c.s.out.more(frames)
 }
 
