@@ -9,7 +9,7 @@ import "sync"
 //
 // The room pushes and a writer takes. No goroutine waits on an outbox:
 // when the first frame arrives, or the session closes, the outbox calls
-// schedule, and the transport starts the connection's writer. Until the
+// schedule, and the transport hands the connection to a writer. Until the
 // writer finds the outbox empty again, later pushes only queue. mu guards
 // everything but schedule, which the transport sets before the first push.
 type outbox struct {

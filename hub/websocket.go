@@ -50,8 +50,9 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 	}
 	conn.SetReadLimit(maxFrame)
 	h.metrics.connections.Add(1)
+	h.writers.open()
 	ws := &wsConn{conn: conn, s: newSession(h, addr), writers: &h.writers}
-	ws.s.out.schedule = func() { go ws.drain() }
+	ws.s.out.schedule = func() { h.writers.schedule(ws) }
 	// Armed only once ws.pinger is set, so the first ping sees it.
 	ws.pinger = time.AfterFunc(time.Hour, ws.ping)
 	ws.pinger.Reset(pingEvery)
@@ -59,8 +60,8 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 	return nil
 }
 
-// wsConn is one session carried over a websocket: one goroutine reads, and
-// one writes while the session has frames queued.
+// wsConn is one session carried over a websocket: one goroutine reads, the
+// hub's writers write.
 type wsConn struct {
 	conn    *websocket.Conn
 	s       *session
@@ -79,6 +80,7 @@ func (c *wsConn) read() {
 			s.room.detach(s)
 		}
 		h.metrics.connections.Add(-1)
+		h.writers.closed()
 	}()
 	// No deadline on reads: a context that is never done sets up no timer
 	// per read; pings find dead connections, and closing the session
@@ -127,37 +129,30 @@ func (c *wsConn) readMessage(ctx context.Context) error {
 	return nil
 }
 
-// drain is the connection's writer, started by the outbox when its first
-// frame is queued: it writes until the outbox is empty, then leaves.
-func (c *wsConn) drain() {
-	for c.flush() {
-	}
-}
-
-// flush writes what the session has queued, several frames to a message,
-// and reports whether there is more. Once the session has closed it
-// writes the close instead.
-func (c *wsConn) flush() (more bool) {
+// flush is a writer's turn at the connection: it writes what the session
+// has queued, several frames to a message, and reports whether to come
+// back for more. Once the session has closed it writes the close instead.
+func (c *wsConn) flush(w *writer) (more bool) {
 	frames, closing := c.s.out.next()
 	if closing {
 		if c.s.closeCode != CloseResume {
 			// An error frame must reach the client before the close
 			// that follows it.
-			_ = c.write(frames)
+			_ = c.write(w, frames)
 		}
-		// The close handshake waits for the client's answer; the writer
-		// does not wait with it.
+		// The close handshake waits for the client's answer; no writer
+		// waits with it.
 		go c.conn.Close(websocket.StatusCode(c.s.closeCode), c.s.closeMsg)
 		return false
 	}
-	if err := c.write(frames); err != nil {
+	if err := c.write(w, frames); err != nil {
 		c.s.out.end()
 		c.s.close(CloseGoingAway, "write failed")
 		c.conn.CloseNow()
 		return false
 	}
-	// With nothing more, the writer leaves, and the next push starts
-	// another.
+	// Asked here rather than on the next turn, so a connection that has
+	// nothing more does not go round the line again for nothing.
 	return c.s.out.more(frames)
 }
 
@@ -184,7 +179,7 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // write writes frames joined one per line into messages of at most
 // maxBatchBytes (a larger frame goes alone). A message of one frame is
 // written as it is, without a copy.
-func (c *wsConn) write(frames [][]byte) error {
+func (c *wsConn) write(w *writer, frames [][]byte) error {
 	var buf *bytes.Buffer
 	for len(frames) > 0 {
 		msg, n := frames[0], 1
@@ -205,9 +200,9 @@ func (c *wsConn) write(frames [][]byte) error {
 		frames = frames[n:]
 		// No deadline on the context: coder/websocket would set up a
 		// timer for each write. The hub's writers watch the write.
-		c.writers.begin(c)
+		w.begin(c.writers, c)
 		err := c.conn.Write(context.Background(), websocket.MessageText, msg)
-		c.writers.end(c)
+		w.end(c.writers)
 		if err != nil {
 			return err
 		}
