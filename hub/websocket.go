@@ -16,9 +16,8 @@ const (
 	// maxFrame is the read limit; a larger frame closes the connection
 	// with 1009.
 	maxFrame = 16 << 10
-	// defaultWriteTimeout bounds one write (Config.WriteTimeout), so a
-	// stuck socket holds its connection's writer only so long, and never
-	// the room.
+	// defaultWriteTimeout bounds one write (Config.WriteTimeout), so one
+	// stuck socket holds a writer only so long, and never the room.
 	defaultWriteTimeout = 10 * time.Second
 	pingEvery           = 25 * time.Second
 	// maxBatchBytes bounds a websocket message of several queued frames
