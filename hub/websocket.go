@@ -27,19 +27,16 @@ const (
 )
 
 // serveWebsocket upgrades the request, starts the connection's reader and
-// returns: the HTTP server's per-request buffers and the handler's stack
-// are freed instead of being held for the life of the connection, and
-// writes go through the hub's writers. An address that has looked up too
-// many join codes that do not exist is answered 429 instead: a hello is a
-// lookup too.
+// returns, so the handler's stack is freed instead of being held for the
+// life of the connection. An address that has looked up too many join
+// codes that do not exist is answered 429 instead: a hello is a lookup
+// too.
 func (h *Hub) serveWebsocket(c echo.Context) error {
 	addr := c.RealIP()
 	if wait := untilToken(h.misses.of(addr)); wait > 0 {
 		return tooMany(c, wait, "unknown join codes")
 	}
-	req := c.Request()
-	hj := &hijacker{ResponseWriter: c.Response()}
-	conn, err := websocket.Accept(hj, req, &websocket.AcceptOptions{
+	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{
 		OriginPatterns: h.origins,
 		// Off: permessage-deflate delays frames on Safari
 		// (coder/websocket#218); small deltas serve weak links instead.
@@ -53,7 +50,7 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 	conn.SetReadLimit(maxFrame)
 	h.metrics.connections.Add(1)
 	h.writers.open()
-	ws := &wsConn{conn: conn, sock: hj.socket, s: newSession(h, addr), writers: &h.writers}
+	ws := &wsConn{conn: conn, s: newSession(h, addr), writers: &h.writers}
 	ws.s.out.schedule = func() { h.writers.schedule(ws) }
 	// Armed only once ws.pinger is set, so the first ping sees it.
 	ws.pinger = time.AfterFunc(time.Hour, ws.ping)
@@ -66,7 +63,6 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 // hub's writers write.
 type wsConn struct {
 	conn    *websocket.Conn
-	sock    *socket // under conn: messages are written here
 	s       *session
 	writers *writers
 	pinger  *time.Timer
@@ -128,23 +124,8 @@ func (c *wsConn) readMessage(ctx context.Context) error {
 	if _, err := buf.ReadFrom(r); err != nil {
 		return err
 	}
-	c.handle(ctx, buf.Bytes())
+	c.s.handle(ctx, buf.Bytes())
 	return nil
-}
-
-// handle has the session act on one frame on a goroutine of its own, and
-// waits for it. Acting goes deep (JSON, the room, the store) and a
-// goroutine's stack stays as large as it ever grew, while the reader is
-// parked in Read for most of a connection's life: kept apart, the reader
-// needs 4 KiB of stack instead of 8 KiB, at each of thousands of
-// connections. Waiting keeps a participant's frames in order.
-func (c *wsConn) handle(ctx context.Context, data []byte) {
-	handled := make(chan struct{})
-	go func() {
-		defer close(handled)
-		c.s.handle(ctx, data)
-	}()
-	<-handled
 }
 
 // flush is a writer's turn at the connection: it writes what the session
@@ -195,27 +176,32 @@ func (c *wsConn) ping() {
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // write writes frames joined one per line into messages of at most
-// maxBatchBytes (a larger frame goes alone), each framed in place behind
-// room left for its header.
+// maxBatchBytes (a larger frame goes alone). A message of one frame is
+// written as it is, without a copy.
 func (c *wsConn) write(w *writer, frames [][]byte) error {
-	buf := buffers.Get().(*bytes.Buffer)
-	defer buffers.Put(buf)
-	var headerRoom [maxHeader]byte
+	var buf *bytes.Buffer
 	for len(frames) > 0 {
-		buf.Reset()
-		buf.Write(headerRoom[:])
-		n := 0
-		for n < len(frames) && (n == 0 || buf.Len()-maxHeader+1+len(frames[n]) <= maxBatchBytes) {
-			if n > 0 {
-				buf.WriteByte('\n')
+		msg, n := frames[0], 1
+		if len(frames) > 1 && len(msg)+1+len(frames[1]) <= maxBatchBytes {
+			if buf == nil {
+				buf = buffers.Get().(*bytes.Buffer)
+				defer buffers.Put(buf)
 			}
-			buf.Write(frames[n])
-			n++
+			buf.Reset()
+			buf.Write(msg)
+			for n < len(frames) && buf.Len()+1+len(frames[n]) <= maxBatchBytes {
+				buf.WriteByte('\n')
+				buf.Write(frames[n])
+				n++
+			}
+			msg = buf.Bytes()
 		}
 		frames = frames[n:]
+		// No deadline on the context: coder/websocket would set up a
+		// timer for each write. The hub's writers watch the write.
 		w.begin(c.writers, c)
-		err := c.sock.writeMessage(frameText(buf.Bytes()))
-		w.end()
+		err := c.conn.Write(context.Background(), websocket.MessageText, msg)
+		w.end(c.writers)
 		if err != nil {
 			return err
 		}
