@@ -27,6 +27,9 @@ const (
 	roomIdle = time.Minute
 	// tickEvery paces presence frames and the room's housekeeping.
 	tickEvery = 200 * time.Millisecond
+	// headEvery paces the room's look at the log's newest seq while
+	// people watch (checkHead).
+	headEvery = time.Second
 	inboxLen  = 4096
 	loadReads = 1000
 )
@@ -74,6 +77,7 @@ type room struct {
 	snapCache snapshotCache
 	snapSeq   uint64
 	idle      time.Time
+	headSeen  time.Time // when checkHead last looked
 }
 
 // attachment is a session waiting to be let in once the room's state has
@@ -139,6 +143,10 @@ func (r *room) run() {
 		case fn := <-r.inbox:
 			fn()
 		case now := <-tick.C:
+			if len(r.clients) > 0 && now.Sub(r.headSeen) >= headEvery {
+				r.headSeen = now
+				r.checkHead()
+			}
 			if r.missed.Swap(false) {
 				r.catchUp(context.Background())
 			}
@@ -382,6 +390,21 @@ func (r *room) catchUp(ctx context.Context) {
 		r.missed.Store(true)
 	}
 	r.applyPending()
+}
+
+// checkHead catches up when the log's newest seq is not the room's. The
+// subscription may lose a record (Redis pub/sub delivers at most once);
+// a lost record shows as a gap when the next one arrives, but the last of
+// a burst would be missing from every screen of this instance until then.
+func (r *room) checkHead() {
+	if !r.hub.storeUp.Load() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeWait)
+	defer cancel()
+	if last, err := r.hub.log.Last(ctx, r.id); err == nil && last != r.state.Seq {
+		r.missed.Store(true)
+	}
 }
 
 // restore offers the store this room's copy of a board whose log it lost.
