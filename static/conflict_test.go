@@ -2,8 +2,6 @@ package static_test
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -140,12 +138,7 @@ func TestNoSilentOverwrite(t *testing.T) {
 	for _, p := range []*page{ana, ben, fac} {
 		p.waitFor("the chosen text", fmt.Sprintf(`document.querySelector(%s).value === 'District council' && !document.querySelector('.conflict:not([hidden])')`, js(owner)))
 	}
-	res, err := http.Get(eval[string](fac, `document.querySelector('.export-md').href`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	body := fac.download(".export-md")
 	if !strings.Contains(string(body), "District council") || strings.Contains(string(body), "Red Cross") {
 		t.Errorf("the export does not hold the chosen text alone:\n%s", body)
 	}
