@@ -74,7 +74,10 @@ func TestHiddenTalliesStayHidden(t *testing.T) {
 		}
 	}
 
-	do(t, fac, board.Op{Kind: board.VoteReveal})
+	revealed := do(t, fac, board.Op{Kind: board.VoteReveal})
+	if err := watcher.WaitSeq(ctxT(t), revealed.Seq); err != nil {
+		t.Fatal(err)
+	}
 	_, md = ts.get("/api/boards/"+b.ID+"/export.md", watcher.Token)
 	if !strings.Contains(string(md), "Votes: 2 (civil servants: 1, civil society: 1).") {
 		t.Errorf("after the reveal the export.md lacks the tallies:\n%s", md)
