@@ -436,7 +436,8 @@ func TestWorkshop(t *testing.T) {
 	// canvas is fitted to the window, and scrolling the page to show one
 	// note would move the other.
 	ana.do(chromedp.ScrollIntoView(".world-viewport"))
-	from, to := ana.middle(draggedSel), ana.middle(fmt.Sprintf(`.note[data-note=%q]`, target))
+	targetSel := fmt.Sprintf(`.note[data-note=%q]`, target)
+	from, to := ana.middle(draggedSel), ana.middle(targetSel)
 	before := fac.topLeft(draggedSel)
 	ana.mouse(input.DispatchMouseEventTypeMousePressed, from)
 	const steps = 8
@@ -446,6 +447,9 @@ func TestWorkshop(t *testing.T) {
 	}
 	fac.waitFor("the note moving during the drag", fmt.Sprintf(
 		`(() => { const r = document.querySelector(%s).getBoundingClientRect(); return Math.hypot(r.left - %f, r.top - %f) > 20 })()`, js(draggedSel), before.X, before.Y))
+	// The drop goes where the target is now: the canvas may have been laid
+	// out again while the note was carried (a remote change, a refit).
+	to = ana.middle(targetSel)
 	ana.mouse(input.DispatchMouseEventTypeMouseMoved, to)
 	ana.mouse(input.DispatchMouseEventTypeMouseReleased, to)
 	for _, p := range []*page{ana, ben, fac} {
