@@ -206,6 +206,9 @@ func (p *pacer) createTheme(w *workshop, themes int) bool {
 			notes = append(notes, n.id)
 		}
 	}
+	if len(notes) == 0 {
+		return false // an empty theme would not be on the ballot
+	}
 	for _, id := range notes {
 		w.themed[id] = true
 	}
@@ -213,11 +216,14 @@ func (p *pacer) createTheme(w *workshop, themes int) bool {
 	return c.trySend(kindThemeCreate, op)
 }
 
+// themeNote moves a loose note into a theme. Only loose ones: a note
+// taken out of a theme could leave it empty, off the ballot, and a dot on
+// it refused.
 func (p *pacer) themeNote(w *workshop) bool {
-	n, _ := w.pickNote(p.rng.Int())
+	n, ok := w.pickNote(p.rng.Int())
 	theme, _ := w.pickTheme(p.rng.Int())
 	c := p.person(w)
-	if c == nil {
+	if c == nil || !ok || w.themed[n.id] {
 		return false
 	}
 	w.themed[n.id] = true
