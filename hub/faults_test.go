@@ -266,6 +266,8 @@ func TestStoreErrorsStayInTheLog(t *testing.T) {
 	srv := redistest.Start(t)
 	servers := instances(t, srv.URL(), 1)
 	srv.Kill()
+	// /readyz follows the server's pings of Redis, which notice within 2 s.
+	servers[0].waitReady(t, http.StatusServiceUnavailable)
 	for path, answer := range map[string]func() (*http.Response, []byte){
 		"POST /api/boards": func() (*http.Response, []byte) {
 			return servers[0].post("/api/boards", map[string]string{"title": "Down", "prompt": "Anyone?"})
