@@ -42,6 +42,8 @@ func (h *Hub) routes() *echo.Echo {
 	api.GET("/boards/:id/export.md", h.export("text/markdown; charset=utf-8", (*board.State).Markdown, true))
 	api.GET("/boards/:id/export.csv", h.export("text/csv; charset=utf-8", facilitatorsOnly((*board.State).CSV), false))
 	api.GET("/boards/:id/export.json", h.export("application/json", facilitatorsOnly(exportJSON), false))
+	api.POST("/stream", h.serveStream)
+	api.POST("/boards/:id/frames", h.serveFrames)
 
 	e.GET("/ws", h.serveWebsocket)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })

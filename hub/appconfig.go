@@ -19,6 +19,10 @@ type appConfig struct {
 	PublicURL string        `json:"publicUrl"`
 	Limits    appLimits     `json:"limits"`
 	Colors    []board.Color `json:"colors"`
+	// StreamHeartbeat is how often, in milliseconds, a quiet fallback
+	// stream is sent a heartbeat: past a few of them unheard, the app
+	// gives the stream up.
+	StreamHeartbeat int64 `json:"streamHeartbeat"`
 }
 
 type appLimits struct {
@@ -47,7 +51,8 @@ var limits = appLimits{
 
 func (h *Hub) appConfig(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.JSON(http.StatusOK, appConfig{PublicURL: h.publicBase(c), Limits: limits, Colors: board.Colors})
+	return c.JSON(http.StatusOK, appConfig{PublicURL: h.publicBase(c), Limits: limits, Colors: board.Colors,
+		StreamHeartbeat: streamHeartbeat.Milliseconds()})
 }
 
 // publicBase is the address join links and QR codes name: the configured

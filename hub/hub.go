@@ -111,6 +111,7 @@ type Hub struct {
 	storeUp atomic.Bool
 
 	writers     writers
+	fallback    fallback
 	nextSession atomic.Uint64
 	closing     chan struct{}
 	closeOnce   sync.Once
@@ -188,6 +189,7 @@ func New(cfg Config) (*Hub, error) {
 		closing:     make(chan struct{}),
 		outbound:    make(chan outbound, outboundLen),
 		writers:     writers{timeout: writeWithin},
+		fallback:    newFallback(opRate),
 		drawBoardID: newBoardID,
 	}
 	h.echo = h.routes()

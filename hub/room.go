@@ -66,8 +66,11 @@ type room struct {
 	epoch string
 	// reloaded is closed, and made anew, whenever the room reloads the
 	// board, so a session waiting for a new epoch wakes up.
-	reloaded  chan struct{}
-	clients   map[uint64]*session
+	reloaded chan struct{}
+	clients  map[uint64]*session
+	// posters are the sessions of POSTed frames (fallback.go) waiting
+	// for the answers to their ops: senders, not screens.
+	posters   map[uint64]*session
 	presence  presence
 	waiting   []attachment
 	joins     heldJoins               // joins applied, not yet sent
@@ -99,6 +102,7 @@ func newRoom(h *Hub, id string) *room {
 		loaded:   make(chan struct{}),
 		reloaded: make(chan struct{}),
 		clients:  map[uint64]*session{},
+		posters:  map[uint64]*session{},
 		presence: newPresence(),
 		pending:  map[uint64]store.Record{},
 	}

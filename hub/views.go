@@ -164,7 +164,7 @@ func (r *room) broadcast(e board.Entry, a applied) {
 	r.sendJoins()
 	var sender *session
 	if senderID, clientRef, fromHere := parseRef(r.hub.instance, e.Ref); fromHere {
-		if sender = r.clients[senderID]; sender != nil {
+		if sender = r.sender(senderID); sender != nil {
 			sender.enqueue(a.frameFor(sender, clientRef))
 		}
 	}
@@ -180,7 +180,7 @@ func (r *room) broadcast(e board.Entry, a applied) {
 // refused when the log reached it.
 func (r *room) refused(e board.Entry, refusal *board.Error) {
 	if senderID, clientRef, ok := parseRef(r.hub.instance, e.Ref); ok {
-		if s := r.clients[senderID]; s != nil {
+		if s := r.sender(senderID); s != nil {
 			s.refuse(clientRef, refusal)
 		}
 	}
@@ -227,7 +227,7 @@ func (r *room) payOwed() {
 // gets a bare acknowledgement: s has been sent the board since, with the
 // op in it.
 func (r *room) answerNow(s *session, seq uint64, ref string) {
-	if r.clients[s.id] != s {
+	if r.sender(s.id) != s {
 		return // gone: the client sends the op again when it is back
 	}
 	r.sendJoins()
