@@ -96,9 +96,9 @@ func (r *room) sender(id uint64) *session {
 // closeFrame ends a stream as the websocket's close frame ends a socket:
 // the code says whether to come back and whether to resume.
 type closeFrame struct {
-	T    string `json:"t"`
-	Code int    `json:"code"`
-	Msg  string `json:"msg"`
+	T      string `json:"t"`
+	Status int    `json:"status"`
+	Reason string `json:"reason"`
 }
 
 // serveStream opens a session whose body is its hello and streams what
@@ -220,7 +220,7 @@ func (st *stream) run(ctx context.Context, s *session) {
 				if s.closeCode == CloseResume {
 					frames = nil // the client resumes from the log
 				}
-				_ = st.send(append(frames, encode(closeFrame{T: "close", Code: s.closeCode, Msg: s.closeMsg})))
+				_ = st.send(append(frames, encode(closeFrame{T: "close", Status: s.closeCode, Reason: s.closeMsg})))
 				return
 			}
 			if st.send(frames) != nil {
