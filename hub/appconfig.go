@@ -19,10 +19,17 @@ type appConfig struct {
 	PublicURL string        `json:"publicUrl"`
 	Limits    appLimits     `json:"limits"`
 	Colors    []board.Color `json:"colors"`
-	// StreamHeartbeat is how often, in milliseconds, a quiet fallback
-	// stream is sent a heartbeat: past a few of them unheard, the app
-	// gives the stream up.
-	StreamHeartbeat int64 `json:"streamHeartbeat"`
+	Fallback  appFallback   `json:"fallback"`
+}
+
+// appFallback is what the app's fallback transport (fallback.js) keeps
+// to: how often a quiet stream hears from the server, in milliseconds
+// (past a few heartbeats unheard, the app gives it up), and how many
+// frames and bytes one POST may carry.
+type appFallback struct {
+	Heartbeat int64 `json:"heartbeat"`
+	Frames    int   `json:"frames"`
+	Bytes     int   `json:"bytes"`
 }
 
 type appLimits struct {
@@ -52,7 +59,7 @@ var limits = appLimits{
 func (h *Hub) appConfig(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return c.JSON(http.StatusOK, appConfig{PublicURL: h.publicBase(c), Limits: limits, Colors: board.Colors,
-		StreamHeartbeat: streamHeartbeat.Milliseconds()})
+		Fallback: appFallback{Heartbeat: streamHeartbeat.Milliseconds(), Frames: maxPostFrames, Bytes: maxPostBytes}})
 }
 
 // publicBase is the address join links and QR codes name: the configured

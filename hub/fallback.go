@@ -38,7 +38,8 @@ const (
 	maxStreams = 8
 	// streamHeartbeat paces the comment a quiet stream is sent, so load
 	// balancers and proxies do not close it as idle and the client can
-	// tell a live stream from a dead one (served in /api/config).
+	// tell a live stream from a dead one (served in /api/config, as are
+	// the bounds of a POST).
 	streamHeartbeat = 15 * time.Second
 	// pollFor is the longest a long poll is held with nothing to say,
 	// inside the idle timeouts of proxies and load balancers.

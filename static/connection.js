@@ -69,6 +69,15 @@ const syncWithin = 30000;
 const openWithin = 10000;
 const checkEvery = 250;
 
+// A proxy that refuses websockets, or cuts them once open, makes each
+// fail at once: after blockedAfter websockets in a row that closed
+// abnormally before they had been open shortLived, the session goes over
+// the fallback (fallback.js, docs/protocol.md), and a websocket is tried
+// again every websocketRetry.
+const blockedAfter = 2;
+const shortLived = 5000;
+const websocketRetry = 120000;
+
 // Close codes from docs/protocol.md that change what a reconnect does.
 const closeBadHello = 4001;
 const closeBadToken = 4003;
@@ -126,6 +135,12 @@ export class Connection {
     // epoch is that of the last snap frame, which the replica's seq
     // counts in.
     this.epoch = '';
+    // blocked counts the websockets in a row that failed as blocked ones
+    // do; fallback is fallback.js while the session is carried by it,
+    // and spare a websocket found to get through, for the next connect.
+    this.blocked = 0;
+    this.fallback = null;
+    this.spare = null;
     this.stopped = false;
     this.onOnline = () => this.reconnectNow();
     this.onOffline = () => {
@@ -148,6 +163,7 @@ export class Connection {
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.retryTimer);
     clearInterval(this.checker);
     removeEventListener('online', this.onOnline);
     removeEventListener('offline', this.onOffline);
@@ -158,15 +174,16 @@ export class Connection {
   connect() {
     if (this.stopped) return;
     this.retryAt = 0;
-    const ws = dial();
+    const ws = this.socket();
     this.ws = ws;
+    this.openedAt = 0;
     this.welcomed = false;
     this.synced = false;
     this.heardAt = performance.now();
     this.pingedAt = 0;
     this.handlers.state(this.state); // no countdown while trying
     const hello = () => {
-      this.heardAt = performance.now();
+      this.heardAt = this.openedAt = performance.now();
       const frame = { t: 'hello', v: 1, board: this.board, view: this.view };
       if (this.token) {
         frame.token = this.token;
@@ -190,6 +207,71 @@ export class Connection {
       for (const line of ev.data.split('\n')) if (line) this.receive(JSON.parse(line));
     };
     ws.onclose = (ev) => this.closed(ws, ev);
+  }
+
+  /** socket is the next connection's: the fallback's while websockets do not get through, else a websocket. */
+  socket() {
+    if (this.fallback) return new this.fallback.FallbackSocket(this.board);
+    const ws = this.spare ?? dial();
+    this.spare = null;
+    return ws;
+  }
+
+  /** transport says what carries the session: 'websocket' or 'fallback'. */
+  get transport() {
+    return this.fallback ? 'fallback' : 'websocket';
+  }
+
+  /**
+   * noticeBlocked counts the websockets that fail as blocked ones do, and
+   * turns to the fallback after blockedAfter of them in a row. A fallback
+   * that fails before its welcome does no better: the link itself is
+   * down, and websockets are tried again.
+   */
+  noticeBlocked(ev) {
+    if (this.fallback) {
+      if (!this.welcomed) {
+        this.fallback = null;
+        this.blocked = 0;
+      }
+      return;
+    }
+    if (ev.code !== 1006 || (this.openedAt && performance.now() - this.openedAt > shortLived)) {
+      this.blocked = 0;
+      return;
+    }
+    this.fallbackModule ??= import('./fallback.js');
+    if (++this.blocked < blockedAfter) return;
+    this.fallbackModule.then((m) => {
+      if (this.stopped || this.fallback) return;
+      this.fallback = m;
+      this.retryWebsocket();
+    }, () => {});
+  }
+
+  /**
+   * retryWebsocket opens a websocket every websocketRetry while on the
+   * fallback; one that stays open shortLived carries the session from
+   * then on. The queued ops go again under their ids after its welcome.
+   */
+  retryWebsocket() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (this.stopped || !this.fallback) return;
+      const ws = dial();
+      ws.onclose = () => this.retryWebsocket();
+      ws.onopen = () => setTimeout(() => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        if (this.stopped) return drop(ws);
+        ws.onopen = ws.onclose = null;
+        this.fallback = null;
+        this.blocked = 0;
+        this.spare = ws;
+        clearTimeout(this.timer);
+        if (this.ws && !this.retryAt) drop(this.ws);
+        this.connect();
+      }, shortLived);
+    }, websocketRetry);
   }
 
   /**
@@ -301,6 +383,7 @@ export class Connection {
   closed(ws, ev) {
     if (ws !== this.ws || this.stopped) return;
     this.synced = false;
+    this.noticeBlocked(ev);
     if (ev.code === closeBadHello || ev.code === closeBadToken) {
       if (ev.code === closeBadToken) forgetToken(this.board);
       this.stopped = true;
