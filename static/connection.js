@@ -240,13 +240,17 @@ export class Connection {
       this.blocked = 0;
       return;
     }
-    this.fallbackModule ??= import('./fallback.js');
+    // Fetched while the next websocket is tried; on a link that is down
+    // it is fetched again next time.
+    this.fallbackModule ??= import('./fallback.js').catch(() => {
+      this.fallbackModule = null;
+    });
     if (++this.blocked < blockedAfter) return;
     this.fallbackModule.then((m) => {
-      if (this.stopped || this.fallback) return;
+      if (!m || this.stopped || this.fallback) return;
       this.fallback = m;
       this.retryWebsocket();
-    }, () => {});
+    });
   }
 
   /**
