@@ -49,6 +49,9 @@ const (
 	// it. An op not answered by then is answered unknown_outcome, and the
 	// client sends it again.
 	answerWithin = storeWait + 2*time.Second
+	// streamGrace is how long a stream that ended still counts its
+	// participant online: the client opens the next one at once.
+	streamGrace = 3 * time.Second
 )
 
 // fallback is the hub's bounds on the fallback transport: POSTs per
@@ -145,7 +148,11 @@ func (h *Hub) serveStream(c echo.Context) error {
 	defer func() {
 		s.close(CloseNormal, "")
 		if s.room != nil {
-			s.room.detach(s)
+			// The next poll, or the stream that resumes this one, is on
+			// its way: until it is in, this session still counts its
+			// participant online, so screens do not see them leave and
+			// come back every poll.
+			time.AfterFunc(streamGrace, func() { s.room.detach(s) })
 		}
 	}()
 	s.handle(ctx, hello)

@@ -331,3 +331,42 @@ func TestFallbackBounds(t *testing.T) {
 		t.Errorf("a forged token's stream ended with %+v, want a close", last)
 	}
 }
+
+// TestFallbackPollsStayOnline: a participant on long polls is online
+// between two polls, as the next is on its way; once they stop polling,
+// they leave.
+func TestFallbackPollsStayOnline(t *testing.T) {
+	ts := startServer(t)
+	b := ts.create("Presence", "")
+	fac := ts.facilitator(b)
+	watcher, frames := ts.dialRecording(client.Hello{Board: b.ID, Join: &client.Join{Name: "Watching", Role: board.CivilSociety}})
+	first := openStream(t, ts.url, map[string]any{"board": b.ID, "join": map[string]any{"name": "Polling", "role": board.CivilServant}}, "poll")
+	me := first.welcomed()
+	first.waitUntil("the end of the first poll", func([]client.Frame) bool { return first.ended })
+	if !waitFor(func() bool { return slices.Contains(watcher.Online(), me.You) }) {
+		t.Fatal("the poller never came online")
+	}
+	since := first.seq
+	for i := range 5 {
+		poll := openStream(t, ts.url, map[string]any{"board": b.ID, "token": me.Token, "since": since, "epoch": fac.Epoch()}, "poll")
+		poll.waitUntil("the presence list", func(fs []client.Frame) bool { return len(fs) > 0 && fs[len(fs)-1].T == "presence" })
+		f := do(t, fac, board.Op{Kind: board.BoardEdit, Title: fmt.Sprintf("Poll %d", i)})
+		poll.waitUntil("the end of the poll", func([]client.Frame) bool { return poll.ended })
+		since = f.Seq
+		// A slow link's round trip before the next poll: longer than a
+		// presence tick.
+		time.Sleep(300 * time.Millisecond)
+	}
+	if !waitFor(func() bool { return !slices.Contains(watcher.Online(), me.You) }) {
+		t.Fatal("the poller never left once it stopped polling")
+	}
+	left := 0
+	for _, f := range frames() {
+		if f.T == "presence" && slices.Contains(f.Left, me.You) {
+			left++
+		}
+	}
+	if left != 1 {
+		t.Fatalf("the watcher saw the poller leave %d times, want once, when it stopped", left)
+	}
+}
