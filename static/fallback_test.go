@@ -6,11 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +26,8 @@ import (
 // until it has 64 KiB of it or the response ends.
 type proxyMode struct {
 	cut, buffered bool
+	// sockets, when set, lets websockets through while it holds true.
+	sockets *atomic.Bool
 }
 
 // bufferedBytes is how much a buffering proxy holds before passing a
@@ -40,9 +44,12 @@ func newProxy(t *testing.T, target string, mode proxyMode) string {
 	t.Cleanup(transport.CloseIdleConnections)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-			if mode.cut {
-				cutAfterHandshake(w, r, to.Host)
-			} else {
+			switch {
+			case mode.sockets != nil && mode.sockets.Load():
+				passSocket(w, r, to.Host, true)
+			case mode.cut:
+				passSocket(w, r, to.Host, false)
+			default:
 				http.Error(w, "websockets are not allowed here", http.StatusForbidden)
 			}
 			return
@@ -81,9 +88,9 @@ func newProxy(t *testing.T, target string, mode proxyMode) string {
 	return srv.URL
 }
 
-// cutAfterHandshake passes a websocket's handshake on, and its answer
-// back, then drops both connections.
-func cutAfterHandshake(w http.ResponseWriter, r *http.Request, target string) {
+// passSocket passes a websocket's handshake on, and its answer back;
+// then it carries the websocket both ways (keep), or drops it.
+func passSocket(w http.ResponseWriter, r *http.Request, target string, keep bool) {
 	in, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		return
@@ -97,11 +104,16 @@ func cutAfterHandshake(w http.ResponseWriter, r *http.Request, target string) {
 	if r.Write(out) != nil {
 		return
 	}
-	res, err := http.ReadResponse(bufio.NewReader(out), r)
-	if err != nil {
+	answer := bufio.NewReader(out)
+	res, err := http.ReadResponse(answer, r)
+	if err != nil || res.Write(in) != nil || !keep {
 		return
 	}
-	_ = res.Write(in)
+	go func() {
+		_, _ = io.Copy(out, in)
+		out.Close()
+	}()
+	_, _ = io.Copy(in, answer)
 }
 
 // mixedRoom is a board whose facilitator is a websocket client, and the
@@ -265,6 +277,36 @@ func TestFallbackBufferingProxy(t *testing.T) {
 	facDo(t, fac, board.Op{Kind: board.BoardEdit, Title: "Renamed while Ana polls", Prompt: "What could we do together?"})
 	ana.waitText(".board-header", "Renamed while Ana polls")
 	sameBoards(ana, ben)
+	ana.checkNoExceptions()
+}
+
+// TestFallbackBackToWebsocket: a page on the fallback goes back to a
+// websocket once one gets through, and works on.
+func TestFallbackBackToWebsocket(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	srv := startServer(t)
+	var sockets atomic.Bool
+	proxy := newProxy(t, srv.URL, proxyMode{sockets: &sockets})
+	code, fac := mixedRoom(t, srv.URL)
+	ana := newPage(t, startBrowser(t), "Ana, whose proxy lets websockets through later", 1280, 800, false)
+	// The app tries a websocket again every two minutes; here, every
+	// second.
+	ana.beforeScripts(`{ const later = window.setTimeout; window.setTimeout = (fn, ms, ...args) => later(fn, ms === 120000 ? 1000 : ms, ...args); }`)
+	ana.join(proxy+"/j/"+code, "Ana", "civil-servant")
+	ana.onTransport("fallback")
+	facDo(t, fac, board.Op{Kind: board.GroupsForm, Size: 2})
+	ana.waitFor("the group's chart", `document.querySelector('.add-note')`)
+	ana.addNote("On the fallback")
+
+	sockets.Store(true)
+	ana.onTransport("websocket")
+	ana.addNote("Back on a websocket")
+	if !waitUntil(func() bool { return noteWith(fac, "On the fallback") != "" && noteWith(fac, "Back on a websocket") != "" }) {
+		t.Fatalf("the board's notes are %s", fac.Replica()["note"])
+	}
+	ana.waitFor("both notes, once each, nothing waiting", `document.querySelectorAll('.note[data-note]').length === 2 && !document.querySelector('.note.pending')`)
 	ana.checkNoExceptions()
 }
 
