@@ -98,7 +98,8 @@ func (r *room) sender(id uint64) *session {
 }
 
 // closeFrame ends a stream as the websocket's close frame ends a socket:
-// the code says whether to come back and whether to resume.
+// its status, a close code, says whether to come back and whether to
+// resume.
 type closeFrame struct {
 	T      string `json:"t"`
 	Status int    `json:"status"`

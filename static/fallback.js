@@ -21,6 +21,9 @@ const CLOSED = 3;
 const streamWithin = 5000;
 // A stream, or a poll, that is silent for this many heartbeats is dead.
 const heartbeats = 3;
+// A stream, or a poll, is opened at most once every streamEvery: one that
+// a proxy ends as soon as it starts is not opened again in a tight loop.
+const streamEvery = 250;
 // retryAfter is the pause before a POST refused for now (429, 503) goes
 // again, when the server names none.
 const retryAfter = 1000;
@@ -126,6 +129,7 @@ export class FallbackSocket {
     const poll = polling || !hello.token;
     const ctl = new AbortController();
     this.stream = ctl;
+    const began = performance.now();
     let heard = false;
     let heardAt = performance.now();
     clearInterval(this.watch);
@@ -171,7 +175,7 @@ export class FallbackSocket {
       // Aborted, or the link failed: which is told below.
     }
     if (this.stream !== ctl || this.readyState !== OPEN) return;
-    if (heard && this.welcomed) this.open(false);
+    if (heard && this.welcomed) setTimeout(() => this.open(false), began + streamEvery - performance.now());
     else this.end(1006);
   }
 
