@@ -55,17 +55,18 @@ const (
 )
 
 // fallback is the hub's bounds on the fallback transport: POSTs per
-// participant, and the streams each participant holds open (streams,
-// guarded by mu).
+// participant, a write to a stream (Config.WriteTimeout, as a socket's),
+// and the streams each participant holds open (streams, guarded by mu).
 type fallback struct {
-	posts *limiters
+	posts        *limiters
+	writeTimeout time.Duration
 
 	mu      sync.Mutex
 	streams map[string]int // board/participant → open streams
 }
 
-func newFallback(opRate int) fallback {
-	return fallback{posts: newLimiters(rate.Limit(opRate), 2*opRate), streams: map[string]int{}}
+func newFallback(opRate int, writeTimeout time.Duration) fallback {
+	return fallback{posts: newLimiters(rate.Limit(opRate), 2*opRate), writeTimeout: writeTimeout, streams: map[string]int{}}
 }
 
 // holdStream counts one more stream of key, unless key holds maxStreams;
@@ -136,7 +137,7 @@ func (h *Hub) serveStream(c echo.Context) error {
 	// nginx and those that copy it pass the stream on as it comes.
 	hd.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	st := &stream{w: w, rc: http.NewResponseController(w), timeout: h.writers.timeout,
+	st := &stream{w: w, rc: http.NewResponseController(w), timeout: h.fallback.writeTimeout,
 		wake: make(chan struct{}, 1), poll: c.QueryParam("mode") == "poll"}
 	// Headers and a first line at once: the client knows the stream is
 	// through before the board is loaded.

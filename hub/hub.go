@@ -94,6 +94,7 @@ type Hub struct {
 	helloWithin time.Duration
 	// pingEvery is how long a websocket may stay silent (Config).
 	pingEvery time.Duration
+	fallback  fallback
 
 	mu    sync.Mutex
 	rooms map[string]*room
@@ -111,7 +112,6 @@ type Hub struct {
 	storeUp atomic.Bool
 
 	writers     writers
-	fallback    fallback
 	nextSession atomic.Uint64
 	closing     chan struct{}
 	closeOnce   sync.Once
@@ -185,11 +185,11 @@ func New(cfg Config) (*Hub, error) {
 		misses:      newLimiters(missesPerMinute/60.0, missBurst),
 		helloWithin: helloWithin,
 		pingEvery:   pingEvery,
+		fallback:    newFallback(opRate, writeWithin),
 		rooms:       map[string]*room{},
 		closing:     make(chan struct{}),
 		outbound:    make(chan outbound, outboundLen),
 		writers:     writers{timeout: writeWithin},
-		fallback:    newFallback(opRate),
 		drawBoardID: newBoardID,
 	}
 	h.echo = h.routes()
