@@ -190,12 +190,16 @@ func TestFallbackWorkshop(t *testing.T) {
 	ana := newPage(t, browser, "Ana, behind a proxy that refuses websockets", 1280, 800, false)
 	ben := newPage(t, browser, "Ben, on websockets", 390, 844, true)
 	cleo := newPage(t, browser, "Cleo, behind a proxy that cuts websockets", 1280, 800, false)
-	ana.join(refusing+"/j/"+code, "Ana", "civil-servant")
-	ben.join(srv.URL+"/j/"+code, "Ben", "civil-society")
-	cleo.join(cutting+"/j/"+code, "Cleo", "civil-servant")
-	ana.onTransport("fallback")
-	cleo.onTransport("fallback")
-	ben.onTransport("websocket")
+	joined := func(p *page, base, name, role, transport string) {
+		t.Helper()
+		began := time.Now()
+		p.join(base+"/j/"+code, name, role)
+		p.onTransport(transport)
+		t.Logf("%s: joined and connected over the %s in %.1f s", p.name, transport, time.Since(began).Seconds())
+	}
+	joined(ana, refusing, "Ana", "civil-servant", "fallback")
+	joined(ben, srv.URL, "Ben", "civil-society", "websocket")
+	joined(cleo, cutting, "Cleo", "civil-servant", "fallback")
 	ana.waitText(".conn", "compatibility mode")
 
 	facDo(t, fac, board.Op{Kind: board.GroupsForm, Size: 3})
@@ -262,9 +266,11 @@ func TestFallbackBufferingProxy(t *testing.T) {
 	browser := startBrowser(t)
 	ana := newPage(t, browser, "Ana, behind a buffering proxy", 1280, 800, false)
 	ben := newPage(t, browser, "Ben, on websockets", 1280, 800, false)
+	began := time.Now()
 	ana.join(buffering+"/j/"+code, "Ana", "civil-servant")
-	ben.join(srv.URL+"/j/"+code, "Ben", "civil-society")
 	ana.onTransport("fallback")
+	t.Logf("joined and connected through the buffering proxy in %.1f s", time.Since(began).Seconds())
+	ben.join(srv.URL+"/j/"+code, "Ben", "civil-society")
 
 	facDo(t, fac, board.Op{Kind: board.GroupsForm, Size: 2})
 	for _, p := range []*page{ana, ben} {
@@ -272,8 +278,10 @@ func TestFallbackBufferingProxy(t *testing.T) {
 	}
 	ana.addNote("Sent through the buffering proxy")
 	ben.waitText(".note[data-note] .note-text", "Sent through the buffering proxy")
+	began = time.Now()
 	ben.addNote("Seen through the buffering proxy")
 	ana.waitText(".note[data-note] .note-text", "Seen through the buffering proxy")
+	t.Logf("a note added on a websocket reached the long-polling page in %.2f s", time.Since(began).Seconds())
 	facDo(t, fac, board.Op{Kind: board.BoardEdit, Title: "Renamed while Ana polls", Prompt: "What could we do together?"})
 	ana.waitText(".board-header", "Renamed while Ana polls")
 	sameBoards(ana, ben)
