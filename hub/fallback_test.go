@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
 	"github.com/plenary/plenary/store/redis/redistest"
 )
@@ -369,4 +370,27 @@ func TestFallbackPollsStayOnline(t *testing.T) {
 	if left != 1 {
 		t.Fatalf("the watcher saw the poller leave %d times, want once, when it stopped", left)
 	}
+}
+
+// TestFallbackPostsLimited: POSTs are limited per participant, as ops
+// are, and a limited one says when to come back.
+func TestFallbackPostsLimited(t *testing.T) {
+	ts := startServer(t, func(c *hub.Config) { c.OpsPerSecond = 1 })
+	b := ts.create("Slow down", "")
+	for range 10 {
+		req, _ := http.NewRequest(http.MethodPost, ts.url+"/api/boards/"+b.ID+"/frames", strings.NewReader(`{"t":"ping"}`))
+		req.Header.Set("Authorization", "Bearer "+b.facilitatorToken())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			if resp.Header.Get("Retry-After") == "" {
+				t.Fatal("a limited POST does not say when to come back")
+			}
+			return
+		}
+	}
+	t.Fatal("10 POSTs at once from a participant allowed 1 a second were all taken")
 }
