@@ -311,7 +311,9 @@ func TestFallbackBackToWebsocket(t *testing.T) {
 	sockets.Store(true)
 	ana.onTransport("websocket")
 	ana.addNote("Back on a websocket")
-	if !waitUntil(func() bool { return noteWith(fac, "On the fallback") != "" && noteWith(fac, "Back on a websocket") != "" }) {
+	if !waitUntil(func() bool {
+		return noteWith(fac, "On the fallback") != "" && noteWith(fac, "Back on a websocket") != ""
+	}) {
 		t.Fatalf("the board's notes are %s", fac.Replica()["note"])
 	}
 	ana.waitFor("both notes, once each, nothing waiting", `document.querySelectorAll('.note[data-note]').length === 2 && !document.querySelector('.note.pending')`)
