@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
+
+	"github.com/plenary/plenary/board"
 )
 
 // The fallback transport, for networks whose proxies refuse or cut
@@ -116,6 +120,9 @@ type closeFrame struct {
 // a snapshot, a refusal), or after pollFor: for proxies that hold a
 // response until it ends. The client then opens the next one with since.
 func (h *Hub) serveStream(c echo.Context) error {
+	if err := h.checkOrigin(c.Request()); err != nil {
+		return err
+	}
 	addr := c.RealIP()
 	if wait := untilToken(h.misses.of(addr)); wait > 0 {
 		return tooMany(c, wait, "unknown join codes")
@@ -298,6 +305,9 @@ func (st *stream) write(b []byte) error {
 // applied once: its idempotency key is the participant's and the op's id,
 // as on the websocket.
 func (h *Hub) serveFrames(c echo.Context) error {
+	if err := h.checkOrigin(c.Request()); err != nil {
+		return err
+	}
 	r, err := h.loadRoom(c)
 	if err != nil {
 		return err
@@ -424,6 +434,35 @@ func answerRef(frame []byte) string {
 	}
 	_ = json.Unmarshal(frame, &probe) // a frame the server encoded
 	return probe.Ref
+}
+
+// checkOrigin refuses a browser's request from a page of another site,
+// as a websocket upgrade is refused: the page's origin must be this host,
+// or one of the hosts allowed to open websockets (Config.Origins, the
+// public URL's), matched as coder/websocket matches them.
+func (h *Hub) checkOrigin(r *http.Request) error {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return nil // not sent by a page of another site
+	}
+	refusal := refuseHTTP(http.StatusForbidden, board.CodeForbidden, "pages of another site may not open sessions here")
+	u, err := url.Parse(origin)
+	if err != nil {
+		return refusal
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return nil
+	}
+	for _, pattern := range h.origins {
+		target := u.Host
+		if strings.Contains(pattern, "://") {
+			target = u.Scheme + "://" + u.Host
+		}
+		if ok, _ := path.Match(strings.ToLower(pattern), strings.ToLower(target)); ok {
+			return nil
+		}
+	}
+	return refusal
 }
 
 // readBody reads a request's body, at most limit bytes of it.

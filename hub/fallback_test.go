@@ -326,6 +326,19 @@ func TestFallbackBounds(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("a ninth stream of one participant: %d, want 429", resp.StatusCode)
 	}
+	for _, path := range []string{"/api/stream", "/api/boards/" + b.ID + "/frames"} {
+		req, _ := http.NewRequest(http.MethodPost, ts.url+path, bytes.NewReader(body))
+		req.Header.Set("Origin", "https://elsewhere.example")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s from a page of another site: %d, want 403 as a websocket's", path, resp.StatusCode)
+		}
+	}
 	bad := openStream(t, ts.url, map[string]any{"board": b.ID, "token": "forged"}, "")
 	bad.waitUntil("the close", func(fs []client.Frame) bool { return bad.ended })
 	if last := bad.frames[len(bad.frames)-1]; last.T != "close" {

@@ -55,7 +55,9 @@ func newProxy(t *testing.T, target string, mode proxyMode) string {
 			return
 		}
 		out := r.Clone(r.Context())
-		out.URL.Scheme, out.URL.Host, out.RequestURI, out.Host = to.Scheme, to.Host, "", to.Host
+		// The Host goes on as the browser sent it, as a load balancer's
+		// should (docs/operations.md): the server checks origins by it.
+		out.URL.Scheme, out.URL.Host, out.RequestURI = to.Scheme, to.Host, ""
 		res, err := transport.RoundTrip(out)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
