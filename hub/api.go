@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/protocol"
 	"github.com/plenary/plenary/store"
 )
 
@@ -95,7 +96,7 @@ func (h *Hub) httpError(err error, c echo.Context) {
 		ae = refuseHTTP(he.Code, strings.ReplaceAll(strings.ToLower(http.StatusText(he.Code)), " ", "_"), fmt.Sprint(he.Message))
 	default:
 		h.logger.Error("http", "path", c.Path(), "err", err)
-		ae = refuseHTTP(http.StatusInternalServerError, CodeInternal, "something went wrong on the server")
+		ae = refuseHTTP(http.StatusInternalServerError, protocol.CodeInternal, "something went wrong on the server")
 	}
 	_ = c.JSON(ae.status, ae)
 }
@@ -122,7 +123,7 @@ func (h *Hub) createBoard(c echo.Context) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return refuseHTTP(http.StatusBadRequest, CodeBadFrame, fmt.Sprintf("cannot read the request: %v", err))
+		return refuseHTTP(http.StatusBadRequest, protocol.CodeBadFrame, fmt.Sprintf("cannot read the request: %v", err))
 	}
 	if req.Import != nil {
 		if req.Title == "" {
@@ -159,14 +160,14 @@ func (h *Hub) createBoard(c echo.Context) error {
 			FacilitatorURL: base + "/b/" + id + "#key=" + h.tokens.issue(id, "p1", now),
 		})
 	}
-	return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "could not find a free join code; try again")
+	return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "could not find a free join code; try again")
 }
 
 // unavailable answers a store failure. The error stays in the log: it
 // names hosts and internals that are no business of the client's.
 func (h *Hub) unavailable(err error) error {
 	h.logger.Warn("store", "err", err)
-	return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the store cannot be reached just now; try again")
+	return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the store cannot be reached just now; try again")
 }
 
 // boardInfo is what the join screen shows before someone joins.
@@ -190,7 +191,7 @@ func (h *Hub) boardInfo(c echo.Context) error {
 		info = boardInfo{ID: r.id, Title: st.Info.Title, Prompt: st.Info.Prompt, Phase: st.Info.Phase,
 			Participants: len(st.Participants) - 1, Passcode: st.Info.Settings.Passcode != ""}
 	}) {
-		return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the workshop was closed; try again")
+		return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the workshop was closed; try again")
 	}
 	return c.JSON(http.StatusOK, info)
 }
@@ -209,7 +210,7 @@ func (h *Hub) loadRoom(c echo.Context) (*room, error) {
 	switch {
 	case errors.Is(err, errNoBoard):
 		misses.Allow()
-		return nil, refuseHTTP(http.StatusNotFound, CodeNoBoard, "there is no workshop with that code")
+		return nil, refuseHTTP(http.StatusNotFound, protocol.CodeNoBoard, "there is no workshop with that code")
 	case err != nil:
 		return nil, h.unavailable(err)
 	}
@@ -232,7 +233,7 @@ func (h *Hub) export(contentType string, render func(st *board.State, facilitato
 		token, _ := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
 		participant, err := h.tokens.open(token, r.id, time.Now())
 		if err != nil {
-			return refuseHTTP(http.StatusUnauthorized, CodeBadToken, "this link or session is not valid for this workshop")
+			return refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "this link or session is not valid for this workshop")
 		}
 		var body []byte
 		var refusal *apiError
@@ -240,14 +241,14 @@ func (h *Hub) export(contentType string, render func(st *board.State, facilitato
 			p := r.state.Participants[participant]
 			switch {
 			case p == nil:
-				refusal = refuseHTTP(http.StatusUnauthorized, CodeBadToken, "you are not a participant of this workshop")
+				refusal = refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "you are not a participant of this workshop")
 			case !p.Facilitator && !(forParticipants && r.state.Info.Phase == board.Discuss):
 				refusal = refuseHTTP(http.StatusForbidden, board.CodeForbidden, "only the facilitator may export before the discuss phase")
 			default:
 				body = render(r.state, p.Facilitator)
 			}
 		}) {
-			return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the workshop was closed; try again")
+			return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the workshop was closed; try again")
 		}
 		if refusal != nil {
 			return refusal

@@ -19,6 +19,7 @@ import (
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/protocol"
 )
 
 // TestFanOut is the chat test of coder/websocket for a board: many
@@ -238,8 +239,8 @@ func TestSlowClientIsClosed(t *testing.T) {
 	}
 	wg.Wait()
 	for i, code := range codes {
-		if code != hub.CloseResume {
-			t.Errorf("stuck client %d closed with %d (%v), want %d", i, code, closes[i], hub.CloseResume)
+		if code != protocol.CloseResume {
+			t.Errorf("stuck client %d closed with %d (%v), want %d", i, code, closes[i], protocol.CloseResume)
 		}
 	}
 	if n := overflows(t, ts); n < len(stuck) {

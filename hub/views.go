@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/protocol"
 )
 
 // What each viewer is sent. A board has two shared views: participants'
@@ -82,7 +83,7 @@ func newApplied(e board.Entry, changes []board.Change) applied {
 			}
 		}
 		if shared != nil {
-			a.frames[v] = encode(changeFrame{T: "chg", Seq: a.seq, By: a.actorFor(view(v) == facilitatorView), At: a.at, Changes: shared})
+			a.frames[v] = encode(protocol.Chg[board.Change]{T: "chg", Seq: a.seq, By: a.actorFor(view(v) == facilitatorView), At: a.at, Changes: shared})
 		} else {
 			a.frames[v] = a.placeholder()
 		}
@@ -98,7 +99,7 @@ func newApplied(e board.Entry, changes []board.Change) applied {
 // actor, only the seq, so every seq reaches every viewer and no gap counts
 // what they may not see.
 func (a *applied) placeholder() []byte {
-	return encode(changeFrame{T: "chg", Seq: a.seq, At: a.at, Changes: []board.Change{}})
+	return encode(protocol.Chg[board.Change]{T: "chg", Seq: a.seq, At: a.at, Changes: []board.Change{}})
 }
 
 // chgPrefix is how every encoded chg frame begins (changeFrame's first
@@ -136,7 +137,7 @@ func (a *applied) frameFor(s *session, ref string) []byte {
 			visible = append(visible, c)
 		}
 	}
-	return encode(changeFrame{T: "chg", Seq: a.seq, Ref: ref, By: a.actorFor(s.facilitator), At: a.at, Changes: visible})
+	return encode(protocol.Chg[board.Change]{T: "chg", Seq: a.seq, Ref: ref, By: a.actorFor(s.facilitator), At: a.at, Changes: visible})
 }
 
 // actorFor is the by of a's frames: the actor for a facilitator, no one
@@ -233,7 +234,7 @@ func (r *room) answerNow(s *session, seq uint64, ref string) {
 	r.sendJoins()
 	switch a := r.recent.find(seq); {
 	case a == nil:
-		s.enqueue(encode(changeFrame{T: "chg", Seq: seq, Ref: ref, Changes: []board.Change{}}))
+		s.enqueue(encode(protocol.Chg[board.Change]{T: "chg", Seq: seq, Ref: ref, Changes: []board.Change{}}))
 	case a.refusal != nil:
 		s.refuse(ref, a.refusal)
 	default:

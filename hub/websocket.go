@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
+	"github.com/plenary/plenary/protocol"
 )
 
 const (
@@ -74,7 +75,7 @@ func (c *wsConn) read() {
 	s, h := c.s, c.s.hub
 	defer func() {
 		c.pinger.Stop()
-		s.close(CloseNormal, "")
+		s.close(protocol.CloseNormal, "")
 		if s.room != nil {
 			s.room.detach(s)
 		}
@@ -86,7 +87,7 @@ func (c *wsConn) read() {
 	// ends the read.
 	ctx := context.Background()
 	noHello := time.AfterFunc(h.helloWithin, func() {
-		s.close(CloseNoHello, "no hello within "+h.helloWithin.String())
+		s.close(protocol.CloseNoHello, "no hello within "+h.helloWithin.String())
 	})
 	defer noHello.Stop()
 	for heard := false; ; heard = true {
@@ -134,7 +135,7 @@ func (c *wsConn) readMessage(ctx context.Context) error {
 func (c *wsConn) flush(w *writer) (more bool) {
 	frames, closing := c.s.out.next()
 	if closing {
-		if c.s.closeCode != CloseResume {
+		if c.s.closeCode != protocol.CloseResume {
 			// An error frame must reach the client before the close
 			// that follows it.
 			_ = c.write(w, frames)
@@ -146,7 +147,7 @@ func (c *wsConn) flush(w *writer) (more bool) {
 	}
 	if err := c.write(w, frames); err != nil {
 		c.s.out.end()
-		c.s.close(CloseGoingAway, "write failed")
+		c.s.close(protocol.CloseGoingAway, "write failed")
 		c.conn.CloseNow()
 		return false
 	}
@@ -163,7 +164,7 @@ func (c *wsConn) ping() {
 	ctx, cancel := context.WithTimeout(context.Background(), c.writers.timeout)
 	defer cancel()
 	if c.conn.Ping(ctx) != nil {
-		c.s.close(CloseGoingAway, "no pong")
+		c.s.close(protocol.CloseGoingAway, "no pong")
 		return
 	}
 	c.pinger.Reset(c.s.hub.pingEvery)
