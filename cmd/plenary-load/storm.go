@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/client"
 )
 
 // churnEvery is how often the churning participant of a storm run
@@ -39,7 +40,7 @@ type Storm struct {
 func (l *load) storm(ctx context.Context, rep *Report) error {
 	w := l.boards[0]
 	w.acksOnly = true
-	fac, err := dial(ctx, l.screens, w.base, w, hello{Board: w.id, Token: w.token}, maxWindow)
+	fac, err := dial(ctx, l.screens, w.base, w, client.Hello{Board: w.id, Token: w.token}, maxWindow)
 	if err != nil {
 		return fmt.Errorf("board %s: the facilitator could not connect: %w", w.id, err)
 	}
