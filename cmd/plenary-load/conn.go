@@ -123,8 +123,7 @@ func dial(ctx context.Context, httpc *http.Client, base string, w *workshop, h c
 	for range window {
 		c.credits <- struct{}{}
 	}
-	cl, err := c.open(ctx, h)
-	if err != nil {
+	if err := c.open(ctx, h); err != nil {
 		select {
 		case <-c.ready: // the board came as the dial gave up
 			c.m.counts.open.Add(-1)
@@ -132,7 +131,6 @@ func dial(ctx context.Context, httpc *http.Client, base string, w *workshop, h c
 		}
 		return nil, err
 	}
-	c.cl = cl
 	go c.read()
 	return c, nil
 }
@@ -140,10 +138,11 @@ func dial(ctx context.Context, httpc *http.Client, base string, w *workshop, h c
 // open dials base's websocket as a light client, on a connection that
 // stamps arrivals, and returns once the server has welcomed it (and, when
 // h resumes nothing, sent the board).
-func (c *conn) open(ctx context.Context, h client.Hello) (*client.Client, error) {
+func (c *conn) open(ctx context.Context, h client.Hello) error {
 	slot := &stampSlot{}
-	return client.Dial(context.WithValue(ctx, stampSlotKey{}, slot), c.base, h, client.Options{
+	_, err := client.Dial(context.WithValue(ctx, stampSlotKey{}, slot), c.base, h, client.Options{
 		HTTPClient: c.httpc,
+		Opened:     c.opened,
 		Light: &client.Light{
 			Read: func(n int) {
 				c.received.Add(uint64(n))
@@ -152,6 +151,7 @@ func (c *conn) open(ctx context.Context, h client.Hello) (*client.Client, error)
 			Frame: c.frame,
 		},
 	})
+	return err
 }
 
 // read waits for each socket the screen opens to end, and opens the next
@@ -238,24 +238,30 @@ func (c *conn) reconnect(atOnce bool) bool {
 				return false
 			}
 		}
-		cl, err := c.open(ctx, client.Hello{Board: c.w.id, Token: c.token, Since: c.lastSeq.Load(), Epoch: c.epoch})
-		if err != nil {
+		if err := c.open(ctx, client.Hello{Board: c.w.id, Token: c.token, Since: c.lastSeq.Load(), Epoch: c.epoch}); err != nil {
 			if ctx.Err() != nil || refusedForGood(err) {
 				return false
 			}
 			continue
 		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		c.cl = cl
-		if c.leaving.Load() {
-			cl.Drop() // closed meanwhile
-			return false
-		}
-		c.resend()
 		c.m.counts.reconnects.Add(1)
 		return true
 	}
+}
+
+// opened makes cl the screen's socket as soon as its hello is sent,
+// before anything is read from it (a cut while the welcome is on its way
+// drops this socket, not the last one), and sends on it the ops still
+// unanswered.
+func (c *conn) opened(cl *client.Client) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cl = cl
+	if c.leaving.Load() {
+		cl.Drop() // closed meanwhile: the dial fails
+		return
+	}
+	c.resend()
 }
 
 // resend sends every op still unanswered again, in the order first sent,

@@ -154,6 +154,11 @@ type Options struct {
 	// Light, if set, makes a light client: no replica, no frame decoded,
 	// messages streamed through a small buffer whatever their size.
 	Light *Light
+	// Opened, if set, is handed the client once its hello is sent,
+	// before anything is read: a caller that sends or drops on it while
+	// Dial waits for the answer (ops an earlier socket left unanswered,
+	// say) holds it from then on.
+	Opened func(*Client)
 }
 
 // Light is what a light client hands its caller, on the read goroutine:
@@ -193,12 +198,13 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
 	}
-	// A light client's snapshots of big boards stream through its
-	// buffer, so its limit only guards against a runaway server.
-	conn.SetReadLimit(1 << 24)
+	limit := int64(1 << 24)
 	if opt.Light != nil {
-		conn.SetReadLimit(256 << 20)
+		// Snapshots of big boards stream through a light client's
+		// buffer, so its limit only guards against a runaway server.
+		limit = 256 << 20
 	}
+	conn.SetReadLimit(limit)
 	c := &Client{
 		conn:     conn,
 		onFrame:  opt.OnFrame,
@@ -219,6 +225,9 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 	if err := c.write(ctx, hello); err != nil {
 		conn.CloseNow()
 		return nil, err
+	}
+	if opt.Opened != nil {
+		opt.Opened(c)
 	}
 	if c.light != nil {
 		go c.readLight()
