@@ -86,7 +86,7 @@ func (s *session) become(r *room, participant string) {
 }
 
 // enqueue hands a frame to the writer without ever blocking: a client too
-// slow to keep up is closed with protocol.CloseResume and catches up from the log
+// slow to keep up is closed with CloseResume and catches up from the log
 // when it reconnects, so a logged change is never silently dropped.
 func (s *session) enqueue(frame []byte) {
 	if !s.out.push(frame, sendQueueLen) {

@@ -102,7 +102,7 @@ func (a *applied) placeholder() []byte {
 	return encode(protocol.Chg[board.Change]{T: "chg", Seq: a.seq, At: a.at, Changes: []board.Change{}})
 }
 
-// chgPrefix is how every encoded chg frame begins (changeFrame's first
+// chgPrefix is how every encoded chg frame begins (protocol.Chg's first
 // field), where withRef puts the ref.
 const chgPrefix = `{"t":"chg",`
 
