@@ -46,6 +46,9 @@ type applied struct {
 	seq uint64
 	by  string
 	at  time.Time
+	// key is the op's idempotency key (opKeyOf), kept so that a store
+	// that lost the log can be given the recent ones back with the board.
+	key string
 	// refusal is why Apply refused the entry; it has no frames then.
 	refusal *board.Error
 	// changes are kept only when some are addressed to one participant
@@ -61,7 +64,7 @@ type applied struct {
 }
 
 func newApplied(e board.Entry, changes []board.Change) applied {
-	a := applied{seq: e.Seq, by: e.Actor, at: e.At, changes: changes}
+	a := applied{seq: e.Seq, by: e.Actor, at: e.At, key: opKeyOf(e), changes: changes}
 	for _, c := range changes {
 		if c.Audience == board.Owner {
 			if a.owners == nil {
