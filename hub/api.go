@@ -8,12 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/store"
@@ -46,11 +48,9 @@ func (h *Hub) routes() *echo.Echo {
 	e.GET("/ws", h.serveWebsocket)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET("/readyz", h.ready)
-	e.GET("/metrics", func(c echo.Context) error {
-		c.Response().Header().Set(echo.HeaderContentType, "text/plain; version=0.0.4")
-		h.metrics.write(c.Response())
-		return nil
-	})
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(h.metrics.registry, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(h.logger.Handler(), slog.LevelError),
+	})))
 	if h.assets != nil {
 		e.GET("/*", h.serveStatic())
 	}
