@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +21,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
 )
 
@@ -39,7 +43,7 @@ func TestBadRequests(t *testing.T) {
 		{"create without a title", "POST", "/api/boards", `{"prompt":"x"}`, "", 400, "bad_op"},
 		{"create with a title over its limit", "POST", "/api/boards", `{"title":"` + strings.Repeat("t", board.MaxTitle+1) + `"}`, "", 400, "too_long"},
 		{"create with impossible settings", "POST", "/api/boards", `{"title":"x","settings":{"votesPerParticipant":0,"maxVotesPerItem":1,"groupSize":6}}`, "", 400, "bad_op"},
-		{"create with a body over 4 MiB", "POST", "/api/boards", `{"title":"` + strings.Repeat("t", 5<<20) + `"}`, "", 413, "request_entity_too_large"},
+		{"create with a body over 4 MiB", "POST", "/api/boards", `{"title":"` + strings.Repeat("t", 5<<20) + `"}`, "", 413, "too_large"},
 		{"no such board", "GET", "/api/boards/ZZZZZZ", "", "", 404, "no_board"},
 		{"not a board code", "GET", "/api/boards/..%2f", "", "", 404, "no_board"},
 		{"export without a token", "GET", "/api/boards/" + b.ID + "/export.md", "", "", 401, "bad_token"},
@@ -84,6 +88,101 @@ func TestBadRequests(t *testing.T) {
 	if resp, _ := ts.get("/api/boards/"+b.ID+"/export.md", alice.Token); resp.StatusCode != http.StatusOK {
 		t.Fatalf("a participant cannot read the report in discuss: %d", resp.StatusCode)
 	}
+}
+
+// TestEchoRefusals: what Echo's router and middleware refuse, and a
+// request body over the limit however it is sent, is answered by the one
+// error handler, as JSON with a documented code; every request is logged
+// on one line, without its query string.
+func TestEchoRefusals(t *testing.T) {
+	var log lockedBuffer
+	ts := startServer(t, func(c *hub.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&log, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	large := `{"title":"` + strings.Repeat("t", 5<<20) + `"}`
+	for _, tc := range []struct {
+		name, method, path string
+		body               io.Reader
+		status             int
+		code               string
+	}{
+		{"no such address", "GET", "/api/nothing?token=secret-in-a-query", nil, 404, "no_route"},
+		{"no such method", "DELETE", "/api/boards", nil, 405, "bad_method"},
+		{"a body over 4 MiB", "POST", "/api/boards", strings.NewReader(large), 413, "too_large"},
+		{"a body over 4 MiB of no stated length", "POST", "/api/boards", io.MultiReader(strings.NewReader(large)), 413, "too_large"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, ts.url+tc.path, tc.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var refusal struct{ Code, Msg string }
+			if err := json.NewDecoder(resp.Body).Decode(&refusal); err != nil {
+				t.Fatalf("%d with a body that is not JSON: %v", resp.StatusCode, err)
+			}
+			if resp.StatusCode != tc.status || refusal.Code != tc.code || refusal.Msg == "" {
+				t.Fatalf("got %d %+v, want %d %s with a message", resp.StatusCode, refusal, tc.status, tc.code)
+			}
+		})
+	}
+
+	// The request log: a line for each request, with what it asked and
+	// how it was answered.
+	type line struct {
+		Msg, Method, Path string
+		Status            int
+		Duration          int64
+	}
+	var lines []line
+	for raw := range strings.Lines(log.String()) {
+		var l line
+		if err := json.Unmarshal([]byte(raw), &l); err != nil {
+			t.Fatalf("log line %q: %v", raw, err)
+		}
+		if l.Msg == "http" && l.Method != "" {
+			lines = append(lines, l)
+		}
+	}
+	want := []line{{"http", "GET", "/api/nothing", 404, 0}, {"http", "DELETE", "/api/boards", 405, 0}, {"http", "POST", "/api/boards", 413, 0}, {"http", "POST", "/api/boards", 413, 0}}
+	if len(lines) != len(want) {
+		t.Fatalf("logged %d requests, want %d: %+v", len(lines), len(want), lines)
+	}
+	for i, l := range lines {
+		if l.Duration <= 0 {
+			t.Errorf("%+v: no duration", l)
+		}
+		l.Duration = 0
+		if l != want[i] {
+			t.Errorf("logged %+v, want %+v", l, want[i])
+		}
+	}
+	if strings.Contains(log.String(), "secret-in-a-query") {
+		t.Errorf("the log holds a query string: %s", log.String())
+	}
+}
+
+// lockedBuffer is a log that the server's goroutines write while the test
+// reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // tokenOf is the facilitator token of a fresh board.
@@ -170,7 +269,9 @@ func TestProbesAndMetrics(t *testing.T) {
 	if err := ana.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(func() bool { return sample(scrape(t, ts), "plenary_connections") == sample(before, "plenary_connections") }) {
+	if !waitFor(func() bool {
+		return sample(scrape(t, ts), "plenary_connections") == sample(before, "plenary_connections")
+	}) {
 		t.Error("plenary_connections did not fall back when Ana left")
 	}
 	if got := sample(scrape(t, ts), "plenary_sessions"); got != sample(before, "plenary_sessions") {
