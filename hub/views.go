@@ -159,7 +159,7 @@ func (r *room) remember(a applied) {
 // broadcast sends what each session may see of an applied entry, the
 // sender's acknowledgement first: the person who acted is waiting on it.
 func (r *room) broadcast(e board.Entry, a applied) {
-	r.hub.metrics.latency.observe(time.Since(e.At))
+	r.hub.metrics.latency.Observe(time.Since(e.At).Seconds())
 	if holds(e) {
 		r.holdJoin(&a)
 		return
