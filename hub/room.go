@@ -297,7 +297,7 @@ func (r *room) loadState(ctx context.Context) (*board.State, string, []applied, 
 		if changes, err := st.Apply(e); err == nil {
 			tail = append(tail, newApplied(e, changes))
 		} else {
-			tail = append(tail, applied{seq: e.Seq, refusal: asBoardError(err)})
+			tail = append(tail, refusedEntry(e, err))
 		}
 	})
 	return st, epoch, tail, err
@@ -419,7 +419,13 @@ func (r *room) restore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode board %s: %w", r.id, err)
 	}
-	return restorer.Restore(ctx, r.id, store.Snapshot{Seq: r.state.Seq, Epoch: r.epoch, Data: data})
+	var keys []store.OpKey
+	r.recent.after(0, func(a *applied) {
+		if a.key != "" {
+			keys = append(keys, store.OpKey{Key: a.key, Seq: a.seq})
+		}
+	})
+	return restorer.Restore(ctx, r.id, store.Snapshot{Seq: r.state.Seq, Epoch: r.epoch, Data: data}, keys)
 }
 
 // epochAfter waits until the room holds the board in an epoch other than
@@ -519,9 +525,9 @@ func (r *room) apply(rec store.Record) {
 	e := decodeEntry(rec)
 	changes, err := r.state.Apply(e)
 	if err != nil {
-		refusal := asBoardError(err)
-		r.remember(applied{seq: e.Seq, refusal: refusal})
-		r.refused(e, refusal)
+		a := refusedEntry(e, err)
+		r.remember(a)
+		r.refused(e, a.refusal)
 	} else {
 		r.hub.metrics.opsApplied.Add(1)
 		a := newApplied(e, changes)
@@ -533,6 +539,11 @@ func (r *room) apply(rec store.Record) {
 	if r.state.Seq-r.snapSeq >= snapshotEvery {
 		r.saveSnapshot()
 	}
+}
+
+// refusedEntry is the room's record of an entry Apply refused.
+func refusedEntry(e board.Entry, err error) applied {
+	return applied{seq: e.Seq, key: opKeyOf(e), refusal: asBoardError(err)}
 }
 
 func asBoardError(err error) *board.Error {

@@ -254,7 +254,7 @@ func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 			s.hub.storeStalled()
 		}
 	}()
-	key := s.participant + "/" + f.ID
+	key := opKey(s.participant, f.ID)
 	epoch, bad := s.room.check(ctx, e)
 	if bad != nil {
 		// A resend of an op that was applied may be refused by the
@@ -335,6 +335,24 @@ func (s *session) ephemeral(f *protocol.ClientFrame) {
 // sender's connection gets the acknowledgement.
 func (s *session) ref(clientRef string) string {
 	return s.hub.instance + "." + strconv.FormatUint(s.id, 10) + "." + clientRef
+}
+
+// opKey is an op's idempotency key in the log: its sender and the id the
+// client gave it.
+func opKey(participant, id string) string { return participant + "/" + id }
+
+// opKeyOf is the idempotency key entry e was appended under, whichever
+// instance appended it; "" for the server's own entries.
+func opKeyOf(e board.Entry) string {
+	_, rest, ok := strings.Cut(e.Ref, ".")
+	if !ok || e.Actor == "" {
+		return ""
+	}
+	_, id, ok := strings.Cut(rest, ".")
+	if !ok {
+		return ""
+	}
+	return opKey(e.Actor, id)
 }
 
 // parseRef splits a log ref into the session id and client ref, if the

@@ -47,6 +47,9 @@ type applied struct {
 	seq uint64
 	by  string
 	at  time.Time
+	// key is the op's idempotency key (opKeyOf), kept so that a store
+	// that lost the log can be given the recent ones back with the board.
+	key string
 	// refusal is why Apply refused the entry; it has no frames then.
 	refusal *board.Error
 	// changes are kept only when some are addressed to one participant
@@ -62,7 +65,7 @@ type applied struct {
 }
 
 func newApplied(e board.Entry, changes []board.Change) applied {
-	a := applied{seq: e.Seq, by: e.Actor, at: e.At, changes: changes}
+	a := applied{seq: e.Seq, by: e.Actor, at: e.At, key: opKeyOf(e), changes: changes}
 	for _, c := range changes {
 		if c.Audience == board.Owner {
 			if a.owners == nil {
@@ -157,7 +160,7 @@ func (r *room) remember(a applied) {
 // broadcast sends what each session may see of an applied entry, the
 // sender's acknowledgement first: the person who acted is waiting on it.
 func (r *room) broadcast(e board.Entry, a applied) {
-	r.hub.metrics.latency.observe(time.Since(e.At))
+	r.hub.metrics.latency.Observe(time.Since(e.At).Seconds())
 	if holds(e) {
 		r.holdJoin(&a)
 		return

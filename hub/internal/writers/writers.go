@@ -1,4 +1,25 @@
-package hub
+// Package writers writes every connection's queued frames on a few
+// goroutines instead of one per connection.
+//
+// An idle connection then holds no writer goroutine, nor the channel
+// such a goroutine waits on: with one parked on a channel for every
+// connection, ten thousand idle connections (.ci/load idle) took 38 KiB
+// of the server's memory each instead of 33, a sixth more.
+// And a broadcast to a board costs one wake-up rather than one per
+// participant: a goroutine per connection started by its first queued
+// frame and gone once its outbox was empty took about three times the CPU
+// per delivery of the pool in a saturated board (.ci/load saturate),
+// since each such goroutine wakes for one frame, where a writer of the
+// pool comes to a connection once several have queued.
+//
+// A write blocks only when a client's socket is full (a weak link, a
+// suspended laptop). So that such clients never hold up the rest, the
+// watcher adds a writer whenever connections are waiting and no write has
+// finished since its last look, and it aborts any write older than the
+// pool's timeout; it runs only while some write is under way. Writers
+// beyond what is awake leave as soon as the line is empty, and every
+// goroutine of the pool is gone while no connection is open.
+package writers
 
 import (
 	"runtime"
@@ -20,35 +41,29 @@ const (
 	maxWriters = 4096
 )
 
-// writers writes every connection's queued frames on a few goroutines
-// instead of one per connection. A broadcast to a board then costs one
-// wake-up rather than one per participant, and an idle connection holds no
-// writer goroutine at all: the two costs that decide how many participants
-// a core can serve.
-//
-// A write blocks only when a client's socket is full (a weak link, a
-// suspended laptop). So that such clients never hold up the rest, the
-// watcher adds a writer whenever connections are waiting and no write has
-// finished since its last look, and it aborts any write older than
-// timeout; it runs only while some write is under way. Writers beyond
-// what is awake leave as soon as the line is empty, and every goroutine
-// of the pool is gone while no connection is open.
-//
-// Measured against the simpler design, a goroutine per connection started
-// by its first queued frame and gone once its outbox is empty: in a
-// saturated board (.ci/load saturate) that took about three times the CPU
-// per delivery of the pool, since each connection's writer wakes for one
-// frame, where a writer of the pool comes to a connection once several
-// have queued.
-type writers struct {
-	timeout  time.Duration // bounds one write; set before the first open
+// Conn is a connection the pool writes for.
+type Conn interface {
+	// Flush is a writer's turn at the connection: it writes what is
+	// queued, bracketing each write that may block with w.Begin and
+	// w.End, and reports whether to come back for more.
+	Flush(w *Writer) (more bool)
+	// Abort tears the connection down under a write that has lasted
+	// longer than the pool's timeout, so that the write fails.
+	Abort()
+}
+
+// Pool is the writers of a server's connections. The zero Pool, with
+// Timeout set before the first Open, is ready to use.
+type Pool struct {
+	Timeout time.Duration // bounds one write
+
 	mu       sync.Mutex
 	wake     sync.Cond // idle writers wait here
-	line     []*wsConn // connections waiting for a writer, first in first out
+	line     []Conn    // connections waiting for a writer, first in first out
 	head     int       // line[head:] is waiting
 	idle     int       // writers waiting on wake
 	awake    int       // writers writing or looking for work
-	all      map[*writer]struct{}
+	all      map[*Writer]struct{}
 	progress uint64 // flushes finished
 	conns    int    // open connections; the pool runs while there are any
 	watching bool   // the watcher goroutine is running
@@ -56,27 +71,28 @@ type writers struct {
 	busy     atomic.Int64 // writes under way
 }
 
-// writer is one writer goroutine's slot: the watcher reads when its
+// Writer is one writer goroutine's slot: the watcher reads when its
 // current write began (in watcher ticks; 0 when not writing) and what to
 // abort if that was too long ago.
-type writer struct {
+type Writer struct {
+	pool  *Pool
 	since atomic.Int64
-	conn  atomic.Pointer[wsConn]
+	conn  Conn // being flushed; guarded by the pool's mu
 }
 
-// open counts a new connection.
-func (p *writers) open() {
+// Open counts a new connection.
+func (p *Pool) Open() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.wake.L == nil {
 		p.wake.L = &p.mu
-		p.all = map[*writer]struct{}{}
+		p.all = map[*Writer]struct{}{}
 	}
 	p.conns++
 }
 
-// closed counts a connection gone; with none left, idle writers leave.
-func (p *writers) closed() {
+// Closed counts a connection gone; with none left, idle writers leave.
+func (p *Pool) Closed() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.conns--
@@ -87,8 +103,9 @@ func (p *writers) closed() {
 	}
 }
 
-// schedule puts c in line and makes sure a writer will come for it.
-func (p *writers) schedule(c *wsConn) {
+// Schedule puts c in line and makes sure a writer will come for it. The
+// caller schedules c again only once its Flush has reported no more.
+func (p *Pool) Schedule(c Conn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.line = append(p.line, c)
@@ -99,7 +116,7 @@ func (p *writers) schedule(c *wsConn) {
 }
 
 // addWriter wakes an idle writer, or starts one. p.mu is held.
-func (p *writers) addWriter() {
+func (p *Pool) addWriter() {
 	p.awake++
 	if p.idle > 0 {
 		p.idle--
@@ -110,13 +127,13 @@ func (p *writers) addWriter() {
 		p.awake--
 		return
 	}
-	w := &writer{}
+	w := &Writer{pool: p}
 	p.all[w] = struct{}{}
 	go p.work(w)
 }
 
 // pop takes the first connection in line. p.mu is held.
-func (p *writers) pop() (*wsConn, bool) {
+func (p *Pool) pop() (Conn, bool) {
 	if p.head == len(p.line) {
 		return nil, false
 	}
@@ -129,7 +146,7 @@ func (p *writers) pop() (*wsConn, bool) {
 	return c, true
 }
 
-func (p *writers) work(w *writer) {
+func (p *Pool) work(w *Writer) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for {
@@ -148,9 +165,11 @@ func (p *writers) work(w *writer) {
 			p.wake.Wait() // whoever wakes us counts us awake again
 			continue
 		}
+		w.conn = c
 		p.mu.Unlock()
-		more := c.flush(w)
+		more := c.Flush(w)
 		p.mu.Lock()
+		w.conn = nil
 		p.progress++
 		if more {
 			p.line = append(p.line, c)
@@ -160,13 +179,13 @@ func (p *writers) work(w *writer) {
 
 // watch runs while writes are under way: it adds a writer when the line
 // has not moved since its last look, and aborts writes older than
-// timeout.
-func (p *writers) watch() {
+// Timeout.
+func (p *Pool) watch() {
 	tick := time.NewTicker(watchEvery)
 	defer tick.Stop()
-	limit := int64(p.timeout / watchEvery)
+	limit := int64(p.Timeout / watchEvery)
 	var last uint64
-	var stalled []*wsConn
+	var stalled []Conn
 	for range tick.C {
 		now := p.clock.Add(1)
 		p.mu.Lock()
@@ -181,23 +200,23 @@ func (p *writers) watch() {
 		last = p.progress
 		for w := range p.all {
 			if since := w.since.Load(); since != 0 && now-since > limit {
-				if c := w.conn.Load(); c != nil {
-					stalled = append(stalled, c)
+				if w.conn != nil {
+					stalled = append(stalled, w.conn)
 				}
 			}
 		}
 		p.mu.Unlock()
 		for _, c := range stalled {
-			c.abort()
+			c.Abort()
 		}
 		stalled = stalled[:0]
 	}
 }
 
-// begin and end bracket one write of c, for the watcher, which begin
-// starts if no other write is under way.
-func (w *writer) begin(p *writers, c *wsConn) {
-	w.conn.Store(c)
+// Begin and End bracket one write of the connection being flushed, for
+// the watcher, which Begin starts if no other write is under way.
+func (w *Writer) Begin() {
+	p := w.pool
 	w.since.Store(p.clock.Load() + 1) // never 0: 0 means not writing
 	if p.busy.Add(1) == 1 {
 		p.mu.Lock()
@@ -209,7 +228,8 @@ func (w *writer) begin(p *writers, c *wsConn) {
 	}
 }
 
-func (w *writer) end(p *writers) {
+// End ends the write Begin began.
+func (w *Writer) End() {
 	w.since.Store(0)
-	p.busy.Add(-1)
+	w.pool.busy.Add(-1)
 }
