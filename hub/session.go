@@ -90,9 +90,22 @@ func (s *session) become(r *room, participant string) {
 // when it reconnects, so a logged change is never silently dropped.
 func (s *session) enqueue(frame []byte) {
 	if !s.out.push(frame, sendQueueLen) {
-		s.hub.metrics.overflows.Add(1)
-		s.close(protocol.CloseResume, "send queue full: reconnect and resume")
+		s.overflow()
 	}
+}
+
+// enqueueAnswer is enqueue for the answer to the client's own op (its
+// acknowledgement or refusal), which the writers come for first: the
+// person who acted is waiting on it.
+func (s *session) enqueueAnswer(frame []byte) {
+	if !s.out.pushAnswer(frame, sendQueueLen) {
+		s.overflow()
+	}
+}
+
+func (s *session) overflow() {
+	s.hub.metrics.overflows.Add(1)
+	s.close(protocol.CloseResume, "send queue full: reconnect and resume")
 }
 
 // enqueueEphemeral passes on a drag or cursor only while the queue is less
@@ -115,7 +128,7 @@ var errReadOnly = &board.Error{Code: protocol.CodeReadOnly, Message: "the presen
 
 func (s *session) refuse(ref string, e *board.Error) {
 	s.hub.metrics.refused(e.Code)
-	s.enqueue(errorBytes(ref, e))
+	s.enqueueAnswer(errorBytes(ref, e))
 }
 
 // handle acts on one frame from the client. The transport calls it one

@@ -169,7 +169,7 @@ func (r *room) broadcast(e board.Entry, a applied) {
 	var sender *session
 	if senderID, clientRef, fromHere := parseRef(r.hub.instance, e.Ref); fromHere {
 		if sender = r.clients[senderID]; sender != nil {
-			sender.enqueue(a.frameFor(sender, clientRef))
+			sender.enqueueAnswer(a.frameFor(sender, clientRef))
 		}
 	}
 	for _, s := range r.clients {
@@ -237,11 +237,11 @@ func (r *room) answerNow(s *session, seq uint64, ref string) {
 	r.sendJoins()
 	switch a := r.recent.find(seq); {
 	case a == nil:
-		s.enqueue(encode(protocol.Chg[board.Change]{T: "chg", Seq: seq, Ref: ref, Changes: []board.Change{}}))
+		s.enqueueAnswer(encode(protocol.Chg[board.Change]{T: "chg", Seq: seq, Ref: ref, Changes: []board.Change{}}))
 	case a.refusal != nil:
 		s.refuse(ref, a.refusal)
 	default:
-		s.enqueue(a.frameFor(s, ref))
+		s.enqueueAnswer(a.frameFor(s, ref))
 	}
 }
 

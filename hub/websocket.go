@@ -55,6 +55,7 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 	h.writers.Open()
 	ws := &wsConn{conn: conn, s: newSession(h, addr), writers: &h.writers}
 	ws.s.out.schedule = func() { h.writers.Schedule(ws) }
+	ws.s.out.hurry = func() { h.writers.Hurry(ws) }
 	// Armed only once ws.pinger is set, so the first ping sees it.
 	ws.pinger = time.AfterFunc(time.Hour, ws.ping)
 	ws.pinger.Reset(h.pingEvery)

@@ -57,12 +57,15 @@ type Conn interface {
 type Pool struct {
 	Timeout time.Duration // bounds one write
 
-	mu       sync.Mutex
-	wake     sync.Cond // idle writers wait here
-	line     []Conn    // connections waiting for a writer, first in first out
-	head     int       // line[head:] is waiting
-	idle     int       // writers waiting on wake
-	awake    int       // writers writing or looking for work
+	mu   sync.Mutex
+	wake sync.Cond // idle writers wait here
+	line []Conn    // connections waiting for a writer, first in first out
+	head int       // line[head:] is waiting
+	// hurried are connections being written that were hurried meanwhile:
+	// if they have more, they go back to the front of the line.
+	hurried  map[Conn]struct{}
+	idle     int // writers waiting on wake
+	awake    int // writers writing or looking for work
 	all      map[*Writer]struct{}
 	progress uint64 // flushes finished
 	conns    int    // open connections; the pool runs while there are any
@@ -115,6 +118,33 @@ func (p *Pool) Schedule(c Conn) {
 	}
 }
 
+// Hurry puts c at the front of the line, or, if a writer is at c now,
+// has c come back first if it has more: an answer a participant is
+// waiting for need not wait behind every other connection's share of a
+// broadcast, a whole round of the line when the room is busy (thousands
+// joining at once). The caller hurries c only after queueing for it,
+// and rarely (once per op answered): finding c in the line is linear.
+func (p *Pool) Hurry(c Conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := p.head; i < len(p.line); i++ {
+		if p.line[i] == c {
+			copy(p.line[p.head+1:i+1], p.line[p.head:i])
+			p.line[p.head] = c
+			return
+		}
+	}
+	for w := range p.all {
+		if w.conn == c {
+			if p.hurried == nil {
+				p.hurried = map[Conn]struct{}{}
+			}
+			p.hurried[c] = struct{}{}
+			return
+		}
+	}
+}
+
 // addWriter wakes an idle writer, or starts one. p.mu is held.
 func (p *Pool) addWriter() {
 	p.awake++
@@ -146,6 +176,18 @@ func (p *Pool) pop() (Conn, bool) {
 	return c, true
 }
 
+// pushFront puts c first in line. p.mu is held.
+func (p *Pool) pushFront(c Conn) {
+	if p.head > 0 {
+		p.head--
+		p.line[p.head] = c
+		return
+	}
+	p.line = append(p.line, nil)
+	copy(p.line[1:], p.line)
+	p.line[0] = c
+}
+
 func (p *Pool) work(w *Writer) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -171,7 +213,12 @@ func (p *Pool) work(w *Writer) {
 		p.mu.Lock()
 		w.conn = nil
 		p.progress++
-		if more {
+		_, hurried := p.hurried[c]
+		delete(p.hurried, c)
+		switch {
+		case more && hurried:
+			p.pushFront(c)
+		case more:
 			p.line = append(p.line, c)
 		}
 	}

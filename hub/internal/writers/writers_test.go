@@ -24,6 +24,9 @@ type conn struct {
 	// write, if set, is the write itself; Flush brackets it with Begin
 	// and End. Without it a write cannot block and is not bracketed.
 	write func()
+	// before, if set, runs at the start of each Flush, outside Begin and
+	// End, so that it holds the writer without the watcher adding another.
+	before func()
 
 	mu        sync.Mutex
 	queued    []int
@@ -53,6 +56,9 @@ func (c *conn) push(frames ...int) {
 }
 
 func (c *conn) Flush(w *Writer) bool {
+	if c.before != nil {
+		c.before()
+	}
 	c.mu.Lock()
 	if c.flushing {
 		c.t.Error("two writers flush one connection at once")
@@ -249,4 +255,66 @@ func TestStuckWriteIsAborted(t *testing.T) {
 	stuck.push(0)
 	stuck.wait(t, "the stuck write")
 	waitShutdown(t, p, 1)
+}
+
+// TestHurry: a connection hurried while it waits in line is written next,
+// and one hurried while it is being written comes back first if it has
+// more; the others keep their order.
+func TestHurry(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		hurry  int // which connection is hurried, while the first is written
+		frames int // frames the first has queued, one a turn
+		want   []string
+	}{
+		{"waiting in line", 3, 1, []string{"a", "d", "b", "c"}},
+		{"being written", 0, 2, []string{"a", "a", "b", "c", "d"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &Pool{Timeout: time.Hour}
+			var mu sync.Mutex
+			var turns []string
+			names := []string{"a", "b", "c", "d"}
+			cs := make([]*conn, len(names))
+			started, release := make(chan struct{}), make(chan struct{})
+			for i, name := range names {
+				want := 1
+				if i == 0 {
+					want = tc.frames
+				}
+				c := newConn(t, p, want)
+				c.batch = 1
+				cs[i] = c
+				first := i == 0
+				c.before = func() {
+					mu.Lock()
+					turns = append(turns, name)
+					mu.Unlock()
+					if first {
+						first = false
+						close(started)
+						<-release
+					}
+				}
+			}
+			frames := make([]int, tc.frames)
+			cs[0].push(frames...)
+			<-started
+			for _, c := range cs[1:] {
+				c.push(0)
+			}
+			p.Hurry(cs[tc.hurry])
+			close(release)
+			for i, c := range cs {
+				c.wait(t, names[i])
+			}
+			mu.Lock()
+			got := slices.Clone(turns)
+			mu.Unlock()
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("turns %v, want %v", got, tc.want)
+			}
+			waitShutdown(t, p, len(cs))
+		})
+	}
 }
