@@ -8,14 +8,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/protocol"
 	"github.com/plenary/plenary/store"
 )
 
@@ -32,10 +35,19 @@ func (h *Hub) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = h.httpError
-	e.Use(middleware.Recover())
+	e.Use(h.logRequests())
+	// A panic is answered and logged by httpError, as any other error.
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(_ echo.Context, err error, stack []byte) error {
+			return fmt.Errorf("panic: %w\n%s", err, stack)
+		},
+	}))
 	e.Use(securityHeaders)
+	// On every route rather than the group's: a group with middleware
+	// answers 404 for every method a path of it does not take.
+	e.Use(middleware.BodyLimit(maxBody))
 
-	api := e.Group("/api", middleware.BodyLimit(maxBody))
+	api := e.Group("/api")
 	api.GET("/config", h.appConfig)
 	api.POST("/boards", h.createBoard)
 	api.GET("/boards/:id", h.boardInfo)
@@ -48,11 +60,9 @@ func (h *Hub) routes() *echo.Echo {
 	e.GET("/ws", h.serveWebsocket)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET("/readyz", h.ready)
-	e.GET("/metrics", func(c echo.Context) error {
-		c.Response().Header().Set(echo.HeaderContentType, "text/plain; version=0.0.4")
-		h.metrics.write(c.Response())
-		return nil
-	})
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(h.metrics.registry, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(h.logger.Handler(), slog.LevelError),
+	})))
 	if h.assets != nil {
 		e.GET("/*", h.serveStatic())
 	}
@@ -84,7 +94,23 @@ func refuseHTTP(status int, code, msg string) *apiError {
 	return &apiError{status: status, Code: code, Msg: msg}
 }
 
-// httpError answers every error as JSON {code, msg}, Echo's own included.
+// Codes of HTTP refusals that only Echo's router and middleware give.
+const (
+	codeNoRoute   = "no_route"
+	codeBadMethod = "bad_method"
+	codeTooLarge  = "too_large"
+)
+
+// echoRefusals are the refusals for the errors Echo itself returns.
+var echoRefusals = map[int]*apiError{
+	http.StatusNotFound:              refuseHTTP(http.StatusNotFound, codeNoRoute, "there is nothing at this address"),
+	http.StatusMethodNotAllowed:      refuseHTTP(http.StatusMethodNotAllowed, codeBadMethod, "this address does not take that method"),
+	http.StatusRequestEntityTooLarge: refuseHTTP(http.StatusRequestEntityTooLarge, codeTooLarge, "the request body is over "+maxBody+"iB"),
+}
+
+// httpError is Echo's one error handler: it answers every error as JSON
+// {code, msg}, Echo's own included, and logs those that are the
+// server's fault.
 func (h *Hub) httpError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
@@ -93,11 +119,11 @@ func (h *Hub) httpError(err error, c echo.Context) {
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &ae):
-	case errors.As(err, &he):
-		ae = refuseHTTP(he.Code, strings.ReplaceAll(strings.ToLower(http.StatusText(he.Code)), " ", "_"), fmt.Sprint(he.Message))
+	case errors.As(err, &he) && echoRefusals[he.Code] != nil:
+		ae = echoRefusals[he.Code]
 	default:
 		h.logger.Error("http", "path", c.Path(), "err", err)
-		ae = refuseHTTP(http.StatusInternalServerError, CodeInternal, "something went wrong on the server")
+		ae = refuseHTTP(http.StatusInternalServerError, protocol.CodeInternal, "something went wrong on the server")
 	}
 	_ = c.JSON(ae.status, ae)
 }
@@ -124,7 +150,11 @@ func (h *Hub) createBoard(c echo.Context) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return refuseHTTP(http.StatusBadRequest, CodeBadFrame, fmt.Sprintf("cannot read the request: %v", err))
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return he // the body limit, on a body sent without its length
+		}
+		return refuseHTTP(http.StatusBadRequest, protocol.CodeBadFrame, fmt.Sprintf("cannot read the request: %v", err))
 	}
 	if req.Import != nil {
 		if req.Title == "" {
@@ -161,14 +191,14 @@ func (h *Hub) createBoard(c echo.Context) error {
 			FacilitatorURL: base + "/b/" + id + "#key=" + h.tokens.issue(id, "p1", now),
 		})
 	}
-	return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "could not find a free join code; try again")
+	return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "could not find a free join code; try again")
 }
 
 // unavailable answers a store failure. The error stays in the log: it
 // names hosts and internals that are no business of the client's.
 func (h *Hub) unavailable(err error) error {
 	h.logger.Warn("store", "err", err)
-	return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the store cannot be reached just now; try again")
+	return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the store cannot be reached just now; try again")
 }
 
 // boardInfo is what the join screen shows before someone joins.
@@ -192,7 +222,7 @@ func (h *Hub) boardInfo(c echo.Context) error {
 		info = boardInfo{ID: r.id, Title: st.Info.Title, Prompt: st.Info.Prompt, Phase: st.Info.Phase,
 			Participants: len(st.Participants) - 1, Passcode: st.Info.Settings.Passcode != ""}
 	}) {
-		return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the workshop was closed; try again")
+		return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the workshop was closed; try again")
 	}
 	return c.JSON(http.StatusOK, info)
 }
@@ -211,7 +241,7 @@ func (h *Hub) loadRoom(c echo.Context) (*room, error) {
 	switch {
 	case errors.Is(err, errNoBoard):
 		misses.Allow()
-		return nil, refuseHTTP(http.StatusNotFound, CodeNoBoard, "there is no workshop with that code")
+		return nil, refuseHTTP(http.StatusNotFound, protocol.CodeNoBoard, "there is no workshop with that code")
 	case err != nil:
 		return nil, h.unavailable(err)
 	}
@@ -234,7 +264,7 @@ func (h *Hub) export(contentType string, render func(st *board.State, facilitato
 		token, _ := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
 		participant, err := h.tokens.open(token, r.id, time.Now())
 		if err != nil {
-			return refuseHTTP(http.StatusUnauthorized, CodeBadToken, "this link or session is not valid for this workshop")
+			return refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "this link or session is not valid for this workshop")
 		}
 		var body []byte
 		var refusal *apiError
@@ -242,14 +272,14 @@ func (h *Hub) export(contentType string, render func(st *board.State, facilitato
 			p := r.state.Participants[participant]
 			switch {
 			case p == nil:
-				refusal = refuseHTTP(http.StatusUnauthorized, CodeBadToken, "you are not a participant of this workshop")
+				refusal = refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "you are not a participant of this workshop")
 			case !p.Facilitator && !(forParticipants && r.state.Info.Phase == board.Discuss):
 				refusal = refuseHTTP(http.StatusForbidden, board.CodeForbidden, "only the facilitator may export before the discuss phase")
 			default:
 				body = render(r.state, p.Facilitator)
 			}
 		}) {
-			return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the workshop was closed; try again")
+			return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the workshop was closed; try again")
 		}
 		if refusal != nil {
 			return refusal
@@ -274,7 +304,7 @@ func exportJSON(s *board.State) []byte {
 // ready answers from the last ping of the store (probeStore), at once.
 func (h *Hub) ready(c echo.Context) error {
 	if !h.storeUp.Load() {
-		return c.String(http.StatusServiceUnavailable, "store unreachable")
+		return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the store cannot be reached")
 	}
 	return c.String(http.StatusOK, "ready")
 }

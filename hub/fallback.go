@@ -19,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/protocol"
 )
 
 // The fallback transport, for networks whose proxies refuse or cut
@@ -133,7 +134,7 @@ func (h *Hub) serveStream(c echo.Context) error {
 	}
 	if key := h.streamKey(hello); key != "" {
 		if !h.fallback.holdStream(key) {
-			return refuseHTTP(http.StatusTooManyRequests, CodeRateLimited, fmt.Sprintf("at most %d open streams per participant", maxStreams))
+			return refuseHTTP(http.StatusTooManyRequests, protocol.CodeRateLimited, fmt.Sprintf("at most %d open streams per participant", maxStreams))
 		}
 		defer h.fallback.releaseStream(key)
 	}
@@ -155,7 +156,7 @@ func (h *Hub) serveStream(c echo.Context) error {
 	s := newSession(h, addr)
 	s.out.schedule = st.kick
 	defer func() {
-		s.close(CloseNormal, "")
+		s.close(protocol.CloseNormal, "")
 		if s.room != nil {
 			// The next poll, or the stream that resumes this one, is on
 			// its way: until it is in, this session still counts its
@@ -234,7 +235,7 @@ func (st *stream) run(ctx context.Context, s *session) {
 		for more := true; more; {
 			frames, closing := s.out.next()
 			if closing {
-				if s.closeCode == CloseResume {
+				if s.closeCode == protocol.CloseResume {
 					frames = nil // the client resumes from the log
 				}
 				_ = st.send(append(frames, encode(closeFrame{T: "close", Status: s.closeCode, Reason: s.closeMsg})))
@@ -315,11 +316,11 @@ func (h *Hub) serveFrames(c echo.Context) error {
 	token, _ := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
 	participant, err := h.tokens.open(token, r.id, time.Now())
 	if err != nil {
-		return refuseHTTP(http.StatusUnauthorized, CodeBadToken, "this link or session is not valid for this workshop")
+		return refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "this link or session is not valid for this workshop")
 	}
 	if wait, ok := take(h.fallback.posts.of(r.id + "/" + participant)); !ok {
 		c.Response().Header().Set("Retry-After", "1")
-		return refuseHTTP(http.StatusTooManyRequests, CodeRateLimited, fmt.Sprintf("slow down: try again in %d ms", wait.Milliseconds()+1))
+		return refuseHTTP(http.StatusTooManyRequests, protocol.CodeRateLimited, fmt.Sprintf("slow down: try again in %d ms", wait.Milliseconds()+1))
 	}
 	body, err := readBody(c, maxPostBytes)
 	if err != nil {
@@ -332,7 +333,7 @@ func (h *Hub) serveFrames(c echo.Context) error {
 		}
 	}
 	if len(frames) > maxPostFrames {
-		return refuseHTTP(http.StatusRequestEntityTooLarge, CodeBadFrame, fmt.Sprintf("at most %d frames per request", maxPostFrames))
+		return refuseHTTP(http.StatusRequestEntityTooLarge, protocol.CodeBadFrame, fmt.Sprintf("at most %d frames per request", maxPostFrames))
 	}
 
 	s := newSession(h, c.RealIP())
@@ -344,18 +345,18 @@ func (h *Hub) serveFrames(c echo.Context) error {
 		default:
 		}
 	}
-	defer s.close(CloseNormal, "")
+	defer s.close(protocol.CloseNormal, "")
 	var refusal *apiError
 	if !r.call(func() {
 		p := r.state.Participants[participant]
 		if p == nil {
-			refusal = refuseHTTP(http.StatusUnauthorized, CodeBadToken, "you are not a participant of this workshop")
+			refusal = refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "you are not a participant of this workshop")
 			return
 		}
 		s.facilitator = p.Facilitator
 		r.posters[s.id] = s
 	}) {
-		return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the workshop was closed; try again")
+		return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the workshop was closed; try again")
 	}
 	if refusal != nil {
 		return refusal
@@ -471,9 +472,9 @@ func readBody(c echo.Context, limit int64) ([]byte, error) {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return nil, refuseHTTP(http.StatusRequestEntityTooLarge, CodeBadFrame, fmt.Sprintf("the body is over %d bytes", limit))
+		return nil, refuseHTTP(http.StatusRequestEntityTooLarge, protocol.CodeBadFrame, fmt.Sprintf("the body is over %d bytes", limit))
 	case err != nil:
-		return nil, refuseHTTP(http.StatusBadRequest, CodeBadFrame, "cannot read the body")
+		return nil, refuseHTTP(http.StatusBadRequest, protocol.CodeBadFrame, "cannot read the body")
 	}
 	return body, nil
 }

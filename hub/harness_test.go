@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -19,8 +17,8 @@ import (
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/internal/plenarytest"
 	"github.com/plenary/plenary/store"
-	"github.com/plenary/plenary/store/bolt"
 )
 
 // testServer is a real hub on a real HTTP server over the embedded store.
@@ -34,36 +32,16 @@ type testServer struct {
 
 func startServer(t testing.TB, opts ...func(*hub.Config)) *testServer {
 	t.Helper()
-	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return startServerOn(t, log, opts...)
+	return serverOf(t, plenarytest.Start(t, opts...))
 }
 
 func startServerOn(t testing.TB, log store.Log, opts ...func(*hub.Config)) *testServer {
 	t.Helper()
-	cfg := hub.Config{
-		Log:    log,
-		Secret: []byte("a test secret of some length"),
-		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-	}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	h, err := hub.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Handler())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = h.Close(ctx)
-		srv.Close()
-		_ = log.Close()
-	})
-	return &testServer{t: t, url: srv.URL, log: log, hub: h, srv: srv}
+	return serverOf(t, plenarytest.StartOn(t, log, opts...))
+}
+
+func serverOf(t testing.TB, s *plenarytest.Server) *testServer {
+	return &testServer{t: t, url: s.URL, log: s.Log, hub: s.Hub, srv: s.HTTP}
 }
 
 type created struct {

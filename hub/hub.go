@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
 
+	"github.com/plenary/plenary/hub/internal/writers"
 	"github.com/plenary/plenary/store"
 )
 
@@ -111,7 +112,7 @@ type Hub struct {
 	// storeUp is what the last ping of the store found (probeStore).
 	storeUp atomic.Bool
 
-	writers     writers
+	writers     writers.Pool
 	nextSession atomic.Uint64
 	closing     chan struct{}
 	closeOnce   sync.Once
@@ -189,7 +190,7 @@ func New(cfg Config) (*Hub, error) {
 		rooms:       map[string]*room{},
 		closing:     make(chan struct{}),
 		outbound:    make(chan outbound, outboundLen),
-		writers:     writers{timeout: writeWithin},
+		writers:     writers.Pool{Timeout: writeWithin},
 		drawBoardID: newBoardID,
 	}
 	h.echo = h.routes()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/plenary/plenary/protocol"
 	"golang.org/x/time/rate"
 )
 
@@ -93,7 +94,7 @@ func untilToken(lim *rate.Limiter) time.Duration {
 func tooMany(c echo.Context, wait time.Duration, what string) error {
 	seconds := int(math.Ceil(wait.Seconds()))
 	c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, seconds)))
-	return refuseHTTP(http.StatusTooManyRequests, CodeRateLimited, fmt.Sprintf("too many %s from your address: try again in %d s", what, max(1, seconds)))
+	return refuseHTTP(http.StatusTooManyRequests, protocol.CodeRateLimited, fmt.Sprintf("too many %s from your address: try again in %d s", what, max(1, seconds)))
 }
 
 // clientAddress picks how the hub reads a request's client address: the

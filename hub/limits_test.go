@@ -15,6 +15,7 @@ import (
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/protocol"
 )
 
 // TestReconnectingKeepsTheOpLimit: the op limit is the participant's, not
@@ -52,7 +53,7 @@ func TestReconnectingKeepsTheOpLimit(t *testing.T) {
 				switch {
 				case err == nil:
 					applied++
-				case errors.As(err, &be) && be.Code == hub.CodeRateLimited:
+				case errors.As(err, &be) && be.Code == protocol.CodeRateLimited:
 					limited++
 				default:
 					t.Errorf("op %d.%d: %v", i, j, err)
@@ -100,7 +101,7 @@ func TestAddressLimits(t *testing.T) {
 	want429 := func(t *testing.T, resp *http.Response, body []byte, what string) {
 		t.Helper()
 		var e struct{ Code, Msg string }
-		if resp.StatusCode != http.StatusTooManyRequests || json.Unmarshal(body, &e) != nil || e.Code != hub.CodeRateLimited || e.Msg == "" {
+		if resp.StatusCode != http.StatusTooManyRequests || json.Unmarshal(body, &e) != nil || e.Code != protocol.CodeRateLimited || e.Msg == "" {
 			t.Fatalf("%s: %d %s, want 429 rate_limited", what, resp.StatusCode, body)
 		}
 		if wait, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || wait < 1 {
@@ -165,7 +166,7 @@ func TestGuessingOverTheWebsocket(t *testing.T) {
 		cancel()
 		var be *board.Error
 		switch {
-		case errors.As(err, &be) && be.Code == hub.CodeNoBoard:
+		case errors.As(err, &be) && be.Code == protocol.CodeNoBoard:
 		case err != nil && strings.Contains(err.Error(), "429"):
 			if i < 10 {
 				t.Fatalf("refused after %d guesses", i)

@@ -19,6 +19,9 @@ type outbox struct {
 	closing   bool // the session closed: the writer sends what is left and the close
 	ended     bool // the writer is done with the connection: pushes are dropped
 	schedule  func()
+	// hurry, if the transport sets it (before the first push), has the
+	// writer come to this connection before others (Pool.Hurry).
+	hurry func()
 }
 
 // push queues frame unless the outbox already holds limit frames. Once the
@@ -39,6 +42,18 @@ func (o *outbox) push(frame []byte, limit int) bool {
 	o.mu.Unlock()
 	if kick {
 		o.schedule()
+	}
+	return true
+}
+
+// pushAnswer queues an answer to the client's own op, and has the
+// writer come for it before the other connections it is writing for.
+func (o *outbox) pushAnswer(frame []byte, limit int) bool {
+	if !o.push(frame, limit) {
+		return false
+	}
+	if o.hurry != nil {
+		o.hurry()
 	}
 	return true
 }

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/plenary/plenary/protocol"
 )
 
 const (
@@ -99,7 +101,7 @@ func (p *presence) fullFrame() []byte {
 	if p.full == nil {
 		online := slices.AppendSeq(make([]string, 0, len(p.sent)), maps.Keys(p.sent))
 		slices.Sort(online)
-		p.full = encode(presenceFrame{T: "presence", Online: online})
+		p.full = encode(protocol.Presence{T: "presence", Online: online})
 	}
 	return p.full
 }
@@ -125,7 +127,7 @@ func (p *presence) tick(instance string, now time.Time) (frame, part []byte) {
 	if len(came)+len(left) == 0 {
 		return nil, part
 	}
-	frame = encode(presenceChangeFrame{T: "presence", Came: came, Left: left})
+	frame = encode(protocol.PresenceChange{T: "presence", Came: came, Left: left})
 	p.full = nil
 	p.next = now.Add(time.Duration(len(frame)) * time.Second / presenceBytesPerSecond)
 	return frame, part

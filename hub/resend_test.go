@@ -14,8 +14,8 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/protocol"
 	"github.com/plenary/plenary/store/redis/redistest"
 )
 
@@ -35,7 +35,7 @@ func settle(t *testing.T, ts *testServer, boardID, tok, id string, op board.Op) 
 		f, err := c.DoAs(ctxT(t), id, op)
 		c.Drop()
 		var be *board.Error
-		if !errors.As(err, &be) || be.Code != hub.CodeUnknownOutcome {
+		if !errors.As(err, &be) || be.Code != protocol.CodeUnknownOutcome {
 			return f, err
 		}
 		if time.Now().After(deadline) {
@@ -57,7 +57,7 @@ func doUntilAnswered(t testing.TB, c *client.Client, id string, op board.Op) cli
 		if err == nil {
 			return f
 		}
-		if !errors.As(err, &be) || be.Code != hub.CodeUnknownOutcome || time.Now().After(deadline) {
+		if !errors.As(err, &be) || be.Code != protocol.CodeUnknownOutcome || time.Now().After(deadline) {
 			t.Fatalf("%s by %s: %v", op.Kind, c.You, err)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -177,7 +177,7 @@ func TestSenderKilledDuringStall(t *testing.T) {
 	// store, it cannot say it was not.
 	if _, err := sender.DoAs(ctxT(t), "stalled-1", op); err == nil {
 		t.Fatal("an op was acknowledged by a stalled Redis")
-	} else if be := (*board.Error)(nil); errors.As(err, &be) && be.Code == hub.CodeUnavailable {
+	} else if be := (*board.Error)(nil); errors.As(err, &be) && be.Code == protocol.CodeUnavailable {
 		t.Errorf("an op sent into a stall was refused %s (%s): its outcome is not known", be.Code, be.Message)
 	}
 	// The instance dies, Redis comes back and runs what it was sent.
@@ -298,7 +298,7 @@ func TestRedisPausedUnderWrites(t *testing.T) {
 							slowestWhat = fmt.Sprintf("%s, sent %v after the stall began, answered %v", a.id, sent.Sub(time.Unix(0, paused.Load())).Round(10*time.Millisecond), a.err)
 						}
 						switch {
-						case be != nil && be.Code == hub.CodeUnknownOutcome:
+						case be != nil && be.Code == protocol.CodeUnknownOutcome:
 							again = append(again, a.id)
 						case be != nil:
 							outcomes = append(outcomes, outcome{text: texts[a.id], refused: be.Code})
@@ -341,7 +341,7 @@ func TestRedisPausedUnderWrites(t *testing.T) {
 		switch {
 		case o.applied && counts[o.text] != 1:
 			t.Errorf("%q was acknowledged and is on the board %d times", o.text, counts[o.text])
-		case o.refused == hub.CodeUnavailable && counts[o.text] != 0:
+		case o.refused == protocol.CodeUnavailable && counts[o.text] != 0:
 			t.Errorf("%q was refused unavailable and is on the board %d times", o.text, counts[o.text])
 		}
 	}
@@ -376,7 +376,7 @@ func TestHelloDuringOutage(t *testing.T) {
 		if err := conn.Write(ctxT(t), websocket.MessageText, []byte(hello)); err != nil {
 			t.Fatal(err)
 		}
-		wantClose(t, conn, hub.CloseTryAgain)
+		wantClose(t, conn, protocol.CloseTryAgain)
 	}
 	srv.Restart()
 	// As the web app does after 1013: again, with backoff, until in

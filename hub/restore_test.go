@@ -162,3 +162,41 @@ func assertSameExports(t *testing.T, servers []*testServer, b created) {
 		}
 	}
 }
+
+// TestResendAfterRedisEmptied: a participant's note is applied just before
+// Redis restarts empty and its answer is lost; the web app sends it again
+// with the same id once the board is back, on the same connection and on
+// another instance. The board given back from the instances' copies
+// carries the ops' keys, so every resend is answered with the note's first
+// seq and the note is on every screen once.
+func TestResendAfterRedisEmptied(t *testing.T) {
+	srv := redistest.Start(t)
+	servers := instances(t, srv.URL(), 2)
+	r := newRoom(t, servers, 2)
+	writer := r.people[0]
+	half := 0.5
+	text := "sent before Redis emptied, resent after"
+	op := board.Op{Kind: board.NoteAdd, Chart: r.groups[writer.You], Text: text, X: &half, Y: &half}
+	first := doUntilAnswered(t, writer, "note-1", op)
+
+	srv.Restart() // empty
+	again := doUntilAnswered(t, writer, "note-1", op)
+	elsewhere, err := settle(t, servers[1], r.b.ID, writer.Token, "note-1", op)
+	if err != nil {
+		t.Fatalf("the resend to the other instance: %v", err)
+	}
+	for _, f := range []client.Frame{again, elsewhere} {
+		if f.Seq != first.Seq || f.Ref != "note-1" {
+			t.Errorf("a resend after Redis emptied was answered seq %d ref %q; want the first answer's seq %d", f.Seq, f.Ref, first.Seq)
+		}
+	}
+	after := replay(t, servers[0].log, r.b.ID)
+	if n := countNotes(after, text); n != 1 {
+		t.Errorf("the note is on the board %d times, want once", n)
+	}
+	everyone := r.everyone()
+	for _, ts := range servers {
+		everyone = append(everyone, ts.dial(client.Hello{Board: r.b.ID, Token: r.fac.Token}))
+	}
+	assertConverged(t, servers[0].log, r.b.ID, everyone...)
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/protocol"
 	"github.com/plenary/plenary/store"
 )
 
@@ -163,7 +164,7 @@ func (r *room) run() {
 		case <-r.hub.closing:
 			r.saveSnapshot()
 			for _, s := range r.clients {
-				s.close(CloseGoingAway, "the server is restarting: reconnect")
+				s.close(protocol.CloseGoingAway, "the server is restarting: reconnect")
 			}
 			return
 		}
@@ -300,7 +301,7 @@ func (r *room) loadState(ctx context.Context) (*board.State, string, []applied, 
 		if changes, err := st.Apply(e); err == nil {
 			tail = append(tail, newApplied(e, changes))
 		} else {
-			tail = append(tail, applied{seq: e.Seq, refusal: asBoardError(err)})
+			tail = append(tail, refusedEntry(e, err))
 		}
 	})
 	return st, epoch, tail, err
@@ -422,7 +423,13 @@ func (r *room) restore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode board %s: %w", r.id, err)
 	}
-	return restorer.Restore(ctx, r.id, store.Snapshot{Seq: r.state.Seq, Epoch: r.epoch, Data: data})
+	var keys []store.OpKey
+	r.recent.after(0, func(a *applied) {
+		if a.key != "" {
+			keys = append(keys, store.OpKey{Key: a.key, Seq: a.seq})
+		}
+	})
+	return restorer.Restore(ctx, r.id, store.Snapshot{Seq: r.state.Seq, Epoch: r.epoch, Data: data}, keys)
 }
 
 // epochAfter waits until the room holds the board in an epoch other than
@@ -522,9 +529,9 @@ func (r *room) apply(rec store.Record) {
 	e := decodeEntry(rec)
 	changes, err := r.state.Apply(e)
 	if err != nil {
-		refusal := asBoardError(err)
-		r.remember(applied{seq: e.Seq, refusal: refusal})
-		r.refused(e, refusal)
+		a := refusedEntry(e, err)
+		r.remember(a)
+		r.refused(e, a.refusal)
 	} else {
 		r.hub.metrics.opsApplied.Add(1)
 		a := newApplied(e, changes)
@@ -538,12 +545,17 @@ func (r *room) apply(rec store.Record) {
 	}
 }
 
+// refusedEntry is the room's record of an entry Apply refused.
+func refusedEntry(e board.Entry, err error) applied {
+	return applied{seq: e.Seq, key: opKeyOf(e), refusal: asBoardError(err)}
+}
+
 func asBoardError(err error) *board.Error {
 	var be *board.Error
 	if errors.As(err, &be) {
 		return be
 	}
-	return &board.Error{Code: CodeInternal, Message: err.Error()}
+	return &board.Error{Code: protocol.CodeInternal, Message: err.Error()}
 }
 
 // check validates e against the room's state without changing it, so an
@@ -592,14 +604,14 @@ func (r *room) checkJoin(e board.Entry, passcode string) (epoch string, offset u
 		epoch, offset = r.epoch, r.state.ParticipantOffset
 		want := r.state.Info.Settings.Passcode
 		if want != "" && !equalSecret(want, passcode) {
-			bad = &board.Error{Code: CodeBadPasscode, Message: "that passcode is not right"}
+			bad = &board.Error{Code: protocol.CodeBadPasscode, Message: "that passcode is not right"}
 			return
 		}
 		if err := r.state.Check(e); err != nil {
 			bad = asBoardError(err)
 		}
 	}) {
-		return "", 0, &board.Error{Code: CodeUnavailable, Message: "the workshop was closed: reconnect"}
+		return "", 0, &board.Error{Code: protocol.CodeUnavailable, Message: "the workshop was closed: reconnect"}
 	}
 	return epoch, offset, bad
 }
@@ -611,7 +623,7 @@ func (r *room) attach(s *session, minSeq, since uint64, epoch, token string) {
 		r.waiting = append(r.waiting, attachment{s: s, minSeq: minSeq, since: since, epoch: epoch, token: token})
 		r.admitWaiting()
 	}) {
-		s.close(CloseGoingAway, "the workshop was closed: reconnect")
+		s.close(protocol.CloseGoingAway, "the workshop was closed: reconnect")
 	}
 }
 
@@ -638,11 +650,11 @@ func (r *room) admit(a attachment) {
 		// board's last places.
 		e := &board.Error{Code: board.CodeTooMany, Message: fmt.Sprintf("the board is full: %d participants", board.MaxParticipants)}
 		s.refuse("", e)
-		s.close(CloseBadHello, e.Message)
+		s.close(protocol.CloseBadHello, e.Message)
 		return
 	case p == nil:
-		s.refuse("", &board.Error{Code: CodeBadToken, Message: "you are not a participant of this workshop: join again"})
-		s.close(CloseBadToken, "unknown participant")
+		s.refuse("", &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop: join again"})
+		s.close(protocol.CloseBadToken, "unknown participant")
 		return
 	}
 	// A presenter is watched by the room, so it gets the participants'
@@ -651,7 +663,7 @@ func (r *room) admit(a attachment) {
 	r.clients[s.id] = s
 	r.presence.join(p.ID)
 	r.hub.metrics.sessions.Add(1)
-	s.enqueue(encode(welcomeFrame{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
+	s.enqueue(encode(protocol.Welcome{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
 	r.sendState(s, a.since, a.epoch)
 	r.admitted(s)
 	s.enqueue(r.presence.fullFrame())

@@ -15,21 +15,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/protocol"
 	"github.com/plenary/plenary/store"
-)
-
-// Close codes a session ends with. They tell the browser whether to
-// reconnect and whether it may resume (docs/protocol.md, "Close codes").
-const (
-	CloseNormal     = 1000 // the client left
-	CloseGoingAway  = 1001 // server shutting down, or the connection failed: reconnect and resume
-	CloseNoHello    = 1008 // no hello in time: reconnect
-	CloseTooLarge   = 1009 // frame over the read limit
-	CloseTryAgain   = 1013 // the store is away (loading the board, joining): reconnect later
-	CloseResume     = 4000 // send queue overflowed: reconnect and resume
-	CloseBadHello   = 4001 // no valid hello: do not reconnect
-	CloseBadToken   = 4003 // forget the token and join again
-	CloseRateLimits = 4029 // too many ops too fast, repeatedly
 )
 
 // Per-connection bounds.
@@ -103,9 +90,22 @@ func (s *session) become(r *room, participant string) {
 // when it reconnects, so a logged change is never silently dropped.
 func (s *session) enqueue(frame []byte) {
 	if !s.out.push(frame, sendQueueLen) {
-		s.hub.metrics.overflows.Add(1)
-		s.close(CloseResume, "send queue full: reconnect and resume")
+		s.overflow()
 	}
+}
+
+// enqueueAnswer is enqueue for the answer to the client's own op (its
+// acknowledgement or refusal), which the writers come for first: the
+// person who acted is waiting on it.
+func (s *session) enqueueAnswer(frame []byte) {
+	if !s.out.pushAnswer(frame, sendQueueLen) {
+		s.overflow()
+	}
+}
+
+func (s *session) overflow() {
+	s.hub.metrics.overflows.Add(1)
+	s.close(protocol.CloseResume, "send queue full: reconnect and resume")
 }
 
 // enqueueEphemeral passes on a drag or cursor only while the queue is less
@@ -124,11 +124,11 @@ func (s *session) close(code int, msg string) {
 }
 
 // errReadOnly refuses whatever a presenter session sends after its hello.
-var errReadOnly = &board.Error{Code: CodeReadOnly, Message: "the presenter view only shows the board: change it from the facilitator's console"}
+var errReadOnly = &board.Error{Code: protocol.CodeReadOnly, Message: "the presenter view only shows the board: change it from the facilitator's console"}
 
 func (s *session) refuse(ref string, e *board.Error) {
 	s.hub.metrics.refused(e.Code)
-	s.enqueue(errorBytes(ref, e))
+	s.enqueueAnswer(errorBytes(ref, e))
 }
 
 // handle acts on one frame from the client. The transport calls it one
@@ -139,7 +139,7 @@ func (s *session) handle(ctx context.Context, data []byte) {
 	if bad != nil {
 		if s.room == nil {
 			s.refuse("", bad)
-			s.close(CloseBadHello, bad.Message)
+			s.close(protocol.CloseBadHello, bad.Message)
 			return
 		}
 		s.refuse(refOf(data), bad)
@@ -147,9 +147,9 @@ func (s *session) handle(ctx context.Context, data []byte) {
 	}
 	switch {
 	case s.room == nil && f.T != "hello":
-		s.close(CloseBadHello, "the first frame must be a hello")
+		s.close(protocol.CloseBadHello, "the first frame must be a hello")
 	case s.room != nil && f.T == "hello":
-		s.refuse("", &board.Error{Code: CodeBadHello, Message: "hello was already said"})
+		s.refuse("", &board.Error{Code: protocol.CodeBadHello, Message: "hello was already said"})
 	case f.T == "hello":
 		s.hello(ctx, f)
 	case f.T == "op":
@@ -173,34 +173,34 @@ func refOf(data []byte) string {
 	return probe.ID
 }
 
-func (s *session) hello(ctx context.Context, f *inbound) {
+func (s *session) hello(ctx context.Context, f *protocol.ClientFrame) {
 	boardID := strings.ToUpper(f.Board)
 	r, err := s.hub.room(ctx, boardID)
 	if errors.Is(err, errNoBoard) {
-		e := &board.Error{Code: CodeNoBoard, Message: "there is no workshop with that code"}
+		e := &board.Error{Code: protocol.CodeNoBoard, Message: "there is no workshop with that code"}
 		s.hub.misses.of(s.addr).Allow()
 		s.refuse("", e)
-		s.close(CloseBadHello, e.Message)
+		s.close(protocol.CloseBadHello, e.Message)
 		return
 	}
 	if err != nil {
 		// The store is away: a reconnect a little later finds the board.
 		s.hub.logger.Warn("load board", "board", boardID, "err", err)
-		e := &board.Error{Code: CodeUnavailable, Message: "the workshop cannot be loaded just now; trying again"}
+		e := &board.Error{Code: protocol.CodeUnavailable, Message: "the workshop cannot be loaded just now; trying again"}
 		s.refuse("", e)
-		s.close(CloseTryAgain, e.Message)
+		s.close(protocol.CloseTryAgain, e.Message)
 		return
 	}
 	now := time.Now()
 	if f.Token != "" {
 		participant, err := s.hub.tokens.open(f.Token, boardID, now)
 		if err != nil {
-			s.refuse("", &board.Error{Code: CodeBadToken, Message: "this link or session is not valid for this workshop"})
-			s.close(CloseBadToken, "bad token")
+			s.refuse("", &board.Error{Code: protocol.CodeBadToken, Message: "this link or session is not valid for this workshop"})
+			s.close(protocol.CloseBadToken, "bad token")
 			return
 		}
 		s.become(r, participant)
-		s.presenter = f.View == presenterView
+		s.presenter = f.View == protocol.ViewPresenter
 		r.attach(s, 0, f.Since, f.Epoch, f.Token)
 		return
 	}
@@ -226,19 +226,19 @@ func (s *session) hello(ctx context.Context, f *inbound) {
 // helloCloseCode is how a refused hello ends: a store or a room that is
 // away is worth another try, anything else is not.
 func helloCloseCode(bad *board.Error) int {
-	if bad.Code == CodeUnavailable || bad.Code == CodeUnknownOutcome {
-		return CloseTryAgain
+	if bad.Code == protocol.CodeUnavailable || bad.Code == protocol.CodeUnknownOutcome {
+		return protocol.CloseTryAgain
 	}
-	return CloseBadHello
+	return protocol.CloseBadHello
 }
 
-func (s *session) op(ctx context.Context, f *inbound) {
+func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 	if !s.ops.Allow() {
 		s.rateStrikes++
 		if s.rateStrikes > maxRateStrikes {
-			s.close(CloseRateLimits, "too many ops too fast")
+			s.close(protocol.CloseRateLimits, "too many ops too fast")
 		}
-		s.refuse(f.ID, &board.Error{Code: CodeRateLimited, Message: fmt.Sprintf("slow down: at most %d changes a second", s.hub.opRate)})
+		s.refuse(f.ID, &board.Error{Code: protocol.CodeRateLimited, Message: fmt.Sprintf("slow down: at most %d changes a second", s.hub.opRate)})
 		return
 	}
 	s.rateStrikes = 0
@@ -267,7 +267,7 @@ func (s *session) op(ctx context.Context, f *inbound) {
 			s.hub.storeStalled()
 		}
 	}()
-	key := s.participant + "/" + f.ID
+	key := opKey(s.participant, f.ID)
 	epoch, bad := s.room.check(ctx, e)
 	if bad != nil {
 		// A resend of an op that was applied may be refused by the
@@ -297,7 +297,7 @@ func (s *session) op(ctx context.Context, f *inbound) {
 // errUnknownOutcome answers an op that may or may not have reached the
 // log: the client sends it again with the same id, and the log's
 // idempotency key makes that safe.
-var errUnknownOutcome = &board.Error{Code: CodeUnknownOutcome, Message: "the change may not have been saved: it is being sent again"}
+var errUnknownOutcome = &board.Error{Code: protocol.CodeUnknownOutcome, Message: "the change may not have been saved: it is being sent again"}
 
 // append makes e durable in the board's log under the op's key, in the
 // epoch of the room's state it was checked against, and hands the record
@@ -331,7 +331,7 @@ func (s *session) append(ctx context.Context, r *room, epoch, key string, e boar
 	}
 }
 
-func (s *session) ephemeral(f *inbound) {
+func (s *session) ephemeral(f *protocol.ClientFrame) {
 	if !s.eph.Allow() {
 		return
 	}
@@ -339,7 +339,7 @@ func (s *session) ephemeral(f *inbound) {
 		s.refuse("", errReadOnly)
 		return
 	}
-	frame := encode(ephFrame{T: "eph", From: s.participant, Kind: f.Kind, Note: f.Note, Theme: f.Theme, Chart: f.Chart, X: f.X, Y: f.Y})
+	frame := encode(protocol.Eph{T: "eph", From: s.participant, Kind: f.Kind, Note: f.Note, Theme: f.Theme, Chart: f.Chart, X: f.X, Y: f.Y})
 	s.room.ephemeral(s, frame)
 }
 
@@ -348,6 +348,24 @@ func (s *session) ephemeral(f *inbound) {
 // sender's connection gets the acknowledgement.
 func (s *session) ref(clientRef string) string {
 	return s.hub.instance + "." + strconv.FormatUint(s.id, 10) + "." + clientRef
+}
+
+// opKey is an op's idempotency key in the log: its sender and the id the
+// client gave it.
+func opKey(participant, id string) string { return participant + "/" + id }
+
+// opKeyOf is the idempotency key entry e was appended under, whichever
+// instance appended it; "" for the server's own entries.
+func opKeyOf(e board.Entry) string {
+	_, rest, ok := strings.Cut(e.Ref, ".")
+	if !ok || e.Actor == "" {
+		return ""
+	}
+	_, id, ok := strings.Cut(rest, ".")
+	if !ok {
+		return ""
+	}
+	return opKey(e.Actor, id)
 }
 
 // parseRef splits a log ref into the session id and client ref, if the

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/protocol"
 )
 
 // What each viewer is sent. A board has two shared views: participants'
@@ -46,6 +47,9 @@ type applied struct {
 	seq uint64
 	by  string
 	at  time.Time
+	// key is the op's idempotency key (opKeyOf), kept so that a store
+	// that lost the log can be given the recent ones back with the board.
+	key string
 	// refusal is why Apply refused the entry; it has no frames then.
 	refusal *board.Error
 	// changes are kept only when some are addressed to one participant
@@ -61,7 +65,7 @@ type applied struct {
 }
 
 func newApplied(e board.Entry, changes []board.Change) applied {
-	a := applied{seq: e.Seq, by: e.Actor, at: e.At, changes: changes}
+	a := applied{seq: e.Seq, by: e.Actor, at: e.At, key: opKeyOf(e), changes: changes}
 	for _, c := range changes {
 		if c.Audience == board.Owner {
 			if a.owners == nil {
@@ -82,7 +86,7 @@ func newApplied(e board.Entry, changes []board.Change) applied {
 			}
 		}
 		if shared != nil {
-			a.frames[v] = encode(changeFrame{T: "chg", Seq: a.seq, By: a.actorFor(view(v) == facilitatorView), At: a.at, Changes: shared})
+			a.frames[v] = encode(protocol.Chg[board.Change]{T: "chg", Seq: a.seq, By: a.actorFor(view(v) == facilitatorView), At: a.at, Changes: shared})
 		} else {
 			a.frames[v] = a.placeholder()
 		}
@@ -98,10 +102,10 @@ func newApplied(e board.Entry, changes []board.Change) applied {
 // actor, only the seq, so every seq reaches every viewer and no gap counts
 // what they may not see.
 func (a *applied) placeholder() []byte {
-	return encode(changeFrame{T: "chg", Seq: a.seq, At: a.at, Changes: []board.Change{}})
+	return encode(protocol.Chg[board.Change]{T: "chg", Seq: a.seq, At: a.at, Changes: []board.Change{}})
 }
 
-// chgPrefix is how every encoded chg frame begins (changeFrame's first
+// chgPrefix is how every encoded chg frame begins (protocol.Chg's first
 // field), where withRef puts the ref.
 const chgPrefix = `{"t":"chg",`
 
@@ -136,7 +140,7 @@ func (a *applied) frameFor(s *session, ref string) []byte {
 			visible = append(visible, c)
 		}
 	}
-	return encode(changeFrame{T: "chg", Seq: a.seq, Ref: ref, By: a.actorFor(s.facilitator), At: a.at, Changes: visible})
+	return encode(protocol.Chg[board.Change]{T: "chg", Seq: a.seq, Ref: ref, By: a.actorFor(s.facilitator), At: a.at, Changes: visible})
 }
 
 // actorFor is the by of a's frames: the actor for a facilitator, no one
@@ -156,7 +160,7 @@ func (r *room) remember(a applied) {
 // broadcast sends what each session may see of an applied entry, the
 // sender's acknowledgement first: the person who acted is waiting on it.
 func (r *room) broadcast(e board.Entry, a applied) {
-	r.hub.metrics.latency.observe(time.Since(e.At))
+	r.hub.metrics.latency.Observe(time.Since(e.At).Seconds())
 	if holds(e) {
 		r.holdJoin(&a)
 		return
@@ -165,7 +169,7 @@ func (r *room) broadcast(e board.Entry, a applied) {
 	var sender *session
 	if senderID, clientRef, fromHere := parseRef(r.hub.instance, e.Ref); fromHere {
 		if sender = r.sender(senderID); sender != nil {
-			sender.enqueue(a.frameFor(sender, clientRef))
+			sender.enqueueAnswer(a.frameFor(sender, clientRef))
 		}
 	}
 	for _, s := range r.clients {
@@ -233,11 +237,11 @@ func (r *room) answerNow(s *session, seq uint64, ref string) {
 	r.sendJoins()
 	switch a := r.recent.find(seq); {
 	case a == nil:
-		s.enqueue(encode(changeFrame{T: "chg", Seq: seq, Ref: ref, Changes: []board.Change{}}))
+		s.enqueueAnswer(encode(protocol.Chg[board.Change]{T: "chg", Seq: seq, Ref: ref, Changes: []board.Change{}}))
 	case a.refusal != nil:
 		s.refuse(ref, a.refusal)
 	default:
-		s.enqueue(a.frameFor(s, ref))
+		s.enqueueAnswer(a.frameFor(s, ref))
 	}
 }
 

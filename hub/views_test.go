@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/protocol"
 )
 
 // BenchmarkEncodeChange is what each instance pays once per op, however
@@ -46,7 +47,7 @@ func BenchmarkEncodeChange(b *testing.B) {
 // says exactly what encoding it whole would, whatever the ref holds.
 func TestWithRef(t *testing.T) {
 	x := 0.25
-	frame := changeFrame{T: "chg", Seq: 42, By: "p7", At: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC),
+	frame := protocol.Chg[board.Change]{T: "chg", Seq: 42, By: "p7", At: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC),
 		Changes: []board.Change{{Entity: "note", ID: "n1", Value: board.Op{Kind: board.NoteAdd, Text: "Ask \"why\" twice", X: &x}}}}
 	for _, ref := range []string{"c1", `quote " and \ backslash`, "ünïcödé <tag> &", strings.Repeat("r", maxRefLen)} {
 		shared := encode(frame)

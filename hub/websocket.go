@@ -10,6 +10,9 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
+
+	"github.com/plenary/plenary/hub/internal/writers"
+	"github.com/plenary/plenary/protocol"
 )
 
 const (
@@ -49,9 +52,10 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 	}
 	conn.SetReadLimit(maxFrame)
 	h.metrics.connections.Add(1)
-	h.writers.open()
+	h.writers.Open()
 	ws := &wsConn{conn: conn, s: newSession(h, addr), writers: &h.writers}
-	ws.s.out.schedule = func() { h.writers.schedule(ws) }
+	ws.s.out.schedule = func() { h.writers.Schedule(ws) }
+	ws.s.out.hurry = func() { h.writers.Hurry(ws) }
 	// Armed only once ws.pinger is set, so the first ping sees it.
 	ws.pinger = time.AfterFunc(time.Hour, ws.ping)
 	ws.pinger.Reset(h.pingEvery)
@@ -64,7 +68,7 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 type wsConn struct {
 	conn    *websocket.Conn
 	s       *session
-	writers *writers
+	writers *writers.Pool
 	pinger  *time.Timer
 }
 
@@ -74,19 +78,19 @@ func (c *wsConn) read() {
 	s, h := c.s, c.s.hub
 	defer func() {
 		c.pinger.Stop()
-		s.close(CloseNormal, "")
+		s.close(protocol.CloseNormal, "")
 		if s.room != nil {
 			s.room.detach(s)
 		}
 		h.metrics.connections.Add(-1)
-		h.writers.closed()
+		h.writers.Closed()
 	}()
 	// No deadline on reads: a context that is never done sets up no timer
 	// per read; pings find dead connections, and closing the session
 	// ends the read.
 	ctx := context.Background()
 	noHello := time.AfterFunc(h.helloWithin, func() {
-		s.close(CloseNoHello, "no hello within "+h.helloWithin.String())
+		s.close(protocol.CloseNoHello, "no hello within "+h.helloWithin.String())
 	})
 	defer noHello.Stop()
 	for heard := false; ; heard = true {
@@ -128,13 +132,13 @@ func (c *wsConn) readMessage(ctx context.Context) error {
 	return nil
 }
 
-// flush is a writer's turn at the connection: it writes what the session
+// Flush is a writer's turn at the connection: it writes what the session
 // has queued, several frames to a message, and reports whether to come
 // back for more. Once the session has closed it writes the close instead.
-func (c *wsConn) flush(w *writer) (more bool) {
+func (c *wsConn) Flush(w *writers.Writer) (more bool) {
 	frames, closing := c.s.out.next()
 	if closing {
-		if c.s.closeCode != CloseResume {
+		if c.s.closeCode != protocol.CloseResume {
 			// An error frame must reach the client before the close
 			// that follows it.
 			_ = c.write(w, frames)
@@ -146,7 +150,7 @@ func (c *wsConn) flush(w *writer) (more bool) {
 	}
 	if err := c.write(w, frames); err != nil {
 		c.s.out.end()
-		c.s.close(CloseGoingAway, "write failed")
+		c.s.close(protocol.CloseGoingAway, "write failed")
 		c.conn.CloseNow()
 		return false
 	}
@@ -155,15 +159,15 @@ func (c *wsConn) flush(w *writer) (more bool) {
 	return c.s.out.more(frames)
 }
 
-// abort tears the connection down under a write that has taken too long;
+// Abort tears the connection down under a write that has taken too long;
 // the write fails and the session ends.
-func (c *wsConn) abort() { c.conn.CloseNow() }
+func (c *wsConn) Abort() { c.conn.CloseNow() }
 
 func (c *wsConn) ping() {
-	ctx, cancel := context.WithTimeout(context.Background(), c.writers.timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), c.writers.Timeout)
 	defer cancel()
 	if c.conn.Ping(ctx) != nil {
-		c.s.close(CloseGoingAway, "no pong")
+		c.s.close(protocol.CloseGoingAway, "no pong")
 		return
 	}
 	c.pinger.Reset(c.s.hub.pingEvery)
@@ -178,7 +182,7 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // write writes frames joined one per line into messages of at most
 // maxBatchBytes (a larger frame goes alone). A message of one frame is
 // written as it is, without a copy.
-func (c *wsConn) write(w *writer, frames [][]byte) error {
+func (c *wsConn) write(w *writers.Writer, frames [][]byte) error {
 	var buf *bytes.Buffer
 	for len(frames) > 0 {
 		msg, n := frames[0], 1
@@ -199,9 +203,9 @@ func (c *wsConn) write(w *writer, frames [][]byte) error {
 		frames = frames[n:]
 		// No deadline on the context: coder/websocket would set up a
 		// timer for each write. The hub's writers watch the write.
-		w.begin(c.writers, c)
+		w.Begin()
 		err := c.conn.Write(context.Background(), websocket.MessageText, msg)
-		w.end(c.writers)
+		w.End()
 		if err != nil {
 			return err
 		}

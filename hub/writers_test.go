@@ -21,8 +21,7 @@ func TestStuckWriteIsEnded(t *testing.T) {
 	b := ts.create("Stuck", "Who reads?")
 	fac := ts.facilitator(b)
 	connections := func() int {
-		_, body := ts.get("/metrics", "")
-		return int(metricValue(t, body, "plenary_connections"))
+		return int(sample(scrape(t, ts), "plenary_connections"))
 	}
 	open := connections()
 	stuck := dialStuck(t, ts.url)

@@ -21,8 +21,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/plenary/plenary/hub"
+	"github.com/plenary/plenary/internal/plenarytest"
 	"github.com/plenary/plenary/static"
-	"github.com/plenary/plenary/store/bolt"
 )
 
 // waitTimeout bounds every wait for something to appear on a page. The
@@ -34,31 +34,8 @@ const waitTimeout = 15 * time.Second
 // behind an httptest server; opts change its configuration.
 func startServer(t testing.TB, opts ...func(*hub.Config)) *httptest.Server {
 	t.Helper()
-	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := hub.Config{Log: log, Secret: []byte("browser-test-secret-0123456789abcdef"), Static: static.Files}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	h, err := hub.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := h.Close(ctx); err != nil {
-			t.Errorf("close hub: %v", err)
-		}
-		if err := log.Close(); err != nil {
-			t.Errorf("close log: %v", err)
-		}
-	})
-	return srv
+	app := func(c *hub.Config) { c.Static = static.Files }
+	return plenarytest.Start(t, append([]func(*hub.Config){app}, opts...)...).HTTP
 }
 
 // startBrowser starts Debian's Chromium headless with a fresh profile.

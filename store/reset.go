@@ -33,5 +33,17 @@ type Restorer interface {
 	// ErrRestoring while the window is open, and nil once the log is live
 	// again, then under a new epoch: the caller reloads from it. A copy
 	// offered after the window closed is ignored.
-	Restore(ctx context.Context, board string, snap Snapshot) error
+	//
+	// keys are the idempotency keys of the last ops the replica applied,
+	// each with its seq (at most snap.Seq). The backend lost its own with
+	// the log; it remembers these from the copy it keeps, so an op sent
+	// just before the loss and resent after it is not applied twice.
+	Restore(ctx context.Context, board string, snap Snapshot, keys []OpKey) error
+}
+
+// OpKey is an op's idempotency key (see Log.Append) and the seq of the
+// record appended under it.
+type OpKey struct {
+	Key string
+	Seq uint64
 }

@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,38 +15,34 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/protocol"
 )
 
 // maxWindow bounds the ops one connection may have unacknowledged; the
 // server lets a connection burst 60.
 const maxWindow = 64
 
-// readChunk is the read buffer of each connection. Frames are scanned as
-// they stream through it, so a snapshot of a whole board never needs a
-// buffer of its size.
-const readChunk = 2 << 10
-
 // conn is one simulated screen: a participant or a facilitator with the
 // board open. Like the web app, it reconnects when its socket drops, with
 // its token and the last seq it applied, and sends its unanswered ops
 // again with their ids.
 //
-// Its reader goroutine owns lines, early, epoch, sock, lostAt and the
-// fields it sets before ready is closed (you); lastSeq is atomic because
-// the run reads it to know when every screen has caught up. Ops are sent
-// by one goroutine at a time (the pacer, or the connection's writer in a
-// saturate run), which owns group, votes and dragging; mu guards ws,
-// nextOp and the frames in flight, which a reconnect replaces and sends
-// again.
+// Each socket is a light client.Client whose read goroutine hands this
+// screen every frame's header. One socket is read at a time (the next is
+// dialled once the last one's reader has ended), and that reader owns at,
+// early, epoch and lostAt; lastSeq is atomic because the run reads it to
+// know when every screen has caught up. Ops are sent by one goroutine at
+// a time (the pacer, or the connection's writer in a saturate run), which
+// owns group, votes and dragging; mu guards cl, nextOp and the frames in
+// flight, which a reconnect replaces and sends again.
 type conn struct {
 	mu    sync.Mutex
-	ws    *websocket.Conn
+	cl    *client.Client
 	w     *workshop
 	m     *meter
 	base  string       // the instance it dials
 	httpc *http.Client // dials with stamps
-	// sock stamps arrivals; nil if the dial went without one.
-	sock *stampedConn
 
 	you         string
 	token       string // from the welcome, to reconnect with
@@ -57,7 +52,8 @@ type conn struct {
 	votes       []string
 	dragging    bool
 
-	lines   lines
+	// at is when the bytes being read arrived.
+	at      seen
 	lastSeq atomic.Uint64
 	// received counts the bytes of every message read.
 	received atomic.Uint64
@@ -112,32 +108,11 @@ type flight struct {
 	frame []byte
 }
 
-// hello is the first frame; Token or Join says who connects, Since and
-// Epoch what a reconnecting screen holds.
-type hello struct {
-	T     string     `json:"t"`
-	V     int        `json:"v"`
-	Board string     `json:"board"`
-	Token string     `json:"token,omitempty"`
-	Join  *helloJoin `json:"join,omitempty"`
-	Since uint64     `json:"since,omitempty"`
-	Epoch string     `json:"epoch,omitempty"`
-}
-
-type helloJoin struct {
-	Name string     `json:"name"`
-	Role board.Role `json:"role"`
-}
-
 // dial opens a screen on w's board at base and returns once the board's
 // state has arrived. window is how many ops it may have in flight.
-func dial(ctx context.Context, httpc *http.Client, base string, w *workshop, h hello, window int) (*conn, error) {
-	ws, sock, err := openSocket(ctx, httpc, base, h)
-	if err != nil {
-		return nil, err
-	}
+func dial(ctx context.Context, httpc *http.Client, base string, w *workshop, h client.Hello, window int) (*conn, error) {
 	c := &conn{
-		ws: ws, w: w, m: w.m, base: base, httpc: httpc, sock: sock,
+		w: w, m: w.m, base: base, httpc: httpc,
 		facilitator: h.Token != "",
 		credits:     make(chan struct{}, window),
 		ready:       make(chan struct{}),
@@ -148,86 +123,51 @@ func dial(ctx context.Context, httpc *http.Client, base string, w *workshop, h h
 	for range window {
 		c.credits <- struct{}{}
 	}
+	if err := c.open(ctx, h); err != nil {
+		select {
+		case <-c.ready: // the board came as the dial gave up
+			c.m.counts.open.Add(-1)
+		default:
+		}
+		return nil, err
+	}
 	go c.read()
-	select {
-	case <-c.ready:
-		return c, nil
-	case <-c.closed:
-		return nil, fmt.Errorf("closed before the board arrived: %w", c.err)
-	case <-ctx.Done():
-		c.leaving.Store(true)
-		ws.CloseNow()
-		<-c.closed
-		return nil, ctx.Err()
-	}
+	return c, nil
 }
 
-// openSocket dials base's websocket, on a connection that stamps arrivals,
-// and says hello.
-func openSocket(ctx context.Context, httpc *http.Client, base string, h hello) (*websocket.Conn, *stampedConn, error) {
+// open dials base's websocket as a light client, on a connection that
+// stamps arrivals, and returns once the server has welcomed it (and, when
+// h resumes nothing, sent the board).
+func (c *conn) open(ctx context.Context, h client.Hello) error {
 	slot := &stampSlot{}
-	ws, _, err := websocket.Dial(context.WithValue(ctx, stampSlotKey{}, slot), "ws"+strings.TrimPrefix(base, "http")+"/ws", &websocket.DialOptions{
-		HTTPHeader: http.Header{"Origin": {base}},
-		HTTPClient: httpc,
+	_, err := client.Dial(context.WithValue(ctx, stampSlotKey{}, slot), c.base, h, client.Options{
+		HTTPClient: c.httpc,
+		Opened:     c.opened,
+		Light: &client.Light{
+			Read: func(n int) {
+				c.received.Add(uint64(n))
+				c.at = c.seenNow(slot.conn)
+			},
+			Frame: c.frame,
+		},
 	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("dial: %w", err)
-	}
-	// Snapshots of big boards run to megabytes; they stream through the
-	// read buffer, so the limit only guards against a runaway server.
-	ws.SetReadLimit(256 << 20)
-	h.T, h.V = "hello", 1
-	frame, _ := json.Marshal(h) // a struct of strings and numbers always encodes
-	if err := ws.Write(ctx, websocket.MessageText, frame); err != nil {
-		ws.CloseNow()
-		return nil, nil, fmt.Errorf("hello: %w", err)
-	}
-	return ws, slot.conn, nil
+	return err
 }
 
-// read is the connection's only reader. It reads each socket the screen
-// opens until the screen is closed or the server says not to come back.
+// read waits for each socket the screen opens to end, and opens the next
+// until the screen is closed or the server says not to come back.
 func (c *conn) read() {
 	defer close(c.closed)
 	defer c.resolveEarly(true)
-	buf := make([]byte, readChunk)
 	for {
-		err := c.readSocket(buf)
+		c.mu.Lock()
+		cl := c.cl
+		c.mu.Unlock()
+		<-cl.Closed()
+		err := cl.Err()
 		if resume, atOnce := c.lost(err); !resume || !c.reconnect(atOnce) {
 			c.end(err)
 			return
-		}
-	}
-}
-
-// readSocket reads the current socket until it fails, stamping each chunk
-// as it arrives and handing every frame's head to frame.
-func (c *conn) readSocket(buf []byte) error {
-	for {
-		_, msg, err := c.ws.Reader(context.Background())
-		if err != nil {
-			return err
-		}
-		for {
-			n, err := msg.Read(buf)
-			c.received.Add(uint64(n))
-			at := c.seenNow()
-			for p := buf[:n]; len(p) > 0; {
-				var head []byte
-				var ok bool
-				if head, p, ok = c.lines.next(p); ok {
-					c.frame(head, at)
-				}
-			}
-			if err == io.EOF {
-				if head, ok := c.lines.end(); ok {
-					c.frame(head, at)
-				}
-				break
-			}
-			if err != nil {
-				return err
-			}
 		}
 	}
 }
@@ -238,7 +178,6 @@ func (c *conn) readSocket(buf []byte) error {
 // cause is counted; one it did (a churn's cut) is retried at once, as a
 // reload would.
 func (c *conn) lost(err error) (resume, atOnce bool) {
-	c.lines = lines{} // a frame cut off by the drop is not finished by the next socket
 	if c.leaving.Load() || c.m.stopping.Load() {
 		return false, false
 	}
@@ -247,8 +186,7 @@ func (c *conn) lost(err error) (resume, atOnce bool) {
 	default:
 		return false, false
 	}
-	code := websocket.CloseStatus(err)
-	if code == closeBadHello || code == closeBadToken {
+	if refusedForGood(err) {
 		return false, false
 	}
 	atOnce = c.cutting.Swap(false)
@@ -260,12 +198,16 @@ func (c *conn) lost(err error) (resume, atOnce bool) {
 	return true, atOnce
 }
 
-// Close codes after which the web app does not reconnect
-// (docs/protocol.md).
-const (
-	closeBadHello = 4001
-	closeBadToken = 4003
-)
+// refusedForGood reports whether err is a close or a refusal after which
+// the web app does not reconnect (docs/protocol.md).
+func refusedForGood(err error) bool {
+	var refusal *board.Error
+	if errors.As(err, &refusal) {
+		return refusal.Code == protocol.CodeBadHello || refusal.Code == protocol.CodeBadToken
+	}
+	code := websocket.CloseStatus(err)
+	return code == protocol.CloseBadHello || code == protocol.CloseBadToken
+}
 
 // Backoff between reconnects, as the web app's: a pause of 250 ms plus a
 // random share of 500 ms, doubling to 15 s, after each failed try.
@@ -296,24 +238,30 @@ func (c *conn) reconnect(atOnce bool) bool {
 				return false
 			}
 		}
-		ws, sock, err := openSocket(ctx, c.httpc, c.base, hello{Board: c.w.id, Token: c.token, Since: c.lastSeq.Load(), Epoch: c.epoch})
-		if err != nil {
-			if ctx.Err() != nil {
+		if err := c.open(ctx, client.Hello{Board: c.w.id, Token: c.token, Since: c.lastSeq.Load(), Epoch: c.epoch}); err != nil {
+			if ctx.Err() != nil || refusedForGood(err) {
 				return false
 			}
 			continue
 		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		c.ws, c.sock = ws, sock
-		if c.leaving.Load() {
-			ws.CloseNow() // closed meanwhile
-			return false
-		}
-		c.resend()
 		c.m.counts.reconnects.Add(1)
 		return true
 	}
+}
+
+// opened makes cl the screen's socket as soon as its hello is sent,
+// before anything is read from it (a cut while the welcome is on its way
+// drops this socket, not the last one), and sends on it the ops still
+// unanswered.
+func (c *conn) opened(cl *client.Client) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cl = cl
+	if c.leaving.Load() {
+		cl.Drop() // closed meanwhile: the dial fails
+		return
+	}
+	c.resend()
 }
 
 // resend sends every op still unanswered again, in the order first sent,
@@ -324,7 +272,7 @@ func (c *conn) resend() {
 		if f.sent.Load() == 0 {
 			continue
 		}
-		if c.ws.Write(context.Background(), websocket.MessageText, f.frame) != nil {
+		if c.cl.Send(context.Background(), f.frame) != nil {
 			return // dropped again: the next reconnect sends the rest
 		}
 		c.m.counts.resent.Add(1)
@@ -370,30 +318,31 @@ func dropReason(err error) string {
 	return "error"
 }
 
-// seenNow is when the bytes just read arrived, and now.
-func (c *conn) seenNow() seen {
+// seenNow is when the bytes just read from sock arrived, and now; sock is
+// nil if the dial went without stamps.
+func (c *conn) seenNow(sock *stampedConn) seen {
 	at := seen{read: c.m.now()}
 	at.arrived = at.read
-	if c.sock != nil {
-		if wall := c.sock.arrived.Load(); wall != 0 {
+	if sock != nil {
+		if wall := sock.arrived.Load(); wall != 0 {
 			at.arrived = min(c.m.fromWall(wall), at.read)
 		}
 	}
 	return at
 }
 
-func (c *conn) frame(head []byte, at seen) {
-	h := parseHeader(head)
-	switch string(h.t) {
+// frame takes the header of each frame the current socket reads.
+func (c *conn) frame(h *protocol.Header) {
+	switch string(h.T) {
 	case "chg":
-		c.change(h, at)
+		c.change(h, c.at)
 	case "eph":
 		c.m.counts.ephemeral.Add(1)
 	case "err":
 		c.refused(h)
 	case "snap":
-		c.lastSeq.Store(h.seq)
-		c.epoch = string(h.epoch)
+		c.lastSeq.Store(h.Seq)
+		c.epoch = string(h.Epoch)
 		c.m.counts.others.Add(1)
 		c.m.counts.snaps.Add(1)
 		select {
@@ -403,7 +352,7 @@ func (c *conn) frame(head []byte, at seen) {
 			close(c.ready)
 		}
 	case "welcome":
-		c.you, c.token = string(h.you), string(h.token)
+		c.you, c.token = string(h.You), string(h.Token)
 	case "presence":
 		c.m.counts.others.Add(1)
 		c.backInSync()
@@ -412,34 +361,34 @@ func (c *conn) frame(head []byte, at seen) {
 	}
 }
 
-func (c *conn) change(h header, at seen) {
-	if h.seq <= c.lastSeq.Load() {
+func (c *conn) change(h *protocol.Header, at seen) {
+	if h.Seq <= c.lastSeq.Load() {
 		// A repeat; with a ref, the answer to an op sent again after a
 		// reconnect, whose change came with what the screen missed.
-		if len(h.ref) > 0 {
+		if len(h.Ref) > 0 {
 			c.acked(h, at)
 		}
 		return
 	}
-	c.lastSeq.Store(h.seq)
+	c.lastSeq.Store(h.Seq)
 	c.m.counts.changes.Add(1)
-	if len(h.ref) > 0 {
+	if len(h.Ref) > 0 {
 		c.acked(h, at)
 	} else if c.w.acksOnly {
 		return
-	} else if sent, ok := c.w.sentAt(h.seq); ok {
+	} else if sent, ok := c.w.sentAt(h.Seq); ok {
 		c.m.delivered(sent, at)
 	} else if at.read >= c.m.from.Load() {
 		if len(c.early) == maxEarly {
 			c.m.counts.unmatched.Add(1)
 			c.early = append(c.early[:0], c.early[1:]...)
 		}
-		c.early = append(c.early, receipt{seq: h.seq, at: at})
+		c.early = append(c.early, receipt{seq: h.Seq, at: at})
 		return
 	}
 	// A long list is retried every 64th change, not every one: a match
 	// keeps its own receive time, so retrying later costs no accuracy.
-	if len(c.early) > 0 && (len(c.early) < 64 || h.seq%64 == 0) {
+	if len(c.early) > 0 && (len(c.early) < 64 || h.Seq%64 == 0) {
 		c.resolveEarly(false)
 	}
 }
@@ -463,7 +412,7 @@ func (c *conn) resolveEarly(final bool) {
 // landed returns the send time and kind of the op numbered by ref and
 // gives its credit back.
 func (c *conn) landed(ref []byte) (sent int64, kind opKind, ok bool) {
-	no, end := number(ref, 0)
+	no, end := protocol.Number(ref, 0)
 	if end != len(ref) || end == 0 {
 		return 0, 0, false
 	}
@@ -476,8 +425,8 @@ func (c *conn) landed(ref []byte) (sent int64, kind opKind, ok bool) {
 	return sent, kind, true
 }
 
-func (c *conn) acked(h header, at seen) {
-	sent, kind, ok := c.landed(h.ref)
+func (c *conn) acked(h *protocol.Header, at seen) {
+	sent, kind, ok := c.landed(h.Ref)
 	if !ok {
 		return
 	}
@@ -485,14 +434,14 @@ func (c *conn) acked(h header, at seen) {
 	if c.m.counted(sent) {
 		c.m.ack.record(time.Duration(at.arrived - sent))
 	}
-	c.w.publish(h.seq, sent)
-	c.w.acked(c, kind, h.seq)
+	c.w.publish(h.Seq, sent)
+	c.w.acked(c, kind, h.Seq)
 }
 
-func (c *conn) refused(h header) {
-	c.m.refuse(h.code)
-	if _, kind, ok := c.landed(h.ref); ok {
-		c.w.refused(kind, string(h.code))
+func (c *conn) refused(h *protocol.Header) {
+	c.m.refuse(h.Code)
+	if _, kind, ok := c.landed(h.Ref); ok {
+		c.w.refused(kind, string(h.Code))
 	}
 }
 
@@ -517,13 +466,6 @@ func (c *conn) trySend(kind opKind, op *board.Op) bool {
 	}
 }
 
-// opFrame is an op as the client sends it.
-type opFrame struct {
-	T  string    `json:"t"`
-	ID string    `json:"id"`
-	Op *board.Op `json:"op"`
-}
-
 // send sends op, numbered by the connection, holding a place taken with
 // take. Its send time is stored before the write, since the
 // acknowledgement may be read before the write returns. An op that cannot
@@ -538,7 +480,7 @@ func (c *conn) send(kind opKind, op *board.Op) error {
 // sendLocked is send with c.mu held.
 func (c *conn) sendLocked(kind opKind, op *board.Op) error {
 	no := c.nextOp
-	frame, err := json.Marshal(opFrame{T: "op", ID: strconv.FormatUint(no, 10), Op: op})
+	frame, err := json.Marshal(protocol.ClientFrame{T: "op", ID: strconv.FormatUint(no, 10), Op: op})
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", op.Kind, err)
 	}
@@ -548,7 +490,7 @@ func (c *conn) sendLocked(kind opKind, op *board.Op) error {
 	f.kind.Store(uint32(kind))
 	f.sent.Store(c.m.now())
 	c.m.counts.sent.Add(1)
-	if err := c.ws.Write(context.Background(), websocket.MessageText, frame); err != nil && c.ended() {
+	if err := c.cl.Send(context.Background(), frame); err != nil && c.ended() {
 		if f.sent.Swap(0) != 0 {
 			c.credits <- struct{}{}
 		}
@@ -557,21 +499,11 @@ func (c *conn) sendLocked(kind opKind, op *board.Op) error {
 	return nil
 }
 
-// ephFrame is a drag position.
-type ephFrame struct {
-	T    string  `json:"t"`
-	Kind string  `json:"kind"`
-	Note string  `json:"note"`
-	X    float64 `json:"x"`
-	Y    float64 `json:"y"`
-}
-
 // drag streams one position of a note being dragged.
 func (c *conn) drag(note string, x, y float64) error {
-	frame, _ := json.Marshal(ephFrame{T: "eph", Kind: "drag", Note: note, X: x, Y: y}) // finite floats always encode
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.ws.Write(context.Background(), websocket.MessageText, frame); err != nil {
+	if err := c.cl.Ephemeral(context.Background(), "drag", note, x, y); err != nil {
 		return err
 	}
 	c.m.counts.ephemeralSent.Add(1)
@@ -593,14 +525,14 @@ func (c *conn) close() {
 	c.leaving.Store(true)
 	c.quitOnce.Do(func() { close(c.quit) })
 	c.mu.Lock()
-	ws := c.ws
+	cl := c.cl
 	c.mu.Unlock()
-	ws.Close(websocket.StatusNormalClosure, "")
+	cl.Close()
 	select {
 	case <-c.closed:
 	case <-time.After(2 * time.Second):
 		c.mu.Lock()
-		c.ws.CloseNow()
+		c.cl.Drop()
 		c.mu.Unlock()
 		<-c.closed
 	}
@@ -612,5 +544,5 @@ func (c *conn) cut() {
 	c.cutting.Store(true)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.ws.CloseNow()
+	c.cl.Drop()
 }

@@ -2,38 +2,19 @@ package main
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/plenary/plenary/hub"
-	"github.com/plenary/plenary/store/bolt"
+	"github.com/plenary/plenary/internal/plenarytest"
 )
 
 // startServer runs a real hub over the embedded store in this process.
 func startServer(t *testing.T) string {
 	t.Helper()
-	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(hub.Config{Log: log, Secret: []byte("a load test secret of some length")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Handler())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = h.Close(ctx)
-		srv.Close()
-		_ = log.Close()
-	})
-	return srv.URL
+	return plenarytest.Start(t).URL
 }
 
 // TestScenarios runs every scenario small against a real server, so the

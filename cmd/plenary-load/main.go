@@ -31,6 +31,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == facilitatorCommand {
+		if err := facilitatorMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "plenary-load facilitator:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg, jsonPath := parseFlags(os.Args[1:])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -24,7 +24,7 @@ func TestReconnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := dial(ctx, l.screens, url, w, hello{Board: w.id, Token: w.token}, maxWindow)
+	c, err := dial(ctx, l.screens, url, w, client.Hello{Board: w.id, Token: w.token}, maxWindow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestReconnect(t *testing.T) {
 		t.Fatal("no room for the second op")
 	}
 	c.mu.Lock()
-	c.ws.CloseNow()
+	c.cl.Drop()
 	err = c.sendLocked(kindOther, &board.Op{Kind: board.TimerAdd, Seconds: 30})
 	c.mu.Unlock()
 	if err != nil {

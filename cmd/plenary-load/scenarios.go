@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/client"
 )
 
 // run plays one scenario against the configured instances and reports
@@ -120,14 +121,14 @@ func (l *load) connect(ctx context.Context, facilitators bool, window int) error
 	defer cancel()
 	type plan struct {
 		w    *workshop
-		h    hello
+		h    client.Hello
 		into **conn
 	}
 	var plans []plan
 	for _, w := range l.boards {
 		w.people = make([]*conn, l.cfg.Participants)
 		if facilitators {
-			plans = append(plans, plan{w, hello{Board: w.id, Token: w.token}, &w.facilitator})
+			plans = append(plans, plan{w, client.Hello{Board: w.id, Token: w.token}, &w.facilitator})
 		}
 	}
 	for i := range l.cfg.Participants {
@@ -136,7 +137,7 @@ func (l *load) connect(ctx context.Context, facilitators bool, window int) error
 			role = board.CivilSociety
 		}
 		for _, w := range l.boards {
-			plans = append(plans, plan{w, hello{Board: w.id, Join: &helloJoin{Name: "Participant " + strconv.Itoa(i+1), Role: role}}, &w.people[i]})
+			plans = append(plans, plan{w, client.Hello{Board: w.id, Join: &client.Join{Name: "Participant " + strconv.Itoa(i+1), Role: role}}, &w.people[i]})
 		}
 	}
 

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/client"
 )
 
 // churnEvery is how often the churning participant of a storm run
@@ -33,21 +33,23 @@ type Storm struct {
 	ChurnBytesMax float64 `json:"churnBytesMaxScreenSecond"`
 }
 
-// storm times the facilitator's ops in a quiet room, then while the whole
-// room joins at once (at the connect rate), then has one participant
-// reconnect every 100 ms and counts what that costs everyone else.
+// storm times the facilitator's ops, sent from a process of their own
+// (facilitator.go), in a quiet room, then while the whole room joins at
+// once (at the connect rate), then has one participant reconnect every
+// 100 ms and counts what that costs everyone else.
 func (l *load) storm(ctx context.Context, rep *Report) error {
 	w := l.boards[0]
 	w.acksOnly = true
-	fac, err := dial(ctx, l.screens, w.base, w, hello{Board: w.id, Token: w.token}, maxWindow)
+	fac, err := dial(ctx, l.screens, w.base, w, client.Hello{Board: w.id, Token: w.token}, maxWindow)
 	if err != nil {
 		return fmt.Errorf("board %s: the facilitator could not connect: %w", w.id, err)
 	}
 	w.facilitator = fac
-	playing, stop := context.WithCancel(ctx)
-	defer stop()
-	var wg sync.WaitGroup
-	wg.Go(func() { l.facilitate(playing, fac) })
+	timed, err := l.startFacilitator(ctx, w)
+	if err != nil {
+		return err
+	}
+	defer timed.stop()
 
 	l.stage.Store("quiet")
 	sleepUntil(ctx, time.Now().Add(l.cfg.Warmup))
@@ -66,8 +68,9 @@ func (l *load) storm(ctx context.Context, rep *Report) error {
 	err = l.connect(ctx, false, 1)
 	l.m.until.Store(l.m.now())
 	l.window = l.m.tally().since(t0)
-	stop()
-	wg.Wait()
+	if stopErr := timed.stop(); err == nil && stopErr != nil {
+		err = fmt.Errorf("the facilitator's process: %w", stopErr)
+	}
 	if err != nil {
 		return err
 	}
@@ -83,17 +86,6 @@ func (l *load) storm(ctx context.Context, rep *Report) error {
 
 	l.stage.Store("churn")
 	return l.churn(ctx, w, rep.Storm)
-}
-
-// facilitate has the facilitator start the timer at cfg.Rate a second,
-// whatever the server's pace, until ctx ends.
-func (l *load) facilitate(ctx context.Context, fac *conn) {
-	every := time.Duration(float64(time.Second) / l.cfg.Rate)
-	for next := time.Now(); sleepUntil(ctx, next); next = next.Add(every) {
-		if !fac.trySend(kindOther, &board.Op{Kind: board.TimerStart, Seconds: 300}) {
-			l.m.counts.skipped.Add(1)
-		}
-	}
 }
 
 // churn has the room's first participant drop its socket every churnEvery

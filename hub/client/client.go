@@ -1,7 +1,9 @@
-// Package client speaks Plenary's websocket protocol from Go: it joins a
-// board, keeps a replica of what the server sends, and sends ops and waits
-// for their acknowledgement. The tests and the load generator use it; it
-// is also the shortest description of the protocol in code.
+// Package client speaks Plenary's websocket protocol from Go, with the
+// frames package protocol declares: it joins a board, sends ops and waits
+// for their acknowledgement. A client keeps a replica of what the server
+// sends, decoding every frame strictly (the tests use it), or, made with
+// Options.Light, keeps only the seq and hands each frame's header to the
+// caller (the load generator's thousands of screens).
 package client
 
 import (
@@ -22,14 +24,11 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/protocol"
 )
 
 // Join is the hello of a newcomer.
-type Join struct {
-	Name     string     `json:"name"`
-	Role     board.Role `json:"role"`
-	Passcode string     `json:"passcode,omitempty"`
-}
+type Join = protocol.Join
 
 // Hello says who connects: a Token from an earlier welcome (or a
 // facilitator link), or a Join. Since resumes from a seq of Epoch (see
@@ -44,49 +43,73 @@ type Hello struct {
 	View  string
 }
 
-// Frame is any frame the server sends, decoded loosely.
+// Frame is any frame the server sends, its fields gathered from the
+// frame's declared type (protocol.DecodeServer) into one struct for the
+// tests' convenience. A light client fills only what the header holds.
 type Frame struct {
-	T           string          `json:"t"`
-	Board       string          `json:"board"`
-	You         string          `json:"you"`
-	Token       string          `json:"token"`
-	Facilitator bool            `json:"facilitator"`
-	Seq         uint64          `json:"seq"`
-	Epoch       string          `json:"epoch"`
-	Ref         string          `json:"ref"`
-	By          string          `json:"by"`
-	At          time.Time       `json:"at"`
-	Changes     []Change        `json:"changes"`
-	Code        string          `json:"code"`
-	Msg         string          `json:"msg"`
-	From        string          `json:"from"`
-	Kind        string          `json:"kind"`
-	Note        string          `json:"note"`
-	Online      []string        `json:"online"`
-	Came        []string        `json:"came"`
-	Left        []string        `json:"left"`
-	X           *float64        `json:"x"`
-	Y           *float64        `json:"y"`
-	Raw         json.RawMessage `json:"-"`
+	T           string
+	Board       string
+	You         string
+	Token       string
+	Facilitator bool
+	Seq         uint64
+	Epoch       string
+	Ref         string
+	By          string
+	At          time.Time
+	Changes     []Change
+	Code        string
+	Msg         string
+	From        string
+	Kind        string
+	Note        string
+	Online      []string
+	Came        []string
+	Left        []string
+	X           *float64
+	Y           *float64
+	Raw         json.RawMessage
 }
 
 // Change is one entity change as the server sends it.
-type Change struct {
-	E   string          `json:"e"`
-	ID  string          `json:"id"`
-	V   json.RawMessage `json:"v"`
-	Del bool            `json:"del"`
+type Change = protocol.Entity
+
+// frameOf gathers a decoded frame's fields.
+func frameOf(v any, raw []byte) Frame {
+	f := Frame{Raw: raw}
+	switch v := v.(type) {
+	case *protocol.Welcome:
+		f.T, f.Board, f.You, f.Token, f.Facilitator = v.T, v.Board, v.You, v.Token, v.Facilitator
+	case *protocol.Snap[protocol.Entity]:
+		f.T, f.Seq, f.Epoch, f.Changes = v.T, v.Seq, v.Epoch, v.Changes
+	case *protocol.Chg[protocol.Entity]:
+		f.T, f.Seq, f.Ref, f.By, f.At, f.Changes = v.T, v.Seq, v.Ref, v.By, v.At, v.Changes
+	case *protocol.Err:
+		f.T, f.Ref, f.Code, f.Msg = v.T, v.Ref, v.Code, v.Msg
+	case *protocol.Eph:
+		f.T, f.From, f.Kind, f.Note, f.X, f.Y = v.T, v.From, v.Kind, v.Note, v.X, v.Y
+	case *protocol.Presence:
+		f.T, f.Online = v.T, v.Online
+	case *protocol.PresenceChange:
+		f.T, f.Came, f.Left = v.T, v.Came, v.Left
+	case *protocol.Pong:
+		f.T = v.T
+	}
+	return f
+}
+
+// headerFrame is what a light client knows of a welcome or an err.
+func headerFrame(h *protocol.Header) Frame {
+	return Frame{T: string(h.T), Board: string(h.Board), You: string(h.You), Token: string(h.Token),
+		Facilitator: h.Facilitator, Ref: string(h.Ref), Code: string(h.Code), Msg: string(h.Msg)}
 }
 
 // Client is one connection. Its replica and counters are guarded by mu;
 // the read loop is the only writer.
 type Client struct {
-	conn *websocket.Conn
-	// OnFrame, if set before Dial returns frames, sees every frame as it
-	// arrives, before the replica applies it (the load generator times
-	// deliveries with it). It runs on the read goroutine and must be
-	// quick.
+	conn    *websocket.Conn
 	onFrame func(Frame, time.Time)
+	light   *Light
 
 	Board       string
 	You         string
@@ -128,7 +151,37 @@ type Options struct {
 	OnFrame func(Frame, time.Time)
 	// HTTPClient, if set, dials with it.
 	HTTPClient *http.Client
+	// Light, if set, makes a light client: no replica, no frame decoded,
+	// messages streamed through a small buffer whatever their size.
+	Light *Light
+	// Opened, if set, is handed the client once its hello is sent,
+	// before anything is read: a caller that sends or drops on it while
+	// Dial waits for the answer (ops an earlier socket left unanswered,
+	// say) holds it from then on.
+	Opened func(*Client)
 }
+
+// Light is what a light client hands its caller, on the read goroutine:
+// it must be quick. Seq, Epoch, WaitSeq and the welcome still work;
+// Replica, Online, Ephemerals, Errors and the answers Do waits for do
+// not, so a light client sends ops with Send and matches their answers
+// by the header's ref itself.
+type Light struct {
+	// Read is told how many bytes were just read, before Frame is handed
+	// the frames they end.
+	Read func(n int)
+	// Frame is handed each frame's header; its byte slices are valid
+	// until Frame returns.
+	Frame func(h *protocol.Header)
+}
+
+// readChunk is a light client's read buffer, and headerCap how much of
+// each frame it keeps to read the header from: enough for a welcome's
+// token, a change's seq and ref, a snap's seq and epoch.
+const (
+	readChunk = 2 << 10
+	headerCap = 256
+)
 
 // Dial connects to the server at base (http://host:port), says hello and
 // waits for the welcome and the board's state.
@@ -145,33 +198,27 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
 	}
-	conn.SetReadLimit(1 << 24)
+	limit := int64(1 << 24)
+	if opt.Light != nil {
+		// Snapshots of big boards stream through a light client's
+		// buffer, so its limit only guards against a runaway server.
+		limit = 256 << 20
+	}
+	conn.SetReadLimit(limit)
 	c := &Client{
 		conn:     conn,
 		onFrame:  opt.OnFrame,
+		light:    opt.Light,
 		entities: map[string]map[string]json.RawMessage{},
 		online:   map[string]bool{},
 		waiters:  map[string]chan Frame{},
 		closed:   make(chan struct{}),
 		refs:     "c" + strconv.FormatUint(rand.Uint64()>>32, 36) + ".",
 	}
-	hello := map[string]any{"t": "hello", "v": 1, "board": h.Board}
-	if h.Token != "" {
-		hello["token"] = h.Token
-	}
-	if h.Join != nil {
-		hello["join"] = h.Join
-	}
-	if h.View != "" {
-		hello["view"] = h.View
-	}
+	hello := protocol.ClientFrame{T: "hello", V: protocol.Version, Board: h.Board, Token: h.Token, Join: h.Join, View: h.View}
 	if h.Since > 0 {
-		hello["since"] = h.Since
-		c.seq = h.Since
-		if h.Epoch != "" {
-			hello["epoch"] = h.Epoch
-			c.epoch = h.Epoch
-		}
+		hello.Since, hello.Epoch = h.Since, h.Epoch
+		c.seq, c.epoch = h.Since, h.Epoch
 	}
 	welcome := make(chan Frame, 1)
 	c.waiters["welcome"] = welcome
@@ -179,12 +226,25 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 		conn.CloseNow()
 		return nil, err
 	}
-	go c.readLoop()
+	if opt.Opened != nil {
+		opt.Opened(c)
+	}
+	if c.light != nil {
+		go c.readLight()
+	} else {
+		go c.readLoop()
+	}
+	// fail ends the connection and its read goroutine, so nothing is
+	// handed to OnFrame or Light after Dial has returned an error.
+	fail := func(err error) (*Client, error) {
+		conn.CloseNow()
+		<-c.closed
+		return nil, err
+	}
 	select {
 	case f := <-welcome:
 		if f.T == "err" {
-			conn.CloseNow()
-			return nil, &board.Error{Code: f.Code, Message: f.Msg}
+			return fail(&board.Error{Code: f.Code, Message: f.Msg})
 		}
 		c.mu.Lock()
 		c.Board, c.You, c.Token, c.Facilitator = f.Board, f.You, f.Token, f.Facilitator
@@ -196,8 +256,7 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 			// A client that holds nothing is always sent a snapshot
 			// next; return once it has the board.
 			if err := c.WaitSeq(ctx, 1); err != nil {
-				conn.CloseNow()
-				return nil, err
+				return fail(err)
 			}
 		}
 		return c, nil
@@ -209,8 +268,7 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 			return nil, fmt.Errorf("closed before welcome: %w", c.Err())
 		}
 	case <-ctx.Done():
-		conn.CloseNow()
-		return nil, ctx.Err()
+		return fail(ctx.Err())
 	}
 }
 
@@ -254,7 +312,7 @@ func (c *Client) StartAs(ctx context.Context, ref string, op board.Op) (chan Fra
 	c.mu.Lock()
 	c.waiters[ref] = ch
 	c.mu.Unlock()
-	if err := c.write(ctx, map[string]any{"t": "op", "id": ref, "op": op}); err != nil {
+	if err := c.write(ctx, protocol.ClientFrame{T: "op", ID: ref, Op: &op}); err != nil {
 		return nil, err
 	}
 	return ch, nil
@@ -289,7 +347,7 @@ func (c *Client) Wait(ctx context.Context, ref string, ch chan Frame) (Frame, er
 
 // Ephemeral sends a drag, cursor or typing frame.
 func (c *Client) Ephemeral(ctx context.Context, kind, note string, x, y float64) error {
-	return c.write(ctx, map[string]any{"t": "eph", "kind": kind, "note": note, "x": x, "y": y})
+	return c.write(ctx, protocol.ClientFrame{T: "eph", Kind: kind, Note: note, X: &x, Y: &y})
 }
 
 func (c *Client) readLoop() {
@@ -304,15 +362,15 @@ func (c *Client) readLoop() {
 		}
 		now := time.Now()
 		for line := range bytes.SplitSeq(data, []byte("\n")) {
-			var f Frame
-			if err := json.Unmarshal(line, &f); err != nil {
+			v, err := protocol.DecodeServer(line)
+			if err != nil {
 				c.mu.Lock()
 				c.err = fmt.Errorf("undecodable frame %q: %w", line, err)
 				c.mu.Unlock()
 				c.conn.CloseNow()
 				return
 			}
-			f.Raw = line
+			f := frameOf(v, line)
 			// OnFrame sees the frame before the replica takes it, so
 			// whoever a frame wakes (WaitSeq, Do) finds it already seen.
 			if c.onFrame != nil {

@@ -320,13 +320,17 @@ func (l *Log) LoadSnapshot(ctx context.Context, board string) (store.Snapshot, e
 }
 
 // Restore runs restore.lua (see store.Restorer).
-func (l *Log) Restore(ctx context.Context, board string, snap store.Snapshot) error {
+func (l *Log) Restore(ctx context.Context, board string, snap store.Snapshot, keys []store.OpKey) error {
 	if err := store.CheckBoard(board); err != nil {
 		return err
 	}
 	k := keysOf(board)
-	restoring, err := restoreScript.Run(ctx, l.rdb, []string{k.seq, k.log, k.snap, k.epoch, k.restoring},
-		snap.Seq, snap.Data, snap.Epoch, randomID(), RestoreWindow.Milliseconds(), k.channel, l.publishCommand()).Int()
+	args := make([]any, 0, 8+2*len(keys))
+	args = append(args, snap.Seq, snap.Data, snap.Epoch, randomID(), RestoreWindow.Milliseconds(), k.channel, l.publishCommand(), int(opsLife/time.Second))
+	for _, key := range keys {
+		args = append(args, key.Key, key.Seq)
+	}
+	restoring, err := restoreScript.Run(ctx, l.rdb, []string{k.seq, k.log, k.snap, k.epoch, k.restoring, opsKeys(board, time.Now())[1]}, args...).Int()
 	if err != nil {
 		return unavailable("restore", board, err)
 	}

@@ -152,8 +152,10 @@ func TestRestartedEmpty(t *testing.T) {
 	}
 	behind := store.Snapshot{Seq: 5, Epoch: before, Data: []byte("state at 5")}
 	ahead := store.Snapshot{Seq: 8, Epoch: before, Data: []byte("state at 8")}
+	// Each copy comes with the keys of the last ops its replica applied.
+	keys := map[uint64][]store.OpKey{5: {{Key: "p2/b", Seq: 4}}, 8: {{Key: "p2/a", Seq: 7}, {Key: "p2/b", Seq: 4}}}
 	for _, snap := range []store.Snapshot{behind, ahead, behind} {
-		if err := l.Restore(ctxT(t), board, snap); !errors.Is(err, store.ErrRestoring) {
+		if err := l.Restore(ctxT(t), board, snap, keys[snap.Seq]); !errors.Is(err, store.ErrRestoring) {
 			t.Fatalf("restore at %d: %v, want ErrRestoring", snap.Seq, err)
 		}
 	}
@@ -170,6 +172,12 @@ func TestRestartedEmpty(t *testing.T) {
 	if err != nil || snap.Seq != 8 || string(snap.Data) != "state at 8" || snap.Epoch == before || snap.Epoch != restoring {
 		t.Fatalf("snapshot after the restore: {%d %q %q}, %v; want the copy at 8 in epoch %q", snap.Seq, snap.Epoch, snap.Data, err, restoring)
 	}
+	// An op the copy holds, resent after the loss, is not appended again.
+	for _, key := range keys[8] {
+		if seq, dup, err := other.Append(ctxT(t), board, snap.Epoch, key.Key, []byte("resent")); err != nil || !dup || seq != key.Seq {
+			t.Fatalf("resend of %s after the restore: seq %d, dup %v, %v; want %d, a duplicate", key.Key, seq, dup, err, key.Seq)
+		}
+	}
 	if seq, _, err := other.Append(ctxT(t), board, snap.Epoch, "", []byte("after the restore")); err != nil || seq != 9 {
 		t.Fatalf("append after the restore: seq %d, %v; want 9", seq, err)
 	}
@@ -180,7 +188,7 @@ func TestRestartedEmpty(t *testing.T) {
 	// A copy offered once the log is live again, even a more advanced
 	// one, is ignored: seq 9 was given already.
 	late := store.Snapshot{Seq: 20, Epoch: before, Data: []byte("state at 20")}
-	if err := l.Restore(ctxT(t), board, late); err != nil {
+	if err := l.Restore(ctxT(t), board, late, nil); err != nil {
 		t.Fatalf("late restore: %v, want nil (the log is live)", err)
 	}
 	if last, _ := l.Last(ctxT(t), board); last != 9 {
@@ -199,7 +207,7 @@ func waitRestored(t *testing.T, l *redis.Log, board string, snap store.Snapshot)
 	t.Helper()
 	deadline := time.Now().Add(10 * redis.RestoreWindow)
 	for {
-		err := l.Restore(ctxT(t), board, snap)
+		err := l.Restore(ctxT(t), board, snap, nil)
 		if err == nil {
 			return
 		}
@@ -223,7 +231,7 @@ func TestRestoreTellsSubscribers(t *testing.T) {
 	ev := subscribe(t, open(t, srv.URL()), board)
 	ev.waitResync(t) // the first subscription
 	ev.drain()
-	if err := l.Restore(ctxT(t), board, store.Snapshot{Seq: 1, Epoch: epoch, Data: []byte("one")}); !errors.Is(err, store.ErrRestoring) {
+	if err := l.Restore(ctxT(t), board, store.Snapshot{Seq: 1, Epoch: epoch, Data: []byte("one")}, nil); !errors.Is(err, store.ErrRestoring) {
 		t.Fatal(err)
 	}
 	ev.waitResync(t)

@@ -26,6 +26,8 @@ type Server struct {
 	dir  string
 	args []string
 	cmd  *exec.Cmd
+	// exited is closed once cmd has exited and been waited for.
+	exited chan struct{}
 }
 
 // Persistent makes a server keep its data in an append-only file fsynced
@@ -40,10 +42,19 @@ func Start(t testing.TB, args ...string) *Server {
 	if err != nil {
 		t.Fatalf("redis-server is not installed (make test installs it from Debian's packages): %v", err)
 	}
-	s := &Server{t: t, port: freePort(t), dir: t.TempDir(), args: args}
-	s.start(bin)
-	t.Cleanup(s.Stop)
-	return s
+	s := &Server{t: t, dir: t.TempDir(), args: args}
+	// A port found free may be taken by another test process before
+	// redis-server binds it: then another port is tried.
+	for range 5 {
+		s.port = freePort(t)
+		if err = s.start(bin); err == nil {
+			t.Cleanup(s.Stop)
+			return s
+		}
+		s.Kill()
+	}
+	t.Fatalf("start redis-server: %v", err)
+	return nil
 }
 
 func freePort(t testing.TB) int {
@@ -56,31 +67,62 @@ func freePort(t testing.TB) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func (s *Server) start(bin string) {
-	s.t.Helper()
+// start runs redis-server on s.port and waits until it answers. It fails
+// if the process exits or another process answers on the port, so a test
+// never pauses or empties one server while its clients talk to another.
+func (s *Server) start(bin string) error {
 	args := append([]string{
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
 		"--save", "", "--daemonize", "no", "--protected-mode", "no",
 		"--logfile", filepath.Join(s.dir, "redis.log"),
 	}, s.args...)
-	s.cmd = exec.Command(bin, args...)
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("start redis-server: %v", err)
+	cmd := exec.Command(bin, args...)
+	if err := cmd.Start(); err != nil {
+		return err
 	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	s.cmd, s.exited = cmd, exited
 	deadline := time.Now().Add(10 * time.Second)
 	for {
+		select {
+		case <-exited:
+			return fmt.Errorf("redis-server on %s exited: %s", s.Addr(), s.log())
+		default:
+		}
 		c := goredis.NewClient(&goredis.Options{Addr: s.Addr(), MaxRetries: -1})
-		err := c.Ping(context.Background()).Err()
+		info, err := c.Info(context.Background(), "server").Result()
 		c.Close()
 		if err == nil {
-			return
+			if pid := processID(info); pid != cmd.Process.Pid {
+				return fmt.Errorf("process %d, not the redis-server started (%d), answers on %s", pid, cmd.Process.Pid, s.Addr())
+			}
+			return nil
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
-			s.t.Fatalf("redis-server on %s did not answer: %v\n%s", s.Addr(), err, log)
+			return fmt.Errorf("redis-server on %s did not answer: %v\n%s", s.Addr(), err, s.log())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// processID reads process_id from the server section of INFO.
+func processID(info string) int {
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(line, "process_id:"); ok {
+			pid, _ := strconv.Atoi(strings.TrimSpace(v))
+			return pid
+		}
+	}
+	return 0
+}
+
+func (s *Server) log() string {
+	log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+	return string(log)
 }
 
 // Addr is host:port.
@@ -91,9 +133,9 @@ func (s *Server) URL() string { return "redis://" + s.Addr() + "/0" }
 
 // Kill kills the server with SIGKILL, as a crash would.
 func (s *Server) Kill() {
-	if s.cmd != nil && s.cmd.Process != nil {
+	if s.cmd != nil {
 		_ = s.cmd.Process.Signal(syscall.SIGKILL)
-		_ = s.cmd.Wait()
+		<-s.exited
 		s.cmd = nil
 	}
 }
@@ -121,7 +163,9 @@ func (s *Server) Restart() {
 	s.t.Helper()
 	s.Kill()
 	bin, _ := exec.LookPath("redis-server")
-	s.start(bin)
+	if err := s.start(bin); err != nil {
+		s.t.Fatalf("restart redis-server: %v", err)
+	}
 }
 
 // Stop kills the server if it runs.
