@@ -25,13 +25,13 @@ import (
 )
 
 // serverCodes is every code the server refuses with: the string constants
-// named Code… in board and hub, read from their source, so that a code
-// added there is checked here without anyone copying it.
+// named Code… in board, hub and protocol, read from their source, so that
+// a code added there is checked here without anyone copying it.
 func serverCodes(t *testing.T) []string {
 	t.Helper()
 	var codes []string
 	fset := token.NewFileSet()
-	for _, dir := range []string{"../board", "../hub"} {
+	for _, dir := range []string{"../board", "../hub", "../protocol"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)
