@@ -24,11 +24,11 @@ type snapBody struct {
 
 // getSnapshot fetches the snapshot endpoint with token and the given
 // Accept-Encoding, gunzipping what is gzipped.
-func (ts *testServer) getSnapshot(path, token, acceptEncoding string) (*http.Response, []byte) {
-	ts.t.Helper()
+func (ts *testServer) getSnapshot(t testing.TB, path, token, acceptEncoding string) (*http.Response, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, ts.url+path, nil)
 	if err != nil {
-		ts.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -37,20 +37,20 @@ func (ts *testServer) getSnapshot(path, token, acceptEncoding string) (*http.Res
 	req.Header.Set("Accept-Encoding", acceptEncoding)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		ts.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var body io.Reader = resp.Body
 	if resp.Header.Get("Content-Encoding") == "gzip" {
 		zr, err := gzip.NewReader(resp.Body)
 		if err != nil {
-			ts.t.Fatalf("%s: %v", path, err)
+			t.Fatalf("%s: %v", path, err)
 		}
 		body = zr
 	}
 	out, err := io.ReadAll(body)
 	if err != nil {
-		ts.t.Fatalf("%s: read the body: %v", path, err)
+		t.Fatalf("%s: read the body: %v", path, err)
 	}
 	return resp, out
 }
@@ -107,7 +107,7 @@ func TestSnapshotOverHTTP(t *testing.T) {
 					break
 				}
 			}
-			resp, body := ts.getSnapshot(path+tc.query, tc.hello.Token, "gzip, deflate")
+			resp, body := ts.getSnapshot(t, path+tc.query, tc.hello.Token, "gzip, deflate")
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "gzip" {
 				t.Fatalf("snapshot: %d, Content-Encoding %q: %s", resp.StatusCode, resp.Header.Get("Content-Encoding"), body)
 			}
@@ -139,7 +139,7 @@ func TestSnapshotOverHTTP(t *testing.T) {
 				t.Errorf("the %s's snapshot has %d tallies and rankings while they are hidden", tc.name, tallies)
 			}
 
-			_, plain := ts.getSnapshot(path+tc.query, tc.hello.Token, "identity")
+			_, plain := ts.getSnapshot(t, path+tc.query, tc.hello.Token, "identity")
 			if !bytes.Equal(plain, body) {
 				t.Errorf("asked without gzip, the snapshot is another:\n%s\n%s", plain, body)
 			}
@@ -155,7 +155,7 @@ func TestSnapshotOverHTTP(t *testing.T) {
 		{"a token that is not one", path, "not.a.token", http.StatusUnauthorized},
 		{"unknown board", "/api/boards/ZZZZZZ/snapshot", b.facilitatorToken(), http.StatusNotFound},
 	} {
-		resp, body := ts.getSnapshot(tc.path, tc.token, "gzip")
+		resp, body := ts.getSnapshot(t, tc.path, tc.token, "gzip")
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s: %d %s, want %d", tc.name, resp.StatusCode, body, tc.status)
 		}
