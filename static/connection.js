@@ -74,6 +74,19 @@ const closeBadHello = 4001;
 const closeBadToken = 4003;
 const closeRateLimited = 4029;
 
+/**
+ * fetchSnapshot asks for the board's snapshot over HTTP, gzipped, as the
+ * token's holder would be sent it on the socket (docs/protocol.md): on a
+ * weak link the socket's is uncompressed. It resolves with the snap frame,
+ * or null when it cannot be had (the socket then brings it).
+ */
+export function fetchSnapshot(board, token, view) {
+  const query = view ? `?view=${encodeURIComponent(view)}` : '';
+  return fetch(`/api/boards/${encodeURIComponent(board)}/snapshot${query}`, { headers: { Authorization: `Bearer ${token}` } })
+    .then((resp) => (resp.ok ? resp.json() : null), () => null)
+    .catch(() => null);
+}
+
 /** drop closes a socket without waiting for, or hearing, anything more from it. */
 function drop(ws) {
   ws.onopen = ws.onmessage = ws.onclose = null;
@@ -101,9 +114,14 @@ function drop(ws) {
  * another sends a fresh snapshot instead of changes that do not follow.
  * view, if set, is the hello's view ('presenter': the read-only screen the
  * room watches).
+ *
+ * first, if set, is the board's snapshot on its way over HTTP (a promise
+ * of fetchSnapshot's): it is handled as the socket's snap frame would be,
+ * and hellos wait for it, so the socket resumes from its seq instead of
+ * sending the board again.
  */
 export class Connection {
-  constructor({ board, token, join, view, since, handlers }) {
+  constructor({ board, token, join, view, since, first, handlers }) {
     this.board = board;
     this.token = token;
     this.join = join;
@@ -126,6 +144,10 @@ export class Connection {
     // epoch is that of the last snap frame, which the replica's seq
     // counts in.
     this.epoch = '';
+    this.first = first?.then((f) => {
+      this.first = null;
+      if (f && !this.stopped) this.receive(f);
+    });
     this.stopped = false;
     this.onOnline = () => this.reconnectNow();
     this.onOffline = () => {
@@ -180,10 +202,12 @@ export class Connection {
       }
       ws.send(JSON.stringify(frame));
     };
+    const first = this.first;
+    const open = () => (first ? first.then(() => ws === this.ws && ws.readyState === WebSocket.OPEN && hello()) : hello());
     // The socket opened at page load may be open already: its open event
     // then came before anyone listened.
-    if (ws.readyState === WebSocket.OPEN) hello();
-    else ws.onopen = hello;
+    if (ws.readyState === WebSocket.OPEN) open();
+    else ws.onopen = open;
     // A busy server puts several frames in one message, one per line.
     ws.onmessage = (ev) => {
       this.heardAt = performance.now();
