@@ -13,9 +13,9 @@
 
 import { h, showRefusal } from './dom.js';
 import { t, onLanguageChange, refusal } from './i18n.js';
-import { Connection, fetchSnapshot, savedToken, saveToken } from './connection.js';
+import { Connection, savedToken, saveToken } from './connection.js';
 import { Replica } from './replica.js';
-import { boardPath, release } from './socket.js';
+import { boardPath, linkKey, release, snapshot } from './socket.js';
 import { connStatus } from './status.js';
 
 // The board screen, with the screens of every phase under it, is most of
@@ -151,9 +151,9 @@ function closeSession() {
  */
 function openBoard(code, join, presenter = false) {
   const path = `/${presenter ? 'p' : 'b'}/${code}`;
-  const key = /^#key=(.+)$/.exec(location.hash);
+  const key = linkKey();
   if (key) {
-    saveToken(code, decodeURIComponent(key[1]));
+    saveToken(code, key);
     history.replaceState(null, '', path);
   }
   if (session) return;
@@ -188,7 +188,7 @@ function openBoard(code, join, presenter = false) {
     join,
     view: presenter ? 'presenter' : undefined,
     since: () => replica.seq,
-    first: token ? fetchSnapshot(code, token, presenter ? 'presenter' : undefined) : null,
+    first: token ? snapshot(code, token, presenter ? 'presenter' : undefined) : null,
     handlers: {
       welcome(f) {
         ctx.you = f.you;

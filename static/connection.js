@@ -4,9 +4,7 @@
 // dropped connection. It knows the frames of docs/protocol.md and nothing
 // of the screens.
 
-import { dial } from './socket.js';
-
-const tokenKey = (board) => `plenary:token:${board.toUpperCase()}`;
+import { dial, tokenKey } from './socket.js';
 
 /** savedToken is the session token this browser holds for board, if any. */
 export function savedToken(board) {
@@ -74,19 +72,6 @@ const closeBadHello = 4001;
 const closeBadToken = 4003;
 const closeRateLimited = 4029;
 
-/**
- * fetchSnapshot asks for the board's snapshot over HTTP, gzipped, as the
- * token's holder would be sent it on the socket (docs/protocol.md): on a
- * weak link the socket's is uncompressed. It resolves with the snap frame,
- * or null when it cannot be had (the socket then brings it).
- */
-export function fetchSnapshot(board, token, view) {
-  const query = view ? `?view=${encodeURIComponent(view)}` : '';
-  return fetch(`/api/boards/${encodeURIComponent(board)}/snapshot${query}`, { headers: { Authorization: `Bearer ${token}` } })
-    .then((resp) => (resp.ok ? resp.json() : null), () => null)
-    .catch(() => null);
-}
-
 /** drop closes a socket without waiting for, or hearing, anything more from it. */
 function drop(ws) {
   ws.onopen = ws.onmessage = ws.onclose = null;
@@ -116,7 +101,7 @@ function drop(ws) {
  * room watches).
  *
  * first, if set, is the board's snapshot on its way over HTTP (a promise
- * of fetchSnapshot's): it is handled as the socket's snap frame would be,
+ * of socket.js's snapshot()): it is handled as the socket's snap frame would be,
  * and hellos wait for it, so the socket resumes from its seq instead of
  * sending the board again.
  */
