@@ -18,15 +18,32 @@ type outbox struct {
 	scheduled bool // a writer has been asked for, or is writing
 	closing   bool // the session closed: the writer sends what is left and the close
 	ended     bool // the writer is done with the connection: pushes are dropped
-	schedule  func()
+	// latest is where each queued ephemeral frame is in frames, by its
+	// key (see pushLatest).
+	latest   map[string]int
+	schedule func()
 }
 
 // push queues frame unless the outbox already holds limit frames. Once the
 // session is closing, frames are dropped and push reports true: the close
 // already tells the client what to do.
 func (o *outbox) push(frame []byte, limit int) bool {
+	return o.pushLatest(frame, "", limit)
+}
+
+// pushLatest is push for an ephemeral frame of a key (ephKey; "" for a
+// logged frame, which has none): where a frame of that key is still
+// queued, frame takes its place. A slow link is sent a note's latest
+// position, not every step of its drag, and drags do not queue up ahead
+// of the logged changes behind them.
+func (o *outbox) pushLatest(frame []byte, key string, limit int) bool {
 	o.mu.Lock()
 	if o.closing || o.ended {
+		o.mu.Unlock()
+		return true
+	}
+	if i, ok := o.latest[key]; ok && key != "" {
+		o.frames[i] = frame
 		o.mu.Unlock()
 		return true
 	}
@@ -35,6 +52,12 @@ func (o *outbox) push(frame []byte, limit int) bool {
 		return false
 	}
 	o.frames = append(o.frames, frame)
+	if key != "" {
+		if o.latest == nil {
+			o.latest = map[string]int{}
+		}
+		o.latest[key] = len(o.frames) - 1
+	}
 	kick := o.claim()
 	o.mu.Unlock()
 	if kick {
@@ -75,6 +98,7 @@ func (o *outbox) next() (frames [][]byte, closing bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	frames, o.frames = o.frames, nil
+	clear(o.latest)
 	if o.closing {
 		o.ended = true
 	}
@@ -107,5 +131,5 @@ func (o *outbox) more(written [][]byte) bool {
 func (o *outbox) end() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.frames, o.ended = nil, true
+	o.frames, o.latest, o.ended = nil, nil, true
 }

@@ -110,8 +110,9 @@ func (s *session) enqueue(frame []byte) {
 
 // enqueueEphemeral passes on a drag or cursor only while the queue is less
 // than half full: ephemeral traffic is the first thing dropped under load.
-func (s *session) enqueueEphemeral(frame []byte) {
-	s.out.push(frame, sendQueueLen/2)
+// One still queued of the same key (ephKey) is replaced.
+func (s *session) enqueueEphemeral(frame []byte, key string) {
+	s.out.pushLatest(frame, key, sendQueueLen/2)
 }
 
 // close ends the session once; the transport sends code and msg to the
