@@ -28,15 +28,16 @@ type outbox struct {
 // session is closing, frames are dropped and push reports true: the close
 // already tells the client what to do.
 func (o *outbox) push(frame []byte, limit int) bool {
-	return o.pushLatest(frame, "", limit)
+	return o.pushLatest(frame, "", limit, nil)
 }
 
 // pushLatest is push for an ephemeral frame of a key (ephKey; "" for a
 // logged frame, which has none): where a frame of that key is still
 // queued, frame takes its place. A slow link is sent a note's latest
 // position, not every step of its drag, and drags do not queue up ahead
-// of the logged changes behind them.
-func (o *outbox) pushLatest(frame []byte, key string, limit int) bool {
+// of the logged changes behind them. Otherwise frame is queued only if
+// allow (if set) lets its bytes through, and dropped if not.
+func (o *outbox) pushLatest(frame []byte, key string, limit int, allow func(bytes int) bool) bool {
 	o.mu.Lock()
 	if o.closing || o.ended {
 		o.mu.Unlock()
@@ -44,6 +45,10 @@ func (o *outbox) pushLatest(frame []byte, key string, limit int) bool {
 	}
 	if i, ok := o.latest[key]; ok && key != "" {
 		o.frames[i] = frame
+		o.mu.Unlock()
+		return true
+	}
+	if allow != nil && !allow(len(frame)) {
 		o.mu.Unlock()
 		return true
 	}

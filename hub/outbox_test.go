@@ -15,7 +15,7 @@ func TestDragsThinnedWhileQueued(t *testing.T) {
 	drag := func(note, x string) []byte {
 		return frame(`{"t":"eph","from":"p4","kind":"drag","note":"` + note + `","x":` + x + `,"y":0.5}`)
 	}
-	eph := func(f []byte) { o.pushLatest(f, ephKey(f), sendQueueLen/2) }
+	eph := func(f []byte) { o.pushLatest(f, ephKey(f), sendQueueLen/2, nil) }
 	eph(drag("n1", "0.1"))
 	o.push(frame(`{"t":"chg","seq":7}`), sendQueueLen)
 	eph(drag("n2", "0.1"))
