@@ -110,7 +110,7 @@ func BenchmarkWeakPhone(b *testing.B) {
 		p.emulateNetwork(weakPhone)
 		p.beforeScripts(arrivalClock)
 		p.do(chromedp.Navigate(srv.URL + "/b/" + code + "#key=" + phoneToken))
-		p.allNotesAt(len(noteIDs) + stamp)
+		p.allNotesAt(len(fac.Replica()["note"]))
 
 		var mu sync.Mutex
 		acked := map[uint64]time.Time{}   // seq → when its sender had the ack
