@@ -101,9 +101,9 @@ function drop(ws) {
  * room watches).
  *
  * first, if set, is the board's snapshot on its way over HTTP (a promise
- * of socket.js's snapshot()): it is handled as the socket's snap frame would be,
- * and hellos wait for it, so the socket resumes from its seq instead of
- * sending the board again.
+ * of socket.js's snapshot()): it is handled as the socket's snap frame
+ * would be, and hellos wait for it, so the socket resumes from its seq
+ * instead of sending the board again.
  */
 export class Connection {
   constructor({ board, token, join, view, since, first, handlers }) {
