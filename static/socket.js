@@ -23,15 +23,21 @@ export function linkKey() {
 // open none until a board is chosen.
 let early = boardPath.test(location.pathname) ? new WebSocket(url()) : null;
 
+// snapshotWithin bounds the wait for the board's snapshot over HTTP, in
+// ms: a stalled request would hold the hello; the socket then brings it.
+const snapshotWithin = 20000;
+
 /**
  * fetchSnapshot asks for the board's snapshot over HTTP, gzipped, as the
  * token's holder would be sent it on the socket (docs/protocol.md): the
  * socket's is uncompressed. It resolves with the snap frame, or null when
- * it cannot be had (the socket then brings it).
+ * it cannot be had within snapshotWithin (the socket then brings it: the
+ * hello waits for this).
  */
 function fetchSnapshot(board, token, view) {
   const query = view ? `?view=${encodeURIComponent(view)}` : '';
-  return fetch(`/api/boards/${encodeURIComponent(board)}/snapshot${query}`, { headers: { Authorization: `Bearer ${token}` } })
+  const signal = AbortSignal.timeout(snapshotWithin);
+  return fetch(`/api/boards/${encodeURIComponent(board)}/snapshot${query}`, { headers: { Authorization: `Bearer ${token}` }, signal })
     .then((resp) => (resp.ok ? resp.json() : null))
     .catch(() => null);
 }
