@@ -143,7 +143,8 @@ func TestResume(t *testing.T) {
 }
 
 // TestEphemeral: a note being dragged is seen by others while it moves,
-// and presence says who is online.
+// to its last position (positions still queued for a screen are replaced
+// by the next), and presence says who is online.
 func TestEphemeral(t *testing.T) {
 	ts := startServer(t)
 	b := ts.create("Drag", "Watch it move")
@@ -159,17 +160,17 @@ func TestEphemeral(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	drags := func() int {
-		n := 0
+	last := func() float64 {
+		x := -1.0
 		for _, f := range ben.Ephemerals() {
-			if f.Kind == "drag" && f.From == ana.You && f.Note == "n9" {
-				n++
+			if f.Kind == "drag" && f.From == ana.You && f.Note == "n9" && f.X != nil {
+				x = *f.X
 			}
 		}
-		return n
+		return x
 	}
-	if !waitFor(func() bool { return drags() == 10 }) {
-		t.Fatalf("ben saw %d of ana's 10 drag positions", drags())
+	if !waitFor(func() bool { return last() == 0.9 }) {
+		t.Fatalf("ben saw ana's drag last at x=%v, want 0.9: %+v", last(), ben.Ephemerals())
 	}
 	for _, f := range ana.Ephemerals() {
 		if f.From == ana.You {

@@ -18,7 +18,10 @@ type outbox struct {
 	scheduled bool // a writer has been asked for, or is writing
 	closing   bool // the session closed: the writer sends what is left and the close
 	ended     bool // the writer is done with the connection: pushes are dropped
-	schedule  func()
+	// latest is where each queued ephemeral frame is in frames, by its
+	// key (see pushLatest).
+	latest   map[string]int
+	schedule func()
 	// hurry, if the transport sets it (before the first push), has the
 	// writer come to this connection before others (Pool.Hurry).
 	hurry func()
@@ -28,8 +31,27 @@ type outbox struct {
 // session is closing, frames are dropped and push reports true: the close
 // already tells the client what to do.
 func (o *outbox) push(frame []byte, limit int) bool {
+	return o.pushLatest(frame, "", limit, nil)
+}
+
+// pushLatest is push for an ephemeral frame of a key (ephKey; "" for a
+// logged frame, which has none): where a frame of that key is still
+// queued, frame takes its place. A slow link is sent a note's latest
+// position, not every step of its drag, and drags do not queue up ahead
+// of the logged changes behind them. Otherwise frame is queued only if
+// allow (if set) lets its bytes through, and dropped if not.
+func (o *outbox) pushLatest(frame []byte, key string, limit int, allow func(bytes int) bool) bool {
 	o.mu.Lock()
 	if o.closing || o.ended {
+		o.mu.Unlock()
+		return true
+	}
+	if i, ok := o.latest[key]; ok && key != "" {
+		o.frames[i] = frame
+		o.mu.Unlock()
+		return true
+	}
+	if allow != nil && !allow(len(frame)) {
 		o.mu.Unlock()
 		return true
 	}
@@ -38,6 +60,12 @@ func (o *outbox) push(frame []byte, limit int) bool {
 		return false
 	}
 	o.frames = append(o.frames, frame)
+	if key != "" {
+		if o.latest == nil {
+			o.latest = map[string]int{}
+		}
+		o.latest[key] = len(o.frames) - 1
+	}
 	kick := o.claim()
 	o.mu.Unlock()
 	if kick {
@@ -90,6 +118,7 @@ func (o *outbox) next() (frames [][]byte, closing bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	frames, o.frames = o.frames, nil
+	clear(o.latest)
 	if o.closing {
 		o.ended = true
 	}
@@ -122,5 +151,5 @@ func (o *outbox) more(written [][]byte) bool {
 func (o *outbox) end() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.frames, o.ended = nil, true
+	o.frames, o.latest, o.ended = nil, nil, true
 }

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -708,6 +709,7 @@ func (r *room) publish(frame []byte) {
 // plenary watches. from is the sending session when it is on this
 // instance; sender is the participant it came from.
 func (r *room) fanOutEphemeral(from *session, sender string, frame []byte) {
+	key := ephKey(frame)
 	group := ""
 	if p := r.state.Participants[sender]; p != nil && r.state.Info.Phase == board.Brainstorm {
 		group = p.Group
@@ -721,8 +723,18 @@ func (r *room) fanOutEphemeral(from *session, sender string, frame []byte) {
 				continue
 			}
 		}
-		s.enqueueEphemeral(frame)
+		s.enqueueEphemeral(frame, key)
 	}
+}
+
+// ephKey is what an ephemeral frame is about (who, what kind, which note,
+// theme or chart): all of it but the position, which ephFrame puts last.
+// A newer frame of the same key makes an older one worthless.
+func ephKey(frame []byte) string {
+	if i := bytes.Index(frame, []byte(`,"x":`)); i >= 0 {
+		return string(frame[:i])
+	}
+	return string(frame)
 }
 
 // senderOf reads who sent an ephemeral frame from another instance.

@@ -23,6 +23,14 @@ import (
 const (
 	sendQueueLen   = 1024
 	maxRateStrikes = 100 // refusals in a row before the connection is closed
+	// ephBytesPerSecond bounds the drags and cursors one session is sent,
+	// about 90 positions a second: a phone on 256 kbit/s (32 KB/s) that
+	// watches 20 people drag at once would otherwise be sent more than
+	// its link carries, and its logged changes would wait behind them in
+	// the network's buffers. Past it a position is dropped; the next
+	// replaces it, and a drag ends with a logged move.
+	ephBytesPerSecond = 8000
+	ephBurst          = 2000
 	// storeWait is the longest an op waits for the store, from the
 	// check against the board to the append (docs/protocol.md): past it
 	// the op is answered unknown_outcome, and the client sends it again.
@@ -66,6 +74,9 @@ type session struct {
 
 	ops, eph    *rate.Limiter
 	rateStrikes int
+	// ephBudget bounds the drags and cursors this session is sent; made
+	// with the first.
+	ephBudget *rate.Limiter
 
 	out       outbox
 	closeOnce sync.Once
@@ -109,9 +120,15 @@ func (s *session) overflow() {
 }
 
 // enqueueEphemeral passes on a drag or cursor only while the queue is less
-// than half full: ephemeral traffic is the first thing dropped under load.
-func (s *session) enqueueEphemeral(frame []byte) {
-	s.out.push(frame, sendQueueLen/2)
+// than half full, and within ephBytesPerSecond: ephemeral traffic is the
+// first thing dropped under load. One still queued of the same key
+// (ephKey) is replaced. It runs on the room's goroutine, which owns
+// ephBudget.
+func (s *session) enqueueEphemeral(frame []byte, key string) {
+	if s.ephBudget == nil {
+		s.ephBudget = rate.NewLimiter(ephBytesPerSecond, ephBurst)
+	}
+	s.out.pushLatest(frame, key, sendQueueLen/2, func(n int) bool { return s.ephBudget.AllowN(time.Now(), n) })
 }
 
 // close ends the session once; the transport sends code and msg to the

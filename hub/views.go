@@ -264,6 +264,9 @@ type snapshotCache struct {
 	// every note), and a newcomer sent them after the snapshot would draw
 	// the board twice, once as it was and once as it is.
 	behind int
+	// packed is the snapshot gzipped for the HTTP endpoint, made when
+	// first asked for.
+	packed *packedSnapshot
 }
 
 // stale reports whether the cache is too far behind a state at seq to
@@ -291,18 +294,9 @@ func (r *room) replay(s *session, seq uint64) {
 // sendSnapshot sends s a snapshot and returns its seq, which may be a
 // little behind the state's: replay sends what follows.
 func (r *room) sendSnapshot(s *session) uint64 {
-	if c := &r.snapCache; c.stale(r.state.Seq) || !r.holdsAfter(c.seq) {
-		r.snapCache = r.encodeSnapshot()
-	}
-	c, v := &r.snapCache, viewOf(s)
+	c, v := r.snapshot(), viewOf(s)
 	var frame bytes.Buffer
-	frame.WriteString(`{"t":"snap","seq":`)
-	frame.WriteString(strconv.FormatUint(c.seq, 10))
-	if r.epoch != "" {
-		frame.WriteString(`,"epoch":`)
-		frame.Write(encode(r.epoch))
-	}
-	frame.WriteString(`,"changes":[`)
+	frame.Write(snapHead(c.seq, r.epoch))
 	frame.Write(c.body[v])
 	n := c.n[v]
 	for _, own := range r.state.OwnChanges(s.participant) {
@@ -315,6 +309,26 @@ func (r *room) sendSnapshot(s *session) uint64 {
 	frame.WriteString(`]}`)
 	s.enqueue(frame.Bytes())
 	return c.seq
+}
+
+// snapshot is the cached snapshot, encoded again first if it is stale or
+// the recent entries no longer follow it.
+func (r *room) snapshot() *snapshotCache {
+	if c := &r.snapCache; c.stale(r.state.Seq) || !r.holdsAfter(c.seq) {
+		r.snapCache = r.encodeSnapshot()
+	}
+	return &r.snapCache
+}
+
+// snapHead is how a snap frame at seq of epoch begins, up to its first
+// change.
+func snapHead(seq uint64, epoch string) []byte {
+	head := append([]byte(`{"t":"snap","seq":`), strconv.FormatUint(seq, 10)...)
+	if epoch != "" {
+		head = append(head, `,"epoch":`...)
+		head = append(head, encode(epoch)...)
+	}
+	return append(head, `,"changes":[`...)
 }
 
 // holdsAfter reports whether the recent entries cover everything after seq.

@@ -15,7 +15,7 @@ import { h, showRefusal } from './dom.js';
 import { t, onLanguageChange, refusal } from './i18n.js';
 import { Connection, savedToken, saveToken } from './connection.js';
 import { Replica } from './replica.js';
-import { boardPath, release } from './socket.js';
+import { boardPath, linkKey, release, snapshot } from './socket.js';
 import { connStatus } from './status.js';
 
 // The board screen, with the screens of every phase under it, is most of
@@ -151,9 +151,9 @@ function closeSession() {
  */
 function openBoard(code, join, presenter = false) {
   const path = `/${presenter ? 'p' : 'b'}/${code}`;
-  const key = /^#key=(.+)$/.exec(location.hash);
+  const key = linkKey();
   if (key) {
-    saveToken(code, decodeURIComponent(key[1]));
+    saveToken(code, key);
     history.replaceState(null, '', path);
   }
   if (session) return;
@@ -188,6 +188,7 @@ function openBoard(code, join, presenter = false) {
     join,
     view: presenter ? 'presenter' : undefined,
     since: () => replica.seq,
+    first: token ? snapshot(code, token, presenter ? 'presenter' : undefined) : null,
     handlers: {
       welcome(f) {
         ctx.you = f.you;
@@ -201,6 +202,12 @@ function openBoard(code, join, presenter = false) {
         // an empty screen held the page's thread while the snapshot came
         // in, and was laid out twice.
         if (f.t === 'snap') {
+          // The snapshot fetched over HTTP comes before the welcome, and
+          // says who this is as the welcome will.
+          if (f.you) {
+            ctx.you = f.you;
+            ctx.facilitator = f.facilitator;
+          }
           replica.snap(f.seq, f.changes);
           showBoard(s);
         } else if (f.t === 'chg') replica.chg(f.seq, f.changes);

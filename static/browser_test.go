@@ -75,6 +75,7 @@ type page struct {
 	mu         sync.Mutex
 	exceptions []string
 	requests   []string // every URL the page asked for
+	wire       *boardBytes
 }
 
 func newPage(t testing.TB, browser context.Context, name string, width, height int64, mobile bool) *page {

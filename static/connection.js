@@ -4,9 +4,7 @@
 // dropped connection. It knows the frames of docs/protocol.md and nothing
 // of the screens.
 
-import { dial } from './socket.js';
-
-const tokenKey = (board) => `plenary:token:${board.toUpperCase()}`;
+import { dial, tokenKey } from './socket.js';
 
 /** savedToken is the session token this browser holds for board, if any. */
 export function savedToken(board) {
@@ -110,9 +108,14 @@ function drop(ws) {
  * another sends a fresh snapshot instead of changes that do not follow.
  * view, if set, is the hello's view ('presenter': the read-only screen the
  * room watches).
+ *
+ * first, if set, is the board's snapshot on its way over HTTP (a promise
+ * of socket.js's snapshot()): it is handled as the socket's snap frame
+ * would be, and hellos wait for it, so the socket resumes from its seq
+ * instead of sending the board again.
  */
 export class Connection {
-  constructor({ board, token, join, view, since, handlers }) {
+  constructor({ board, token, join, view, since, first, handlers }) {
     this.board = board;
     this.token = token;
     this.join = join;
@@ -141,6 +144,10 @@ export class Connection {
     this.blocked = 0;
     this.fallback = null;
     this.spare = null;
+    this.first = first?.then((f) => {
+      this.first = null;
+      if (f && !this.stopped) this.receive(f);
+    });
     this.stopped = false;
     this.onOnline = () => this.reconnectNow();
     this.onOffline = () => {
@@ -197,10 +204,12 @@ export class Connection {
       }
       ws.send(JSON.stringify(frame));
     };
+    const first = this.first;
+    const open = () => (first ? first.then(() => ws === this.ws && ws.readyState === WebSocket.OPEN && hello()) : hello());
     // The socket opened at page load may be open already: its open event
     // then came before anyone listened.
-    if (ws.readyState === WebSocket.OPEN) hello();
-    else ws.onopen = hello;
+    if (ws.readyState === WebSocket.OPEN) open();
+    else ws.onopen = open;
     // A busy server puts several frames in one message, one per line.
     ws.onmessage = (ev) => {
       this.heardAt = performance.now();

@@ -102,7 +102,7 @@ type link struct {
 	conns    map[net.Conn]struct{}
 }
 
-func newLink(t *testing.T, target string) *link {
+func newLink(t testing.TB, target string) *link {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

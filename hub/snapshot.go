@@ -1,0 +1,150 @@
+package hub
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"hash/crc32"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The board's first snapshot over HTTP, gzipped: the websocket carries it
+// uncompressed (permessage-deflate stays off, see serveWebsocket), which
+// on a phone's link is most of the wait for a big board. The page fetches
+// it while its socket opens, draws it, and resumes the socket from its
+// seq.
+
+// packedSnapshot is a snapshotCache's snap frames, each view's up to its
+// last shared change, deflated once for every reader of that view. What
+// differs between readers (their own votes, who they are) is deflated per
+// request after it: a deflate stream flushed to a byte boundary may be
+// continued by another, and gzip's checksum is continued over the rest.
+// It belongs to the cache it was made for; the room makes it, and the
+// first reader of each view packs that view.
+type packedSnapshot struct {
+	seq   uint64
+	epoch string
+	body  [2][]byte // the cache's
+	once  [2]sync.Once
+	head  [2][]byte // gzip header and the deflated frame so far, flushed
+	crc   [2]uint32 // of the frame so far
+	size  [2]int    // of the frame so far
+}
+
+// gzipHeader is a gzip member's header with no name, time or extra field.
+var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
+
+// start writes the frame's first bytes, to the end of view v's shared
+// changes.
+func (p *packedSnapshot) start(w io.Writer, v view) {
+	_, _ = w.Write(snapHead(p.seq, p.epoch))
+	_, _ = w.Write(p.body[v])
+}
+
+// packed is view v's frame so far, gzip header first, deflated and
+// flushed, with its checksum and length.
+func (p *packedSnapshot) packed(v view) ([]byte, uint32, int) {
+	p.once[v].Do(func() {
+		var plain bytes.Buffer
+		p.start(&plain, v)
+		out := bytes.NewBuffer(append([]byte(nil), gzipHeader...))
+		fw, _ := flate.NewWriter(out, flate.DefaultCompression) // a valid level: cannot fail
+		_, _ = fw.Write(plain.Bytes())
+		_ = fw.Flush()
+		p.head[v], p.crc[v], p.size[v] = out.Bytes(), crc32.ChecksumIEEE(plain.Bytes()), plain.Len()
+	})
+	return p.head[v], p.crc[v], p.size[v]
+}
+
+// gzipped is the whole gzip member of view v's frame followed by tail.
+func (p *packedSnapshot) gzipped(v view, tail []byte) []byte {
+	head, crc, size := p.packed(v)
+	out := bytes.NewBuffer(make([]byte, 0, len(head)+len(tail)+64))
+	out.Write(head)
+	fw, _ := flate.NewWriter(out, flate.DefaultCompression)
+	_, _ = fw.Write(tail)
+	_ = fw.Close()
+	var trailer [8]byte
+	binary.LittleEndian.PutUint32(trailer[:4], crc32.Update(crc, crc32.IEEETable, tail))
+	binary.LittleEndian.PutUint32(trailer[4:], uint32(size+len(tail)))
+	out.Write(trailer[:])
+	return out.Bytes()
+}
+
+// boardSnapshot serves GET /api/boards/:id/snapshot: the snap frame the
+// token's holder would be sent on the websocket, with who they are (you,
+// facilitator) as the welcome says it, gzipped when the client accepts
+// it. ?view=presenter is the presenter's view, as hello's view is.
+func (h *Hub) boardSnapshot(c echo.Context) error {
+	r, err := h.loadRoom(c)
+	if err != nil {
+		return err
+	}
+	// The token is taken from the header alone, as for the exports.
+	token, _ := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+	participant, err := h.tokens.open(token, r.id, time.Now())
+	if err != nil {
+		return refuseHTTP(http.StatusUnauthorized, CodeBadToken, "this link or session is not valid for this workshop")
+	}
+	var (
+		packed      *packedSnapshot
+		v           view
+		tail        bytes.Buffer
+		facilitator bool
+		refusal     *apiError
+	)
+	if !r.call(func() {
+		p := r.state.Participants[participant]
+		if p == nil {
+			refusal = refuseHTTP(http.StatusUnauthorized, CodeBadToken, "you are not a participant of this workshop")
+			return
+		}
+		facilitator = p.Facilitator && c.QueryParam("view") != presenterView
+		if facilitator {
+			v = facilitatorView
+		}
+		cache := r.snapshot()
+		if cache.packed == nil {
+			cache.packed = &packedSnapshot{seq: cache.seq, epoch: r.epoch, body: cache.body}
+		}
+		packed = cache.packed
+		n := cache.n[v]
+		for _, own := range r.state.OwnChanges(participant) {
+			if n > 0 {
+				tail.WriteByte(',')
+			}
+			tail.Write(encode(own))
+			n++
+		}
+	}) {
+		return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the workshop was closed; try again")
+	}
+	if refusal != nil {
+		return refusal
+	}
+	tail.WriteString(`],"you":`)
+	tail.Write(encode(participant))
+	tail.WriteString(`,"facilitator":`)
+	tail.WriteString(strconv.FormatBool(facilitator))
+	tail.WriteByte('}')
+
+	hd := c.Response().Header()
+	hd.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	hd.Set("Cache-Control", "no-store")
+	hd.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	if !strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		var plain bytes.Buffer
+		packed.start(&plain, v)
+		plain.Write(tail.Bytes())
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, plain.Bytes())
+	}
+	hd.Set(echo.HeaderContentEncoding, "gzip")
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, packed.gzipped(v, tail.Bytes()))
+}
