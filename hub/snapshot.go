@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/plenary/plenary/protocol"
 )
 
 // The board's first snapshot over HTTP, gzipped: the websocket carries it
@@ -91,7 +93,7 @@ func (h *Hub) boardSnapshot(c echo.Context) error {
 	token, _ := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
 	participant, err := h.tokens.open(token, r.id, time.Now())
 	if err != nil {
-		return refuseHTTP(http.StatusUnauthorized, CodeBadToken, "this link or session is not valid for this workshop")
+		return refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "this link or session is not valid for this workshop")
 	}
 	var (
 		packed      *packedSnapshot
@@ -103,10 +105,10 @@ func (h *Hub) boardSnapshot(c echo.Context) error {
 	if !r.call(func() {
 		p := r.state.Participants[participant]
 		if p == nil {
-			refusal = refuseHTTP(http.StatusUnauthorized, CodeBadToken, "you are not a participant of this workshop")
+			refusal = refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "you are not a participant of this workshop")
 			return
 		}
-		facilitator = p.Facilitator && c.QueryParam("view") != presenterView
+		facilitator = p.Facilitator && c.QueryParam("view") != protocol.ViewPresenter
 		if facilitator {
 			v = facilitatorView
 		}
@@ -124,7 +126,7 @@ func (h *Hub) boardSnapshot(c echo.Context) error {
 			n++
 		}
 	}) {
-		return refuseHTTP(http.StatusServiceUnavailable, CodeUnavailable, "the workshop was closed; try again")
+		return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the workshop was closed; try again")
 	}
 	if refusal != nil {
 		return refusal
