@@ -1,0 +1,150 @@
+package hub
+
+// How a room checks ops and joins against its state, and lets sessions in
+// and out.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/protocol"
+)
+
+// attachment is a session waiting to be let in once the room's state has
+// reached minSeq (the seq of its own join).
+type attachment struct {
+	s      *session
+	minSeq uint64
+	since  uint64
+	epoch  string // of since
+	token  string
+}
+
+// check validates e against the room's state without changing it, so an
+// op that is sure to be refused is never logged. This replica may lag the
+// log (another instance's change is still on its way), so before refusing
+// it catches up, within ctx, and checks again: the sender may have seen a
+// note or theme that this instance has not applied yet.
+//
+// It also returns the epoch of the state it checked against, for the
+// append. An op waits for the room no longer than ctx: a room catching up
+// with a stalled store may be busy for seconds, and the op is then
+// answered unknown_outcome (an earlier try of it may have been applied).
+func (r *room) check(ctx context.Context, e board.Entry) (string, *board.Error) {
+	type checked struct {
+		epoch string
+		bad   *board.Error
+	}
+	result := make(chan checked, 1) // the room never waits for the op
+	if !r.post(func() {
+		c := checked{epoch: r.epoch}
+		if r.state.Check(e) != nil {
+			r.catchUp(ctx)
+			c.epoch = r.epoch
+			if err := r.state.Check(e); err != nil {
+				c.bad = asBoardError(err)
+			}
+		}
+		result <- c
+	}) {
+		return "", errUnknownOutcome
+	}
+	select {
+	case c := <-result:
+		return c.epoch, c.bad
+	case <-r.done:
+	case <-ctx.Done():
+	}
+	return "", errUnknownOutcome
+}
+
+// checkJoin is check for a join, which also needs the passcode. It also
+// returns the board's participant offset, which names the newcomer (see
+// board.ParticipantID) and is set once, when the board is created.
+func (r *room) checkJoin(e board.Entry, passcode string) (epoch string, offset uint64, bad *board.Error) {
+	if !r.call(func() {
+		epoch, offset = r.epoch, r.state.ParticipantOffset
+		want := r.state.Info.Settings.Passcode
+		if want != "" && !equalSecret(want, passcode) {
+			bad = &board.Error{Code: protocol.CodeBadPasscode, Message: "that passcode is not right"}
+			return
+		}
+		if err := r.state.Check(e); err != nil {
+			bad = asBoardError(err)
+		}
+	}) {
+		return "", 0, &board.Error{Code: protocol.CodeUnavailable, Message: "the workshop was closed: reconnect"}
+	}
+	return epoch, offset, bad
+}
+
+// attach lets s in once the state holds its participant. since, in epoch,
+// is the last seq s holds.
+func (r *room) attach(s *session, minSeq, since uint64, epoch, token string) {
+	if !r.post(func() {
+		r.waiting = append(r.waiting, attachment{s: s, minSeq: minSeq, since: since, epoch: epoch, token: token})
+		r.admitWaiting()
+	}) {
+		s.close(protocol.CloseGoingAway, "the workshop was closed: reconnect")
+	}
+}
+
+func (r *room) admitWaiting() {
+	if len(r.waiting) == 0 {
+		return
+	}
+	r.waiting = slices.DeleteFunc(r.waiting, func(a attachment) bool {
+		if a.minSeq > r.state.Seq {
+			return false
+		}
+		r.admit(a)
+		return true
+	})
+}
+
+func (r *room) admit(a attachment) {
+	s := a.s
+	p := r.state.Participants[s.participant]
+	switch {
+	case p == nil && a.minSeq > 0:
+		// A join the log took and Apply refused. checkJoin passed it,
+		// so what changed meanwhile is that joins racing it took the
+		// board's last places.
+		e := &board.Error{Code: board.CodeTooMany, Message: fmt.Sprintf("the board is full: %d participants", board.MaxParticipants)}
+		s.refuse("", e)
+		s.close(protocol.CloseBadHello, e.Message)
+		return
+	case p == nil:
+		s.refuse("", &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop: join again"})
+		s.close(protocol.CloseBadToken, "unknown participant")
+		return
+	}
+	// A presenter is watched by the room, so it gets the participants'
+	// view even on a facilitator's token.
+	s.facilitator = p.Facilitator && !s.presenter
+	r.clients[s.id] = s
+	r.presence.join(p.ID)
+	r.hub.metrics.sessions.Add(1)
+	s.enqueue(encode(protocol.Welcome{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
+	r.sendState(s, a.since, a.epoch)
+	r.admitted(s)
+	s.enqueue(r.presence.fullFrame())
+}
+
+// detach forgets s when its connection ends.
+func (r *room) detach(s *session) {
+	r.post(func() {
+		if r.clients[s.id] != s {
+			return
+		}
+		delete(r.clients, s.id)
+		r.hub.metrics.sessions.Add(-1)
+		r.presence.leave(s.participant)
+		if len(r.clients) == 0 {
+			r.idle = time.Now()
+		}
+	})
+}
