@@ -249,6 +249,22 @@ func (h *Hub) loadRoom(c echo.Context) (*room, error) {
 	return r, nil
 }
 
+// holder loads the request's board and names the participant whose token
+// the request carries. The token is taken from the Authorization header
+// alone: in a URL it would be kept in browser histories and proxies' logs.
+func (h *Hub) holder(c echo.Context) (*room, string, error) {
+	r, err := h.loadRoom(c)
+	if err != nil {
+		return nil, "", err
+	}
+	token, _ := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+	participant, err := h.tokens.open(token, r.id, time.Now())
+	if err != nil {
+		return nil, "", refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "this link or session is not valid for this workshop")
+	}
+	return r, participant, nil
+}
+
 // export serves one export format. Facilitators may always export;
 // participants may read the report (forParticipants) once the workshop is
 // in discuss, since it is their shared record. render is told whether the
@@ -256,16 +272,9 @@ func (h *Hub) loadRoom(c echo.Context) (*room, error) {
 // tallies hidden.
 func (h *Hub) export(contentType string, render func(st *board.State, facilitator bool) []byte, forParticipants bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		r, err := h.loadRoom(c)
+		r, participant, err := h.holder(c)
 		if err != nil {
 			return err
-		}
-		// The token is taken from the header alone: in a URL it would be
-		// kept in browser histories and proxies' logs.
-		token, _ := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
-		participant, err := h.tokens.open(token, r.id, time.Now())
-		if err != nil {
-			return refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "this link or session is not valid for this workshop")
 		}
 		var body []byte
 		var refusal *apiError

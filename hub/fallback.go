@@ -309,14 +309,9 @@ func (h *Hub) serveFrames(c echo.Context) error {
 	if err := h.checkOrigin(c.Request()); err != nil {
 		return err
 	}
-	r, err := h.loadRoom(c)
+	r, participant, err := h.holder(c)
 	if err != nil {
 		return err
-	}
-	token, _ := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
-	participant, err := h.tokens.open(token, r.id, time.Now())
-	if err != nil {
-		return refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "this link or session is not valid for this workshop")
 	}
 	if wait, ok := take(h.fallback.posts.of(r.id + "/" + participant)); !ok {
 		c.Response().Header().Set("Retry-After", "1")

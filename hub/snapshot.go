@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -85,15 +84,9 @@ func (p *packedSnapshot) gzipped(v view, tail []byte) []byte {
 // facilitator) as the welcome says it, gzipped when the client accepts
 // it. ?view=presenter is the presenter's view, as hello's view is.
 func (h *Hub) boardSnapshot(c echo.Context) error {
-	r, err := h.loadRoom(c)
+	r, participant, err := h.holder(c)
 	if err != nil {
 		return err
-	}
-	// The token is taken from the header alone, as for the exports.
-	token, _ := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
-	participant, err := h.tokens.open(token, r.id, time.Now())
-	if err != nil {
-		return refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "this link or session is not valid for this workshop")
 	}
 	var (
 		packed      *packedSnapshot
