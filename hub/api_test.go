@@ -66,14 +66,7 @@ func TestBadRequests(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer resp.Body.Close()
-			var refusal struct{ Code, Msg string }
-			if err := json.NewDecoder(resp.Body).Decode(&refusal); err != nil {
-				t.Fatalf("%d with a body that is not JSON: %v", resp.StatusCode, err)
-			}
-			if resp.StatusCode != tc.status || refusal.Code != tc.code || refusal.Msg == "" {
-				t.Fatalf("got %d %+v, want %d %s with a message", resp.StatusCode, refusal, tc.status, tc.code)
-			}
+			assertRefusal(t, resp, tc.status, tc.code)
 		})
 	}
 	var info struct {
@@ -120,14 +113,7 @@ func TestEchoRefusals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer resp.Body.Close()
-			var refusal struct{ Code, Msg string }
-			if err := json.NewDecoder(resp.Body).Decode(&refusal); err != nil {
-				t.Fatalf("%d with a body that is not JSON: %v", resp.StatusCode, err)
-			}
-			if resp.StatusCode != tc.status || refusal.Code != tc.code || refusal.Msg == "" {
-				t.Fatalf("got %d %+v, want %d %s with a message", resp.StatusCode, refusal, tc.status, tc.code)
-			}
+			assertRefusal(t, resp, tc.status, tc.code)
 		})
 	}
 
@@ -376,5 +362,19 @@ func TestShutdownTellsClientsToReconnect(t *testing.T) {
 	}
 	if snap, err := ts.log.LoadSnapshot(ctx, b.ID); err != nil || snap.Seq == 0 {
 		t.Errorf("no snapshot saved on shutdown: %v", err)
+	}
+}
+
+// assertRefusal checks that resp is the documented JSON refusal: status,
+// code and a message.
+func assertRefusal(t *testing.T, resp *http.Response, status int, code string) {
+	t.Helper()
+	defer resp.Body.Close()
+	var refusal struct{ Code, Msg string }
+	if err := json.NewDecoder(resp.Body).Decode(&refusal); err != nil {
+		t.Fatalf("%d with a body that is not JSON: %v", resp.StatusCode, err)
+	}
+	if resp.StatusCode != status || refusal.Code != code || refusal.Msg == "" {
+		t.Fatalf("got %d %+v, want %d %s with a message", resp.StatusCode, refusal, status, code)
 	}
 }
