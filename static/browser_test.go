@@ -28,7 +28,7 @@ import (
 // waitTimeout bounds every wait for something to appear on a page. The
 // whole workshop takes seconds; this is only how long a broken step may
 // hang before it fails.
-const waitTimeout = 15 * time.Second
+const waitTimeout = 30 * time.Second
 
 // startServer runs the real hub, with a bbolt log and the embedded app,
 // behind an httptest server; opts change its configuration.
