@@ -183,9 +183,9 @@ func (r *room) resume(reader *session, since uint64) *bytes.Buffer {
 
 // sendResume answers a resume's frames, gzipped if asked. Its first line's
 // t, chg, tells it from a snapshot's snap; an empty body means nothing
-// changed after since.
+// changed after since, and is not worth a gzip header.
 func sendResume(c echo.Context, frames []byte, gzipped bool) error {
-	if !gzipped {
+	if !gzipped || len(frames) == 0 {
 		return c.Blob(http.StatusOK, mimeFrames, frames)
 	}
 	var out bytes.Buffer
