@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"compress/flate"
+	"compress/gzip"
 	"encoding/binary"
 	"hash/crc32"
 	"io"
@@ -83,17 +84,23 @@ func (p *packedSnapshot) gzipped(v view, tail []byte) []byte {
 // token's holder would be sent on the websocket, with who they are (you,
 // facilitator) as the welcome says it, gzipped when the client accepts
 // it. ?view=presenter is the presenter's view, as hello's view is.
+// ?since=&epoch= is a page coming back after a drop: when the room holds
+// every entry after since, it is sent what a hello with them would
+// replay, one frame per line, instead (see resume).
 func (h *Hub) boardSnapshot(c echo.Context) error {
 	r, participant, err := h.holder(c)
 	if err != nil {
 		return err
 	}
+	since, _ := strconv.ParseUint(c.QueryParam("since"), 10, 64) // 0, the snapshot, if absent or not a seq
+	epoch := c.QueryParam("epoch")
 	var (
 		packed      *packedSnapshot
 		v           view
 		tail        bytes.Buffer
 		facilitator bool
 		refusal     *apiError
+		resumed     *bytes.Buffer
 	)
 	if !r.call(func() {
 		p := r.state.Participants[participant]
@@ -104,6 +111,10 @@ func (h *Hub) boardSnapshot(c echo.Context) error {
 		facilitator = p.Facilitator && c.QueryParam("view") != protocol.ViewPresenter
 		if facilitator {
 			v = facilitatorView
+		}
+		if r.resumable(since, epoch) {
+			resumed = r.resume(&session{participant: participant, facilitator: facilitator}, since)
+			return
 		}
 		cache := r.snapshot()
 		if cache.packed == nil {
@@ -124,17 +135,20 @@ func (h *Hub) boardSnapshot(c echo.Context) error {
 	if refusal != nil {
 		return refusal
 	}
+	hd := c.Response().Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	gzipped := strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip")
+	if resumed != nil {
+		return sendResume(c, resumed.Bytes(), gzipped)
+	}
 	tail.WriteString(`],"you":`)
 	tail.Write(encode(participant))
 	tail.WriteString(`,"facilitator":`)
 	tail.WriteString(strconv.FormatBool(facilitator))
 	tail.WriteByte('}')
 
-	hd := c.Response().Header()
-	hd.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	hd.Set("Cache-Control", "no-store")
-	hd.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	if !strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+	if !gzipped {
 		var plain bytes.Buffer
 		packed.start(&plain, v)
 		plain.Write(tail.Bytes())
@@ -143,3 +157,37 @@ func (h *Hub) boardSnapshot(c echo.Context) error {
 	hd.Set(echo.HeaderContentEncoding, "gzip")
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, packed.gzipped(v, tail.Bytes()))
 }
+
+// resume is what reader, which holds the board up to since, is sent of
+// the recent entries after it: the very frames a hello with since would
+// replay to its socket, one per line. It is at most the room's recent
+// history. Refused entries, which send no frame, leave no line.
+func (r *room) resume(reader *session, since uint64) *bytes.Buffer {
+	var out bytes.Buffer
+	r.replay(reader, since, func(frame []byte) {
+		if len(frame) == 0 {
+			return
+		}
+		out.Write(frame)
+		out.WriteByte('\n')
+	})
+	return &out
+}
+
+// sendResume answers a resume's frames, gzipped if asked. Its first line's
+// t, chg, tells it from a snapshot's snap; an empty body means nothing
+// changed after since, and is not worth a gzip header.
+func sendResume(c echo.Context, frames []byte, gzipped bool) error {
+	if !gzipped || len(frames) == 0 {
+		return c.Blob(http.StatusOK, mimeFrames, frames)
+	}
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	_, _ = zw.Write(frames) // a bytes.Buffer's writes cannot fail
+	_ = zw.Close()
+	c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
+	return c.Blob(http.StatusOK, mimeFrames, out.Bytes())
+}
+
+// mimeFrames is the type of a body of frames one per line (JSON Lines).
+const mimeFrames = "application/jsonl"

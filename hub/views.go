@@ -280,15 +280,23 @@ func (c *snapshotCache) stale(seq uint64) bool {
 // seq of another epoch than the room's is of another history, so it is
 // sent a snapshot too.
 func (r *room) sendState(s *session, since uint64, epoch string) {
-	if oldest, ok := r.recent.oldest(); since == 0 || epoch != r.epoch || since > r.state.Seq || !ok || since+1 < oldest {
+	if !r.resumable(since, epoch) {
 		since = r.sendSnapshot(s)
 	}
-	r.replay(s, since)
+	r.replay(s, since, s.enqueue)
 }
 
-// replay sends s the recent entries after seq.
-func (r *room) replay(s *session, seq uint64) {
-	r.recent.after(seq, func(a *applied) { s.enqueue(a.frameFor(s, "")) })
+// resumable reports whether the room holds every entry after since, a
+// seq of epoch: a client there is sent those instead of a snapshot.
+func (r *room) resumable(since uint64, epoch string) bool {
+	oldest, ok := r.recent.oldest()
+	return since != 0 && epoch == r.epoch && since <= r.state.Seq && ok && since+1 >= oldest
+}
+
+// replay sends what s is sent of each recent entry after seq: to its
+// socket (s.enqueue), or to the snapshot endpoint's resume.
+func (r *room) replay(s *session, seq uint64, send func([]byte)) {
+	r.recent.after(seq, func(a *applied) { send(a.frameFor(s, "")) })
 }
 
 // sendSnapshot sends s a snapshot and returns its seq, which may be a

@@ -4,7 +4,7 @@
 // dropped connection. It knows the frames of docs/protocol.md and nothing
 // of the screens.
 
-import { dial, tokenKey } from './socket.js';
+import { dial, resume, tokenKey } from './socket.js';
 
 /** savedToken is the session token this browser holds for board, if any. */
 export function savedToken(board) {
@@ -112,7 +112,8 @@ function drop(ws) {
  * first, if set, is the board's snapshot on its way over HTTP (a promise
  * of socket.js's snapshot()): it is handled as the socket's snap frame
  * would be, and hellos wait for it, so the socket resumes from its seq
- * instead of sending the board again.
+ * instead of sending the board again. Each later connect does the same
+ * with what it missed (catchUp).
  */
 export class Connection {
   constructor({ board, token, join, view, since, first, handlers }) {
@@ -204,7 +205,7 @@ export class Connection {
       }
       ws.send(JSON.stringify(frame));
     };
-    const first = this.first;
+    const first = this.first ?? this.catchUp(ws);
     const open = () => (first ? first.then(() => ws === this.ws && ws.readyState === WebSocket.OPEN && hello()) : hello());
     // The socket opened at page load may be open already: its open event
     // then came before anyone listened.
@@ -216,6 +217,22 @@ export class Connection {
       for (const line of ev.data.split('\n')) if (line) this.receive(JSON.parse(line));
     };
     ws.onclose = (ev) => this.closed(ws, ev);
+  }
+
+  /**
+   * catchUp fetches what a reconnect missed over HTTP, gzipped, while ws
+   * opens, and takes it in as ws's frames: the hello then resumes from
+   * after it, and the socket, uncompressed, sends only what came since.
+   * It is null when there is nothing to resume from, and resolves as soon
+   * as the answer is taken in or given up.
+   */
+  catchUp(ws) {
+    const since = this.token ? this.since() : 0;
+    if (since <= 0) return null;
+    return resume(this.board, this.token, this.view, since, this.epoch).then((frames) => {
+      if (ws !== this.ws || this.stopped) return;
+      for (const f of frames) this.receive(f);
+    });
   }
 
   /** socket is the next connection's: the fallback's while websockets do not get through, else a websocket. */

@@ -42,6 +42,28 @@ function fetchSnapshot(board, token, view) {
     .catch(() => null);
 }
 
+// resumeWithin bounds the wait for what a reconnect missed, over HTTP, in
+// ms: the hello waits for it, and on a link too slow for it the socket
+// brings the same.
+const resumeWithin = 5000;
+
+/**
+ * resume asks, over HTTP and gzipped, for what the token's holder missed
+ * after since, a seq of epoch (docs/protocol.md, "Resume"): the frames
+ * the socket would send after a hello with them, or the board's snapshot
+ * when the server no longer holds them all. It resolves with those frames
+ * in order, none when it cannot have them within resumeWithin.
+ */
+export function resume(board, token, view, since, epoch) {
+  const query = new URLSearchParams({ since, epoch });
+  if (view) query.set('view', view);
+  const signal = AbortSignal.timeout(resumeWithin);
+  return fetch(`/api/boards/${encodeURIComponent(board)}/snapshot?${query}`, { headers: { Authorization: `Bearer ${token}` }, signal })
+    .then((resp) => (resp.ok ? resp.text() : ''))
+    .then((text) => text.split('\n').filter((line) => line).map((line) => JSON.parse(line)))
+    .catch(() => []);
+}
+
 // A board's link asks for the board's snapshot at once too, with the
 // token this browser holds for it, while the app's modules load.
 const earlyBoard = boardPath.exec(location.pathname)?.[1].toUpperCase();
