@@ -5,7 +5,6 @@ package hub
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -113,9 +112,8 @@ func (r *room) admit(a attachment) {
 		// A join the log took and Apply refused. checkJoin passed it,
 		// so what changed meanwhile is that joins racing it took the
 		// board's last places.
-		e := &board.Error{Code: board.CodeTooMany, Message: fmt.Sprintf("the board is full: %d participants", board.MaxParticipants)}
-		s.refuse("", e)
-		s.close(protocol.CloseBadHello, e.Message)
+		s.refuse("", errBoardFull)
+		s.close(protocol.CloseBadHello, errBoardFull.Message)
 		return
 	case p == nil:
 		s.refuse("", &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop: join again"})

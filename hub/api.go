@@ -51,6 +51,7 @@ func (h *Hub) routes() *echo.Echo {
 	api.GET("/config", h.appConfig)
 	api.POST("/boards", h.createBoard)
 	api.GET("/boards/:id", h.boardInfo)
+	api.POST("/boards/:id/join", h.joinBoard)
 	api.GET("/boards/:id/snapshot", h.boardSnapshot)
 	api.GET("/boards/:id/export.md", h.export("text/markdown; charset=utf-8", (*board.State).Markdown, true))
 	api.GET("/boards/:id/export.csv", h.export("text/csv; charset=utf-8", facilitatorsOnly((*board.State).CSV), false))

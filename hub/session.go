@@ -221,23 +221,14 @@ func (s *session) hello(ctx context.Context, f *protocol.ClientFrame) {
 		r.attach(s, 0, f.Since, f.Epoch, f.Token)
 		return
 	}
-	e := board.Entry{At: now, Op: board.Op{Kind: board.ParticipantJoin, Name: f.Join.Name, Role: f.Join.Role}}
-	epoch, offset, bad := r.checkJoin(e, f.Join.Passcode)
+	participant, seq, bad := s.hub.join(ctx, r, *f.Join, "")
 	if bad != nil {
 		s.refuse("", bad)
 		s.close(helloCloseCode(bad), bad.Message)
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, storeWait)
-	defer cancel()
-	seq, _, bad := s.append(ctx, r, epoch, "", e)
-	if bad != nil {
-		s.refuse("", bad)
-		s.close(helloCloseCode(bad), bad.Message)
-		return
-	}
-	s.become(r, board.ParticipantID(seq, offset))
-	r.attach(s, seq, 0, "", s.hub.tokens.issue(boardID, s.participant, now))
+	s.become(r, participant)
+	r.attach(s, seq, 0, "", s.hub.tokens.issue(boardID, participant, now))
 }
 
 // helloCloseCode is how a refused hello ends: a store or a room that is
@@ -302,7 +293,7 @@ func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 		}
 		return
 	}
-	seq, dup, bad := s.append(ctx, s.room, epoch, key, e)
+	seq, dup, bad := s.hub.append(ctx, s.room, epoch, key, e)
 	switch {
 	case bad != nil:
 		s.refuse(f.ID, bad)
@@ -325,20 +316,20 @@ var errUnknownOutcome = &board.Error{Code: protocol.CodeUnknownOutcome, Message:
 // When the log is not of that epoch (Redis lost the board, and it is
 // being given back from the instances' copies), the op waits for the room
 // to reload the board as it was given back, and goes on top of it.
-func (s *session) append(ctx context.Context, r *room, epoch, key string, e board.Entry) (seq uint64, dup bool, bad *board.Error) {
+func (h *Hub) append(ctx context.Context, r *room, epoch, key string, e board.Entry) (seq uint64, dup bool, bad *board.Error) {
 	data, err := json.Marshal(e)
 	if err != nil {
 		return 0, false, &board.Error{Code: board.CodeBadOp, Message: fmt.Sprintf("cannot encode op: %v", err)}
 	}
 	for {
-		seq, dup, err := s.hub.log.Append(ctx, r.id, epoch, key, data)
+		seq, dup, err := h.log.Append(ctx, r.id, epoch, key, data)
 		if errors.Is(err, store.ErrReset) || errors.Is(err, store.ErrRestoring) {
 			if epoch, err = r.epochAfter(ctx, epoch); err == nil {
 				continue
 			}
 		}
 		if err != nil {
-			s.hub.logger.Warn("append", "board", r.id, "err", err)
+			h.logger.Warn("append", "board", r.id, "err", err)
 			return 0, false, errUnknownOutcome
 		}
 		if !dup {

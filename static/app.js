@@ -58,11 +58,11 @@ function route() {
   if (board) {
     openBoard(board[1].toUpperCase());
   } else if (presenter) {
-    openBoard(presenter[1].toUpperCase(), null, true);
+    openBoard(presenter[1].toUpperCase(), true);
   } else if (join) {
     const code = join[1].toUpperCase();
     if (savedToken(code)) return navigate(`/b/${code}`);
-    return show(joinScreen, ({ renderJoin }) => renderJoin(root, code, { join: (details) => openBoard(code, details) }));
+    return show(joinScreen, ({ renderJoin }) => renderJoin(root, code, { join: (details) => joinBoard(code, details) }));
   } else {
     return show(startScreen, ({ renderStart }) => renderStart(root, { navigate }));
   }
@@ -142,14 +142,50 @@ function closeSession() {
   session = null;
 }
 
+// joinAfter is the pause before a join whose outcome the server could not
+// know is sent again, in ms.
+const joinAfter = 1000;
+// joining is the last join sent: its board and details, and the id it was
+// sent with, which it keeps while they stay the same.
+let joining = null;
+
 /**
- * openBoard starts a session with board code, with the saved token or, from
- * the join screen, as a new participant (join); presenter opens the
- * read-only presenter view instead of the board. The screen replaces the
- * current one at the first snapshot, which follows the welcome, so a
- * refused join stays on the join form with its message.
+ * joinBoard joins board code as a new participant with the join form's
+ * details, over HTTP (docs/protocol.md), then opens the board with the
+ * token as a returning participant does: the board comes gzipped over
+ * HTTP, and the socket resumes from it. A refusal stays on the join form
+ * with its message. The join's id makes a join sent again, its answer
+ * lost, the same participant.
  */
-function openBoard(code, join, presenter = false) {
+function joinBoard(code, details) {
+  const key = JSON.stringify([code, details]);
+  if (joining?.key !== key) joining = { key, id: Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(36)).join('') };
+  const form = screen;
+  const shown = () => screen === form && form;
+  fetch(`/api/boards/${encodeURIComponent(code)}/join`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ...details, id: joining.id }),
+  }).then(async (res) => {
+    const answer = await res.json().catch(() => ({ code: 'internal' }));
+    if (res.ok) {
+      saveToken(code, answer.token);
+      if (!shown()) return;
+      history.replaceState(null, '', `/b/${code}`);
+      route();
+    } else if (answer.code === 'unknown_outcome') {
+      setTimeout(() => shown() && joinBoard(code, details), joinAfter * (1 + Math.random()));
+    } else {
+      shown()?.refused(refusal(answer) || t('join.refused'));
+    }
+  }, () => shown()?.refused(t('conn.offline')));
+}
+
+/**
+ * openBoard starts a session with board code with the saved token;
+ * presenter opens the read-only presenter view instead of the board.
+ */
+function openBoard(code, presenter = false) {
   const path = `/${presenter ? 'p' : 'b'}/${code}`;
   const key = linkKey();
   if (key) {
@@ -159,7 +195,7 @@ function openBoard(code, join, presenter = false) {
   if (session) return;
   const token = savedToken(code);
   if (!token && presenter) return showFatal(t('presenter.needsKey'));
-  if (!token && !join) return navigate(`/j/${code}`);
+  if (!token) return navigate(`/j/${code}`);
 
   const replica = new Replica();
   const ctx = {
@@ -185,10 +221,9 @@ function openBoard(code, join, presenter = false) {
   ctx.conn = s.conn = new Connection({
     board: code,
     token,
-    join,
     view: presenter ? 'presenter' : undefined,
     since: () => replica.seq,
-    first: token ? snapshot(code, token, presenter ? 'presenter' : undefined) : null,
+    first: snapshot(code, token, presenter ? 'presenter' : undefined),
     handlers: {
       welcome(f) {
         ctx.you = f.you;
@@ -219,9 +254,7 @@ function openBoard(code, join, presenter = false) {
       fatal(closeCode, msg, refusalCode) {
         if (session === s) closeSession();
         const why = refusal({ code: refusalCode, msg });
-        if (screen?.refused) {
-          screen.refused(why || t('join.refused'));
-        } else if (closeCode === 4003 && !presenter) {
+        if (closeCode === 4003 && !presenter) {
           navigate(`/j/${code}`);
         } else {
           showFatal(why);
@@ -229,11 +262,9 @@ function openBoard(code, join, presenter = false) {
       },
     },
   });
-  if (!join) {
-    const status = connStatus(ctx.conn);
-    s.loading = { state: status.update, outbox: status.update, destroy: status.destroy };
-    root.replaceChildren(h('div', { class: 'waiting' }, h('p', {}, t('board.loading')), status.el));
-  }
+  const status = connStatus(ctx.conn);
+  s.loading = { state: status.update, outbox: status.update, destroy: status.destroy };
+  root.replaceChildren(h('div', { class: 'waiting' }, h('p', {}, t('board.loading')), status.el));
   s.conn.start();
 }
 

@@ -116,10 +116,9 @@ function drop(ws) {
  * with what it missed (catchUp).
  */
 export class Connection {
-  constructor({ board, token, join, view, since, first, handlers }) {
+  constructor({ board, token, view, since, first, handlers }) {
     this.board = board;
     this.token = token;
-    this.join = join;
     this.view = view;
     this.since = since;
     this.handlers = handlers;
@@ -193,15 +192,11 @@ export class Connection {
     const hello = () => {
       this.heardAt = this.openedAt = performance.now();
       const frame = { t: 'hello', v: 1, board: this.board, view: this.view };
-      if (this.token) {
-        frame.token = this.token;
-        const since = this.since();
-        if (since > 0) {
-          frame.since = since;
-          if (this.epoch) frame.epoch = this.epoch;
-        }
-      } else {
-        frame.join = this.join;
+      frame.token = this.token;
+      const since = this.since();
+      if (since > 0) {
+        frame.since = since;
+        if (this.epoch) frame.epoch = this.epoch;
       }
       ws.send(JSON.stringify(frame));
     };

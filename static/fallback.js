@@ -118,15 +118,11 @@ export class FallbackSocket {
     return h;
   }
 
-  /**
-   * open opens the next stream and reads it to its end. A join is
-   * always a poll: it ends with the welcome, whose token the next hellos
-   * carry, and a join given up before its welcome would join twice.
-   */
+  /** open opens the next stream and reads it to its end. */
   async open(first = true) {
     if (this.readyState !== OPEN) return;
     const hello = this.nextHello(first);
-    const poll = polling || !hello.token;
+    const poll = polling;
     const ctl = new AbortController();
     this.stream = ctl;
     const began = performance.now();

@@ -30,10 +30,12 @@ var weakLink = &network.Conditions{Latency: 300, DownloadThroughput: 50_000, Upl
 //     before, so it has the app's files (and asks whether they changed)
 //     but not the board;
 //   - reload: the same page reloaded, as a phone does when it brings a
-//     tab back.
+//     tab back;
+//   - join: a newcomer's join link, from the press of Join on its form.
 //
 // kB-board is what the board's state cost on the wire in the last run:
-// the HTTP snapshot's bytes as received, and the socket's frames'.
+// the HTTP snapshot's and join's bytes as received, and the socket's
+// frames'.
 //
 // Run it with `go test -run '^$' -bench WeakLink -benchtime 10x ./static`.
 func BenchmarkWeakLink(b *testing.B) {
@@ -42,6 +44,7 @@ func BenchmarkWeakLink(b *testing.B) {
 
 	for _, notes := range []int{workshopNotes, 200, 1000} {
 		link := createBoard(b, srv.URL, notes)
+		code, _, _ := strings.Cut(strings.TrimPrefix(link, srv.URL+"/b/"), "#key=")
 		b.Run(fmt.Sprintf("notes-%d", notes), func(b *testing.B) {
 			b.Run("open", func(b *testing.B) {
 				var took []float64
@@ -87,13 +90,33 @@ func BenchmarkWeakLink(b *testing.B) {
 				}
 				b.ReportMetric(median(took), "ms-drawn")
 			})
+
+			b.Run("join", func(b *testing.B) {
+				var took []float64
+				var wire *boardBytes
+				for b.Loop() {
+					p := newPage(b, browser, "weak, joining", 1280, 800, false)
+					p.emulateNetwork(weakLink)
+					p.do(chromedp.Navigate(srv.URL + "/j/" + code))
+					p.waitText(".join-form label", "Your name")
+					p.typeInto("#name", "Remote")
+					p.click(`input[value="civil-society"]`)
+					wire = p.countBoardBytes()
+					pressed := eval[float64](p, `performance.now()`)
+					p.click(".join-button")
+					took = append(took, p.allNotesAt(notes)-pressed)
+					p.close()
+				}
+				b.ReportMetric(median(took), "ms-drawn")
+				b.ReportMetric(wire.kB(), "kB-board")
+			})
 		})
 	}
 }
 
 // boardBytes counts what a page is sent of the board's state: the
-// snapshot endpoint's response as it crossed the wire, and the payloads
-// of the frames its sockets received.
+// snapshot endpoint's and the join's responses as they crossed the wire,
+// and the payloads of the frames its sockets received.
 type boardBytes struct {
 	mu       sync.Mutex
 	on       bool
@@ -120,7 +143,7 @@ func (p *page) countBoardBytes() *boardBytes {
 		}
 		switch ev := ev.(type) {
 		case *network.EventRequestWillBeSent:
-			if strings.HasSuffix(ev.Request.URL, "/snapshot") || strings.Contains(ev.Request.URL, "/snapshot?") {
+			if strings.HasSuffix(ev.Request.URL, "/snapshot") || strings.Contains(ev.Request.URL, "/snapshot?") || strings.HasSuffix(ev.Request.URL, "/join") {
 				w.snapshot[ev.RequestID] = true
 			}
 		case *network.EventLoadingFinished:
