@@ -84,11 +84,29 @@ func (r *room) checkJoin(e board.Entry, passcode string) (epoch string, offset u
 // is the last seq s holds.
 func (r *room) attach(s *session, minSeq, since uint64, epoch, token string) {
 	if !r.post(func() {
+		if minSeq == 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), storeWait)
+			r.lookUp(ctx, s.participant)
+			cancel()
+		}
 		r.waiting = append(r.waiting, attachment{s: s, minSeq: minSeq, since: since, epoch: epoch, token: token})
 		r.admitWaiting()
 	}) {
 		s.close(protocol.CloseGoingAway, "the workshop was closed: reconnect")
 	}
+}
+
+// lookUp returns participant from the room's state, reading the log first
+// if the state does not hold them: a token may name a newcomer who joined
+// through another instance a moment ago (POST /join answers once that
+// instance has applied the join), before this one has heard of it. It
+// runs on the room's goroutine.
+func (r *room) lookUp(ctx context.Context, participant string) *board.Participant {
+	if p := r.state.Participants[participant]; p != nil {
+		return p
+	}
+	r.catchUp(ctx)
+	return r.state.Participants[participant]
 }
 
 func (r *room) admitWaiting() {

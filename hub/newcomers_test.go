@@ -11,6 +11,7 @@ import (
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/hub/client"
 	"github.com/plenary/plenary/protocol"
+	"github.com/plenary/plenary/store/redis/redistest"
 )
 
 // joinOverHTTP posts a join to board id and decodes a 200's answer.
@@ -154,4 +155,35 @@ func TestJoinOverHTTPGuessing(t *testing.T) {
 		return
 	}
 	t.Fatal("60 joins to unknown codes from one address and never a 429")
+}
+
+// TestJoinThroughAnotherInstance: a newcomer joins over HTTP on one
+// instance and opens the board on another, whose subscription lost the
+// join (Redis pub/sub delivers at most once). The other instance reads
+// the log before it refuses the token: the snapshot and the websocket
+// both take it at once.
+func TestJoinThroughAnotherInstance(t *testing.T) {
+	srv := redistest.Start(t)
+	a := instance(t, srv.URL())
+	lossy := &lossyLog{Log: openRedis(t, srv.URL())}
+	b := startServerOn(t, lossy)
+	created := a.create("Two doors", "Who came in by the other?")
+	fac := a.facilitator(created)
+	watcher := b.dial(client.Hello{Board: created.ID, Token: fac.Token})
+	if err := watcher.WaitSeq(ctxT(t), fac.Seq()); err != nil {
+		t.Fatal(err)
+	}
+	lossy.lose.Store(fac.Seq() + 1) // the join, next in the log
+
+	resp, token, you := a.joinOverHTTP(t, created.ID, map[string]string{"name": "Bea", "role": string(board.CivilSociety), "id": "j-bea"})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("join on the first instance: %d", resp.StatusCode)
+	}
+	if resp, body := b.get("/api/boards/"+created.ID+"/snapshot", token); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the snapshot on the other instance: %d %s", resp.StatusCode, body)
+	}
+	bea := b.dial(client.Hello{Board: created.ID, Token: token})
+	if bea.You != you {
+		t.Fatalf("welcomed on the other instance as %q, want %q", bea.You, you)
+	}
 }

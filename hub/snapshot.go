@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"hash/crc32"
 	"io"
@@ -102,8 +103,10 @@ func (h *Hub) boardSnapshot(c echo.Context) error {
 		refusal     *apiError
 		resumed     *bytes.Buffer
 	)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), storeWait)
+	defer cancel()
 	if !r.call(func() {
-		p := r.state.Participants[participant]
+		p := r.lookUp(ctx, participant)
 		if p == nil {
 			refusal = refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "you are not a participant of this workshop")
 			return
