@@ -159,7 +159,7 @@ func (h *Hub) serveStream(c echo.Context) error {
 		s.close(protocol.CloseNormal, "")
 		if s.room != nil {
 			// The next poll, or the stream that resumes this one, is on
-			// its way: until it is in, this session still counts its
+			// its way: until it is in, the ending session still counts its
 			// participant online, so screens do not see them leave and
 			// come back every poll.
 			time.AfterFunc(streamGrace, func() { s.room.detach(s) })

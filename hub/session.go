@@ -74,7 +74,7 @@ type session struct {
 
 	ops, eph    *rate.Limiter
 	rateStrikes int
-	// ephBudget bounds the drags and cursors this session is sent; made
+	// ephBudget bounds the drags and cursors the session is sent; made
 	// with the first.
 	ephBudget *rate.Limiter
 
