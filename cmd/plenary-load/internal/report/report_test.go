@@ -7,9 +7,10 @@ import (
 	"github.com/plenary/plenary/cmd/plenary-load/internal/measure"
 )
 
-// TestWriteTable prints reports of the three shapes: a plenary and an idle
-// run as .ci/load printed them, and a storm with the rows only a storm,
-// failures, refusals, drops and reconnects add.
+// TestWriteTable prints reports of every shape: a plenary and an idle run
+// as .ci/load printed them, a saturate run's ops by writers, and a storm
+// with the rows only a storm, failures, refusals, drops and reconnects
+// add.
 func TestWriteTable(t *testing.T) {
 	for name, c := range map[string]struct {
 		rep  Report
@@ -85,6 +86,36 @@ refused            forbidden 1,234, rate_limited 2
 dropped            4000 3
 reconnects         101, 0 ops sent again; back in sync p50 1.0  p90 2.0  p99 3.0  p99.9 3.0  max 3.0 ms  (mean 1.2, 101 samples)
 load cpu           0.90 cores
+`,
+		},
+		"saturate": {
+			Report{
+				Scenario: "saturate", About: "writers send as fast as acknowledgements return: deliveries a second",
+				Targets: []string{"http://127.0.0.1:8080"}, Boards: 1, PerBoard: 1000, Writers: 64, Window: 8,
+				Connected: 1000, ConnectSeconds: 2.04, Seconds: 20,
+				OpsSent: 38400, OpsPerSecond: 1920, OpsAcked: 38390,
+				Deliveries: 38400000, DeliveriesPerSecond: 1920000,
+				OpToScreen: measure.Latency{P50: 20, P90: 40, P99: 80, P999: 100, Max: 120, Mean: 25, Samples: 38361600},
+				OpToRead:   measure.Latency{P50: 30, P90: 50, P99: 90, P999: 110, Max: 130, Mean: 35, Samples: 38361600},
+				Ack:        measure.Latency{P50: 5, P90: 10, P99: 20, P999: 30, Max: 40, Mean: 6, Samples: 38400},
+				LoadCores:  0.98,
+			},
+			`scenario         saturate: writers send as fast as acknowledgements return: deliveries a second
+targets          http://127.0.0.1:8080
+boards           1 × 1,000 participants
+connected        1,000 participants (and a facilitator per board but in idle) in 2.0 s
+measured         20.0 s
+ops              38,400 sent (1920.0/s) by 64 writers per board, window 8, 38,390 acknowledged
+deliveries       38,400,000 changes, 1,920,000/s
+ephemeral        0 drag positions sent, 0 delivered
+op to screen     p50 20.0  p90 40.0  p99 80.0  p99.9 100.0  max 120.0 ms  (mean 25.0, 38,361,600 samples)
+  read here      p50 30.0  p90 50.0  p99 90.0  p99.9 110.0  max 130.0 ms  (mean 35.0, 38,361,600 samples)
+acknowledgement  p50 5.0  p90 10.0  p99 20.0  p99.9 30.0  max 40.0 ms  (mean 6.0, 38,400 samples)
+unmatched        0 changes; 0 screens unfinished
+refused          none
+dropped          none
+reconnects       none
+load cpu         0.98 cores
 `,
 		},
 		"idle": {
