@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/plenary/plenary/board"
@@ -60,6 +61,12 @@ func (l *load) startFacilitator(ctx context.Context, w *workshop.Board) (*facili
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the facilitator's process: %w", err)
+	}
+	// A facilitator's browser has a device of its own, not a core shared
+	// with thousands of screens: the child gets the core first whenever
+	// its socket has something, as its own device would give it.
+	if err := syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, -10); err != nil {
+		fmt.Fprintf(os.Stderr, "plenary-load: the facilitator's process keeps its priority (%v), so its figures include waiting for the screens' core\n", err)
 	}
 	p := &facilitatorProcess{stdin: stdin, done: make(chan error, 1)}
 	go func() {
