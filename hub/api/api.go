@@ -207,38 +207,41 @@ var echoRefusals = map[int]*board.Error{
 
 // httpError is Echo's one error handler: it answers every error as JSON
 // {code, msg}, Echo's own included, and logs those that are the
-// server's fault. A handler returns an *echo.HTTPError whose message is
-// a *board.Error for a refusal of its own status, or the hub's
-// *board.Error as it is, whose code says the status (statusOf).
+// server's fault. A handler refuses with the hub's *board.Error as it is,
+// whose code says the status (statusOf), or with an *echo.HTTPError
+// whose message is a *board.Error, for a status of its own.
 func (srv *server) httpError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	status, refusal := srv.refusal(err, c)
+	_ = c.JSON(status, refusal)
+}
+
+func (srv *server) refusal(err error, c echo.Context) (int, *board.Error) {
 	var (
 		he       *echo.HTTPError
 		be       *board.Error
 		tooLarge *http.MaxBytesError
 	)
-	switch {
-	case errors.As(err, &he) && asRefusal(he.Message, &be):
-		_ = c.JSON(he.Code, be)
-	case errors.As(err, &he) && echoRefusals[he.Code] != nil:
-		_ = c.JSON(he.Code, echoRefusals[he.Code])
-	case errors.As(err, &be):
-		_ = c.JSON(statusOf(be.Code), be)
-	case errors.As(err, &tooLarge):
-		_ = c.JSON(http.StatusRequestEntityTooLarge, &board.Error{Code: protocol.CodeBadFrame, Message: fmt.Sprintf("the body is over %d bytes", tooLarge.Limit)})
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		_ = c.JSON(http.StatusBadRequest, &board.Error{Code: protocol.CodeBadFrame, Message: "cannot read the body"})
-	default:
-		srv.hub.Logger().Error("http", "path", c.Path(), "err", err)
-		_ = c.JSON(http.StatusInternalServerError, &board.Error{Code: protocol.CodeInternal, Message: "something went wrong on the server"})
+	if errors.As(err, &he) {
+		if be, ok := he.Message.(*board.Error); ok {
+			return he.Code, be
+		}
+		if be := echoRefusals[he.Code]; be != nil {
+			return he.Code, be
+		}
 	}
-}
-
-func asRefusal(message any, be **board.Error) bool {
-	*be, _ = message.(*board.Error)
-	return *be != nil
+	switch {
+	case errors.As(err, &be):
+		return statusOf(be.Code), be
+	case errors.As(err, &tooLarge): // a body read past its bound
+		return http.StatusRequestEntityTooLarge, &board.Error{Code: protocol.CodeBadFrame, Message: fmt.Sprintf("the body is over %d bytes", tooLarge.Limit)}
+	case errors.Is(err, io.ErrUnexpectedEOF): // a body cut short
+		return http.StatusBadRequest, &board.Error{Code: protocol.CodeBadFrame, Message: "cannot read the body"}
+	}
+	srv.hub.Logger().Error("http", "path", c.Path(), "err", err)
+	return http.StatusInternalServerError, &board.Error{Code: protocol.CodeInternal, Message: "something went wrong on the server"}
 }
 
 // statusOf is the HTTP status of a refusal by the hub, by its code.
