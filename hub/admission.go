@@ -85,7 +85,7 @@ func (r *room) checkJoin(e board.Entry, passcode string) (epoch string, offset u
 func (r *room) attach(s *session, minSeq, since uint64, epoch, token string) {
 	if !r.post(func() {
 		if minSeq == 0 {
-			ctx, cancel := context.WithTimeout(context.Background(), storeWait)
+			ctx, cancel := context.WithTimeout(context.Background(), StoreWait)
 			r.lookUp(ctx, s.participant)
 			cancel()
 		}

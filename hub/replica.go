@@ -138,7 +138,7 @@ func (r *room) catchUp(ctx context.Context) {
 		r.missed.Store(true)
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, storeWait)
+	ctx, cancel := context.WithTimeout(ctx, StoreWait)
 	defer cancel()
 	defer func() {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -171,7 +171,7 @@ func (r *room) checkHead() {
 	if !r.hub.storeUp.Load() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), storeWait)
+	ctx, cancel := context.WithTimeout(context.Background(), StoreWait)
 	defer cancel()
 	if last, err := r.hub.log.Last(ctx, r.id); err == nil && last != r.state.Seq {
 		r.missed.Store(true)

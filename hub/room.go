@@ -65,7 +65,7 @@ type room struct {
 	// board, so a session waiting for a new epoch wakes up.
 	reloaded chan struct{}
 	clients  map[uint64]*session
-	// posters are the sessions of POSTed frames (fallback.go) waiting
+	// posters are the sessions of POSTed frames (OpenSender) waiting
 	// for the answers to their ops: senders, not screens.
 	posters   map[uint64]*session
 	presence  presence
@@ -93,6 +93,15 @@ func newRoom(h *Hub, id string) *room {
 		presence: newPresence(),
 		pending:  map[uint64]store.Record{},
 	}
+}
+
+// sender is the session a log ref names on this instance: a screen, or a
+// POST waiting for its answers.
+func (r *room) sender(id uint64) *session {
+	if s := r.clients[id]; s != nil {
+		return s
+	}
+	return r.posters[id]
 }
 
 // run subscribes first, then loads, then applies what arrived meanwhile by

@@ -3,23 +3,16 @@ package hub
 import (
 	"bytes"
 	"compress/flate"
-	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"hash/crc32"
 	"io"
-	"net/http"
 	"strconv"
-	"strings"
 	"sync"
-
-	"github.com/labstack/echo/v4"
-
-	"github.com/plenary/plenary/protocol"
 )
 
 // The board's first snapshot over HTTP, gzipped: the websocket carries it
-// uncompressed (permessage-deflate stays off, see serveWebsocket), which
+// uncompressed (permessage-deflate stays off, see hub/socket), which
 // on a phone's link is most of the wait for a big board. The page fetches
 // it while its socket opens, draws it, and resumes the socket from its
 // seq.
@@ -81,50 +74,67 @@ func (p *packedSnapshot) gzipped(v view, tail []byte) []byte {
 	return out.Bytes()
 }
 
-// boardSnapshot serves GET /api/boards/:id/snapshot: the snap frame the
-// token's holder would be sent on the websocket, with who they are (you,
-// facilitator) as the welcome says it, gzipped when the client accepts
-// it. ?view=presenter is the presenter's view, as hello's view is.
-// ?since=&epoch= is a page coming back after a drop: when the room holds
-// every entry after since, it is sent what a hello with them would
-// replay, one frame per line, instead (see resume).
-func (h *Hub) boardSnapshot(c echo.Context) error {
-	r, participant, err := h.holder(c)
-	if err != nil {
-		return err
-	}
-	since, _ := strconv.ParseUint(c.QueryParam("since"), 10, 64) // 0, the snapshot, if absent or not a seq
-	epoch := c.QueryParam("epoch")
+// Snapshot is what the snapshot endpoint answers a participant: the snap
+// frame they would be sent on the websocket, with who they are (you,
+// facilitator) as the welcome says it; or, for a page coming back after a
+// drop, the frames after its seq (Resumed).
+type Snapshot struct {
+	// Resumed says Frames holds what a hello with since would replay,
+	// one frame per line (none when nothing changed), instead of a snap.
+	Resumed bool
+	Frames  []byte
+
+	packed *packedSnapshot
+	v      view
+	tail   []byte // the frame after the view's shared changes
+}
+
+// Plain is the snap frame.
+func (s *Snapshot) Plain() []byte {
+	var plain bytes.Buffer
+	s.packed.start(&plain, s.v)
+	plain.Write(s.tail)
+	return plain.Bytes()
+}
+
+// Gzipped is the snap frame gzipped, the part every reader of its view
+// shares deflated once.
+func (s *Snapshot) Gzipped() []byte { return s.packed.gzipped(s.v, s.tail) }
+
+// Snapshot is the board as participant is sent it, in the presenter's
+// view if presenter. since and epoch are the last seq a page coming back
+// after a drop holds (zero and "" for none): when the room holds every
+// entry after since, the answer is those entries (see resume).
+func (b Board) Snapshot(ctx context.Context, participant string, presenter bool, since uint64, epoch string) (*Snapshot, error) {
+	r := b.r
 	var (
-		packed      *packedSnapshot
-		v           view
-		tail        bytes.Buffer
-		facilitator bool
-		refusal     *apiError
-		resumed     *bytes.Buffer
+		snap    Snapshot
+		refusal error
 	)
-	ctx, cancel := context.WithTimeout(c.Request().Context(), storeWait)
+	ctx, cancel := context.WithTimeout(ctx, StoreWait)
 	defer cancel()
 	if !r.call(func() {
 		p := r.lookUp(ctx, participant)
 		if p == nil {
-			refusal = refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "you are not a participant of this workshop")
+			refusal = errStranger
 			return
 		}
-		facilitator = p.Facilitator && c.QueryParam("view") != protocol.ViewPresenter
+		facilitator := p.Facilitator && !presenter
 		if facilitator {
-			v = facilitatorView
+			snap.v = facilitatorView
 		}
 		if r.resumable(since, epoch) {
-			resumed = r.resume(&session{participant: participant, facilitator: facilitator}, since)
+			snap.Resumed = true
+			snap.Frames = r.resume(&session{participant: participant, facilitator: facilitator}, since).Bytes()
 			return
 		}
 		cache := r.snapshot()
 		if cache.packed == nil {
 			cache.packed = &packedSnapshot{seq: cache.seq, epoch: r.epoch, body: cache.body}
 		}
-		packed = cache.packed
-		n := cache.n[v]
+		snap.packed = cache.packed
+		var tail bytes.Buffer
+		n := cache.n[snap.v]
 		for _, own := range r.state.OwnChanges(participant) {
 			if n > 0 {
 				tail.WriteByte(',')
@@ -132,33 +142,19 @@ func (h *Hub) boardSnapshot(c echo.Context) error {
 			tail.Write(encode(own))
 			n++
 		}
+		tail.WriteString(`],"you":`)
+		tail.Write(encode(participant))
+		tail.WriteString(`,"facilitator":`)
+		tail.WriteString(strconv.FormatBool(facilitator))
+		tail.WriteByte('}')
+		snap.tail = tail.Bytes()
 	}) {
-		return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the workshop was closed; try again")
+		return nil, errClosed
 	}
 	if refusal != nil {
-		return refusal
+		return nil, refusal
 	}
-	hd := c.Response().Header()
-	hd.Set("Cache-Control", "no-store")
-	hd.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	gzipped := strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip")
-	if resumed != nil {
-		return sendResume(c, resumed.Bytes(), gzipped)
-	}
-	tail.WriteString(`],"you":`)
-	tail.Write(encode(participant))
-	tail.WriteString(`,"facilitator":`)
-	tail.WriteString(strconv.FormatBool(facilitator))
-	tail.WriteByte('}')
-
-	if !gzipped {
-		var plain bytes.Buffer
-		packed.start(&plain, v)
-		plain.Write(tail.Bytes())
-		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, plain.Bytes())
-	}
-	hd.Set(echo.HeaderContentEncoding, "gzip")
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, packed.gzipped(v, tail.Bytes()))
+	return &snap, nil
 }
 
 // resume is what reader, which holds the board up to since, is sent of
@@ -176,21 +172,3 @@ func (r *room) resume(reader *session, since uint64) *bytes.Buffer {
 	})
 	return &out
 }
-
-// sendResume answers a resume's frames, gzipped if asked. Its first line's
-// t, chg, tells it from a snapshot's snap; an empty body means nothing
-// changed after since, and is not worth a gzip header.
-func sendResume(c echo.Context, frames []byte, gzipped bool) error {
-	if !gzipped || len(frames) == 0 {
-		return c.Blob(http.StatusOK, mimeFrames, frames)
-	}
-	var out bytes.Buffer
-	zw := gzip.NewWriter(&out)
-	_, _ = zw.Write(frames) // a bytes.Buffer's writes cannot fail
-	_ = zw.Close()
-	c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
-	return c.Blob(http.StatusOK, mimeFrames, out.Bytes())
-}
-
-// mimeFrames is the type of a body of frames one per line (JSON Lines).
-const mimeFrames = "application/jsonl"
