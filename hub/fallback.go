@@ -350,6 +350,7 @@ func (h *Hub) serveFrames(c echo.Context) error {
 		}
 		s.facilitator = p.Facilitator
 		r.posters[s.id] = s
+		s.inRoom.Store(true)
 	}) {
 		return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the workshop was closed; try again")
 	}

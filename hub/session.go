@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -71,6 +72,10 @@ type session struct {
 	// "presenter"): it sees the board as participants do and may not
 	// change it.
 	presenter bool
+	// inRoom is set by the room once it has let the session in, and by
+	// then it answers the session's ops: they may go ahead of its other
+	// work (room.check).
+	inRoom atomic.Bool
 
 	ops, eph    *rate.Limiter
 	rateStrikes int
@@ -276,7 +281,7 @@ func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 		}
 	}()
 	key := opKey(s.participant, f.ID)
-	epoch, bad := s.room.check(ctx, e)
+	epoch, bad := s.room.check(ctx, s, e)
 	if bad != nil {
 		// A resend of an op that was applied may be refused by the
 		// board as it is now (its dot spent, its note moved): it gets
