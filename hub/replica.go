@@ -247,7 +247,7 @@ func (r *room) reload(ctx context.Context) error {
 
 // receive hands a record to the room; it is applied in seq order.
 func (r *room) receive(rec store.Record) {
-	r.post(func() { r.deliver(rec) })
+	r.postOp(func() { r.deliver(rec) })
 }
 
 // deliver applies rec if it is next, holds it if a gap is before it, and

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -70,6 +71,10 @@ type session struct {
 	// poster marks the sender of one POST's frames (OpenSender), which
 	// the room keeps apart from its screens.
 	poster bool
+	// inRoom is set by the room once it has let the session in, and by
+	// then it answers the session's ops: they may go ahead of its other
+	// work (room.check).
+	inRoom atomic.Bool
 
 	ops, eph    *rate.Limiter
 	rateStrikes int
@@ -274,7 +279,7 @@ func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 		}
 	}()
 	key := opKey(s.participant, f.ID)
-	epoch, bad := s.room.check(ctx, e)
+	epoch, bad := s.room.check(ctx, s, e)
 	if bad != nil {
 		// A resend of an op that was applied may be refused by the
 		// board as it is now (its dot spent, its note moved): it gets

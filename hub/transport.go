@@ -46,6 +46,7 @@ func (b Board) OpenSender(participant, addr string, schedule func()) (Session, e
 		}
 		s.facilitator = p.Facilitator
 		r.posters[s.id] = s
+		s.inRoom.Store(true)
 	}) {
 		return Session{}, errClosed
 	}
