@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/replica"
 	"github.com/plenary/plenary/protocol"
 	"github.com/plenary/plenary/store"
 )
@@ -168,7 +169,7 @@ func (h *Hub) createBoard(c echo.Context) error {
 	now := time.Now()
 	e := board.Entry{At: now, Op: board.Op{Kind: board.BoardCreate, Title: req.Title, Prompt: req.Prompt, Settings: req.Settings, Import: req.Import}}
 	if err := board.New().Check(e); err != nil {
-		be := asBoardError(err)
+		be := replica.AsBoardError(err)
 		return refuseHTTP(http.StatusBadRequest, be.Code, be.Message)
 	}
 	data, err := json.Marshal(e)
@@ -220,7 +221,7 @@ func (h *Hub) boardInfo(c echo.Context) error {
 	}
 	var info boardInfo
 	if !r.call(func() {
-		st := r.state
+		st := r.replica.State()
 		info = boardInfo{ID: r.id, Title: st.Info.Title, Prompt: st.Info.Prompt, Phase: st.Info.Phase,
 			Participants: len(st.Participants) - 1, Passcode: st.Info.Settings.Passcode != ""}
 	}) {
@@ -280,14 +281,15 @@ func (h *Hub) export(contentType string, render func(st *board.State, facilitato
 		var body []byte
 		var refusal *apiError
 		if !r.call(func() {
-			p := r.state.Participants[participant]
+			st := r.replica.State()
+			p := st.Participants[participant]
 			switch {
 			case p == nil:
 				refusal = refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "you are not a participant of this workshop")
-			case !p.Facilitator && !(forParticipants && r.state.Info.Phase == board.Discuss):
+			case !p.Facilitator && !(forParticipants && st.Info.Phase == board.Discuss):
 				refusal = refuseHTTP(http.StatusForbidden, board.CodeForbidden, "only the facilitator may export before the discuss phase")
 			default:
-				body = render(r.state, p.Facilitator)
+				body = render(st, p.Facilitator)
 			}
 		}) {
 			return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the workshop was closed; try again")

@@ -154,7 +154,7 @@ func (h *Hub) serveStream(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	s := newSession(h, addr)
-	s.out.schedule = st.kick
+	s.out.Schedule = st.kick
 	defer func() {
 		s.close(protocol.CloseNormal, "")
 		if s.room != nil {
@@ -233,22 +233,22 @@ func (st *stream) run(ctx context.Context, s *session) {
 			return
 		}
 		for more := true; more; {
-			frames, closing := s.out.next()
+			frames, closing := s.out.Next()
 			if closing {
 				if s.closeCode == protocol.CloseResume {
 					frames = nil // the client resumes from the log
 				}
-				_ = st.send(append(frames, encode(closeFrame{T: "close", Status: s.closeCode, Reason: s.closeMsg})))
+				_ = st.send(append(frames, protocol.Encode(closeFrame{T: "close", Status: s.closeCode, Reason: s.closeMsg})))
 				return
 			}
 			if st.send(frames) != nil {
-				s.out.end()
+				s.out.End()
 				return
 			}
 			if st.poll && st.greeted && st.news {
 				return
 			}
-			more = s.out.more(frames)
+			more = s.out.More(frames)
 		}
 	}
 }
@@ -258,7 +258,7 @@ func (st *stream) run(ctx context.Context, s *session) {
 var (
 	presenceListPrefix = []byte(`{"t":"presence","online"`)
 	ephPrefix          = []byte(`{"t":"eph"`)
-	newsPrefixes       = [][]byte{[]byte(chgPrefix), []byte(`{"t":"snap"`), []byte(`{"t":"err"`)}
+	newsPrefixes       = [][]byte{[]byte(`{"t":"chg"`), []byte(`{"t":"snap"`), []byte(`{"t":"err"`)}
 )
 
 // send writes frames as one event, one data line per frame. A queued
@@ -334,7 +334,7 @@ func (h *Hub) serveFrames(c echo.Context) error {
 	s := newSession(h, c.RealIP())
 	s.become(r, participant)
 	answered := make(chan struct{}, 1)
-	s.out.schedule = func() {
+	s.out.Schedule = func() {
 		select {
 		case answered <- struct{}{}:
 		default:
@@ -343,7 +343,7 @@ func (h *Hub) serveFrames(c echo.Context) error {
 	defer s.close(protocol.CloseNormal, "")
 	var refusal *apiError
 	if !r.call(func() {
-		p := r.state.Participants[participant]
+		p := r.replica.State().Participants[participant]
 		if p == nil {
 			refusal = refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "you are not a participant of this workshop")
 			return
@@ -382,7 +382,7 @@ func (s *session) collect(ctx context.Context, waiting []string, answered <-chan
 	defer deadline.Stop()
 	var out [][]byte
 	for {
-		frames, _ := s.out.next()
+		frames, _ := s.out.Next()
 		for _, f := range frames {
 			out = append(out, f)
 			if ref := answerRef(f); ref != "" {
@@ -394,7 +394,7 @@ func (s *session) collect(ctx context.Context, waiting []string, answered <-chan
 		if len(waiting) == 0 {
 			return out
 		}
-		if s.out.more(frames) {
+		if s.out.More(frames) {
 			continue
 		}
 		select {

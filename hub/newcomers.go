@@ -118,10 +118,10 @@ func joinStatus(code string) int {
 func (r *room) joined(ctx context.Context, seq uint64, participant string) *board.Error {
 	var caughtUp, in bool
 	if !r.call(func() {
-		if r.state.Seq < seq {
+		if r.replica.Seq() < seq {
 			r.catchUp(ctx)
 		}
-		caughtUp, in = r.state.Seq >= seq, r.state.Participants[participant] != nil
+		caughtUp, in = r.replica.Seq() >= seq, r.replica.State().Participants[participant] != nil
 	}) || !caughtUp {
 		return errUnknownOutcome
 	}

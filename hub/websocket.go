@@ -54,8 +54,8 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 	h.metrics.connections.Add(1)
 	h.writers.Open()
 	ws := &wsConn{conn: conn, s: newSession(h, addr), writers: &h.writers}
-	ws.s.out.schedule = func() { h.writers.Schedule(ws) }
-	ws.s.out.hurry = func() { h.writers.Hurry(ws) }
+	ws.s.out.Schedule = func() { h.writers.Schedule(ws) }
+	ws.s.out.Hurry = func() { h.writers.Hurry(ws) }
 	// Armed only once ws.pinger is set, so the first ping sees it.
 	ws.pinger = time.AfterFunc(time.Hour, ws.ping)
 	ws.pinger.Reset(h.pingEvery)
@@ -136,7 +136,7 @@ func (c *wsConn) readMessage(ctx context.Context) error {
 // has queued, several frames to a message, and reports whether to come
 // back for more. Once the session has closed it writes the close instead.
 func (c *wsConn) Flush(w *writers.Writer) (more bool) {
-	frames, closing := c.s.out.next()
+	frames, closing := c.s.out.Next()
 	if closing {
 		if c.s.closeCode != protocol.CloseResume {
 			// An error frame must reach the client before the close
@@ -149,14 +149,14 @@ func (c *wsConn) Flush(w *writers.Writer) (more bool) {
 		return false
 	}
 	if err := c.write(w, frames); err != nil {
-		c.s.out.end()
+		c.s.out.End()
 		c.s.close(protocol.CloseGoingAway, "write failed")
 		c.conn.CloseNow()
 		return false
 	}
 	// Asked here rather than on the next turn, so a connection that has
 	// nothing more does not go round the line again for nothing.
-	return c.s.out.more(frames)
+	return c.s.out.More(frames)
 }
 
 // Abort tears the connection down under a write that has taken too long;
