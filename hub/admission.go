@@ -32,13 +32,21 @@ type attachment struct {
 // append. An op waits for the room no longer than ctx: a room catching up
 // with a stalled store may be busy for seconds, and the op is then
 // answered unknown_outcome (an earlier try of it may have been applied).
-func (r *room) check(ctx context.Context, e board.Entry) (string, *board.Error) {
+//
+// The op goes ahead of the room's other work once the room has let its
+// sender in; before that it queues behind the sender's own admission, so
+// the sender is in the room to be answered when the op is applied.
+func (r *room) check(ctx context.Context, s *session, e board.Entry) (string, *board.Error) {
 	type checked struct {
 		epoch string
 		bad   *board.Error
 	}
 	result := make(chan checked, 1) // the room never waits for the op
-	if !r.post(func() {
+	post := r.post
+	if s.inRoom.Load() {
+		post = r.postOp
+	}
+	if !post(func() {
 		c := checked{epoch: r.replica.Epoch()}
 		if r.replica.Check(e) != nil {
 			r.catchUp(ctx)
@@ -82,7 +90,7 @@ func (r *room) checkJoin(e board.Entry, passcode string) (epoch string, offset u
 func (r *room) attach(s *session, minSeq, since uint64, epoch, token string) {
 	if !r.post(func() {
 		if minSeq == 0 {
-			ctx, cancel := context.WithTimeout(context.Background(), storeWait)
+			ctx, cancel := context.WithTimeout(context.Background(), StoreWait)
 			r.lookUp(ctx, s.participant)
 			cancel()
 		}
@@ -139,6 +147,7 @@ func (r *room) admit(a attachment) {
 	// view even on a facilitator's token.
 	s.facilitator = p.Facilitator && !s.presenter
 	r.clients[s.id] = s
+	s.inRoom.Store(true)
 	r.presence.Join(p.ID)
 	r.hub.metrics.sessions.Add(1)
 	s.enqueue(protocol.Encode(protocol.Welcome{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))

@@ -21,8 +21,8 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/internal/plenarytest"
 )
 
 // TestBadRequests: every refusal of the HTTP API is JSON with a code and a
@@ -89,8 +89,8 @@ func TestBadRequests(t *testing.T) {
 // on one line, without its query string.
 func TestEchoRefusals(t *testing.T) {
 	var log lockedBuffer
-	ts := startServer(t, func(c *hub.Config) {
-		c.Logger = slog.New(slog.NewJSONHandler(&log, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ts := startServer(t, func(c *plenarytest.Config) {
+		c.Hub.Logger = slog.New(slog.NewJSONHandler(&log, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	})
 	large := `{"title":"` + strings.Repeat("t", 5<<20) + `"}`
 	for _, tc := range []struct {

@@ -8,8 +8,9 @@ import (
 	"testing"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/hub"
+	"github.com/plenary/plenary/hub/api"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/internal/plenarytest"
 )
 
 // TestPingIsAnswered: a ping after the hello is answered with a pong, on
@@ -62,7 +63,7 @@ func TestAppConfig(t *testing.T) {
 	}
 
 	const public = "https://plenary.example.org"
-	pub := startServer(t, func(c *hub.Config) { c.PublicURL = public + "/" })
+	pub := startServer(t, func(c *plenarytest.Config) { c.API.PublicURL = public + "/" })
 	read(pub)
 	b := pub.create("Anywhere", "Who can join?")
 	if config.PublicURL != public || b.JoinURL != public+"/j/"+b.ID || !strings.HasPrefix(b.FacilitatorURL, public+"/b/"+b.ID+"#key=") {
@@ -74,7 +75,7 @@ func TestAppConfig(t *testing.T) {
 	}
 
 	for _, bad := range []string{"plenary.example.org", "ftp://plenary.example.org", "https://plenary.example.org/workshops", "https://"} {
-		if _, err := hub.New(hub.Config{Log: ts.log, Secret: []byte("a test secret of some length"), PublicURL: bad}); err == nil {
+		if _, err := api.New(ts.hub, api.Config{PublicURL: bad}); err == nil {
 			t.Errorf("public URL %q was taken", bad)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plenary/plenary/hub"
+	"github.com/plenary/plenary/internal/plenarytest"
 	"github.com/plenary/plenary/static"
 )
 
@@ -19,7 +19,7 @@ import (
 // board's and a join link's paths get the page; a file that is not there
 // is a 404.
 func TestWebAppFiles(t *testing.T) {
-	ts := startServer(t, func(c *hub.Config) { c.Static = static.Files })
+	ts := startServer(t, func(c *plenarytest.Config) { c.API.Static = static.Files })
 	// Go's client would ask for gzip and undo it unseen.
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	get := func(path string, header ...string) (*http.Response, []byte) {

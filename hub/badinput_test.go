@@ -14,8 +14,8 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/internal/plenarytest"
 )
 
 // TestBadFrames sends every kind of bad frame a client can send over a
@@ -213,7 +213,7 @@ func TestBadConnections(t *testing.T) {
 // its time is up, and one that said hello in time stays.
 func TestNoHello(t *testing.T) {
 	const within = 300 * time.Millisecond
-	ts := startServer(t, func(c *hub.Config) { c.HelloWithin = within })
+	ts := startServer(t, func(c *plenarytest.Config) { c.API.HelloWithin = within })
 	b := ts.create("Quiet sockets", "Who says hello?")
 	fac := ts.facilitator(b)
 

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/internal/plenarytest"
 )
 
 // BenchmarkFanOut measures one change fanned out to n connected websocket
@@ -63,4 +63,4 @@ func BenchmarkFanOut(b *testing.B) {
 }
 
 // unlimited lifts the per-connection op rate limit for benchmarks.
-func unlimited(c *hub.Config) { c.OpsPerSecond = 1 << 20 }
+func unlimited(c *plenarytest.Config) { c.Hub.OpsPerSecond = 1 << 20 }

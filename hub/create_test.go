@@ -1,14 +1,13 @@
 package hub
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/plenary/plenary/board"
 )
 
 // TestJoinCodeCollision: several boards are created at the same moment and
@@ -17,8 +16,6 @@ import (
 // another's log.
 func TestJoinCodeCollision(t *testing.T) {
 	h, log := newBoltHub(t)
-	srv := httptest.NewServer(h.Handler())
-	t.Cleanup(srv.Close)
 	const taken, racing = "ABCDEF", 8
 	var draws atomic.Int32
 	h.drawBoardID = func() string {
@@ -31,18 +28,11 @@ func TestJoinCodeCollision(t *testing.T) {
 	ids := make(chan string, racing)
 	for i := range racing {
 		wg.Go(func() {
-			body, _ := json.Marshal(createRequest{Title: fmt.Sprintf("Board %d", i), Prompt: "Whose board is it?"})
-			resp, err := http.Post(srv.URL+"/api/boards", "application/json", bytes.NewReader(body))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer resp.Body.Close()
-			var c createResponse
-			// A request that drew the taken code five times in a row
-			// gives up with 503; any other answer is a board.
-			if resp.StatusCode == http.StatusCreated && json.NewDecoder(resp.Body).Decode(&c) == nil {
-				ids <- c.ID
+			e := board.Entry{At: time.Now(), Op: board.Op{Kind: board.BoardCreate, Title: fmt.Sprintf("Board %d", i), Prompt: "Whose board is it?"}}
+			// A create that drew the taken code five times in a row
+			// gives up; any other answer is a board.
+			if id, _, err := h.Create(t.Context(), e); err == nil {
+				ids <- id
 			}
 		})
 	}

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/internal/plenarytest"
 	"github.com/plenary/plenary/store/redis/redistest"
 )
 
@@ -388,7 +388,7 @@ func TestFallbackPollsStayOnline(t *testing.T) {
 // TestFallbackPostsLimited: POSTs are limited per participant, as ops
 // are, and a limited one says when to come back.
 func TestFallbackPostsLimited(t *testing.T) {
-	ts := startServer(t, func(c *hub.Config) { c.OpsPerSecond = 1 })
+	ts := startServer(t, func(c *plenarytest.Config) { c.Hub.OpsPerSecond = 1 })
 	b := ts.create("Slow down", "")
 	for range 10 {
 		req, _ := http.NewRequest(http.MethodPost, ts.url+"/api/boards/"+b.ID+"/frames", strings.NewReader(`{"t":"ping"}`))

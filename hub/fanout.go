@@ -21,12 +21,14 @@ func (r *room) broadcast(e board.Entry, a *replica.Applied) {
 		r.holdJoin(a)
 		return
 	}
-	r.sendJoins()
 	var sender *session
-	if senderID, clientRef, fromHere := parseRef(r.hub.instance, e.Ref); fromHere {
-		if sender = r.sender(senderID); sender != nil {
-			sender.enqueueAnswer(a.FrameFor(sender.viewer(), clientRef))
-		}
+	senderID, clientRef, fromHere := parseRef(r.hub.instance, e.Ref)
+	if fromHere {
+		sender = r.sender(senderID)
+	}
+	r.sendJoins(sender)
+	if sender != nil {
+		sender.enqueueAnswer(a.FrameFor(sender.viewer(), clientRef))
 	}
 	for _, s := range r.clients {
 		if s == sender {
@@ -90,7 +92,7 @@ func (r *room) answerNow(s *session, seq uint64, ref string) {
 	if r.sender(s.id) != s {
 		return // gone: the client sends the op again when it is back
 	}
-	r.sendJoins()
+	r.sendJoins(s)
 	switch a := r.replica.Find(seq); {
 	case a == nil:
 		s.enqueueAnswer(protocol.Encode(protocol.Chg[board.Change]{T: "chg", Seq: seq, Ref: ref, Changes: []board.Change{}}))

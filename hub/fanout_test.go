@@ -17,8 +17,8 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/internal/plenarytest"
 	"github.com/plenary/plenary/protocol"
 )
 
@@ -188,7 +188,7 @@ func TestEphemeral(t *testing.T) {
 // resume"), and when it comes back with its last seq it gets the board as
 // everyone else has it.
 func TestSlowClientIsClosed(t *testing.T) {
-	ts := startServer(t, func(c *hub.Config) { c.WriteTimeout, c.PingEvery = 5*time.Minute, 5*time.Minute })
+	ts := startServer(t, func(c *plenarytest.Config) { c.API.WriteTimeout, c.API.PingEvery = 5*time.Minute, 5*time.Minute })
 	b := ts.create("Slow", "Who keeps up?")
 	fac := ts.facilitator(b)
 	// More stuck clients than the hub keeps writers awake for: each

@@ -111,7 +111,7 @@ func (r *room) catchUp(ctx context.Context) {
 		r.missed.Store(true)
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, storeWait)
+	ctx, cancel := context.WithTimeout(ctx, StoreWait)
 	defer cancel()
 	defer func() {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -144,7 +144,7 @@ func (r *room) checkHead() {
 	if !r.hub.storeUp.Load() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), storeWait)
+	ctx, cancel := context.WithTimeout(context.Background(), StoreWait)
 	defer cancel()
 	if last, err := r.hub.log.Last(ctx, r.id); err == nil && last != r.replica.Seq() {
 		r.missed.Store(true)
@@ -221,7 +221,7 @@ func (r *room) reload(ctx context.Context) error {
 // store.Log). If the room has left meanwhile, whichever room holds the
 // board now reads the entry from the log.
 func (r *room) receive(e board.Entry, epoch string) {
-	if !r.post(func() { r.deliver(e, epoch) }) {
+	if !r.postOp(func() { r.deliver(e, epoch) }) {
 		r.hub.missed(r.id)
 	}
 }

@@ -8,9 +8,6 @@ import (
 	"github.com/plenary/plenary/protocol"
 )
 
-// maxRefLen bounds the client's op id, which is echoed back and logged.
-const maxRefLen = 64
-
 // decodeFrame parses one client frame and checks what can be checked
 // without the board: types, sizes, required fields.
 func decodeFrame(data []byte) (*protocol.ClientFrame, *board.Error) {
@@ -30,8 +27,8 @@ func decodeFrame(data []byte) (*protocol.ClientFrame, *board.Error) {
 			return nil, &board.Error{Code: protocol.CodeBadHello, Message: `view is "presenter", with a token, or absent`}
 		}
 	case "op":
-		if f.Op == nil || f.ID == "" || len(f.ID) > maxRefLen {
-			return nil, &board.Error{Code: protocol.CodeBadFrame, Message: fmt.Sprintf("op needs an id of 1 to %d characters and an op", maxRefLen)}
+		if f.Op == nil || f.ID == "" || len(f.ID) > protocol.MaxOpID {
+			return nil, &board.Error{Code: protocol.CodeBadFrame, Message: fmt.Sprintf("op needs an id of 1 to %d characters and an op", protocol.MaxOpID)}
 		}
 	case "eph":
 		if err := checkEphemeral(&f); err != nil {

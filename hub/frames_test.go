@@ -3,6 +3,8 @@ package hub
 import (
 	"testing"
 	"time"
+
+	"github.com/plenary/plenary/protocol"
 )
 
 // FuzzDecodeFrame: no frame a client can send makes the decoder panic, and
@@ -35,7 +37,7 @@ func FuzzDecodeFrame(f *testing.F) {
 				t.Fatalf("accepted a hello without board or identity: %q", data)
 			}
 		case "op":
-			if frame.Op == nil || frame.ID == "" || len(frame.ID) > maxRefLen {
+			if frame.Op == nil || frame.ID == "" || len(frame.ID) > protocol.MaxOpID {
 				t.Fatalf("accepted an op without op or id: %q", data)
 			}
 		case "eph":

@@ -30,12 +30,12 @@ type testServer struct {
 	srv *httptest.Server
 }
 
-func startServer(t testing.TB, opts ...func(*hub.Config)) *testServer {
+func startServer(t testing.TB, opts ...func(*plenarytest.Config)) *testServer {
 	t.Helper()
 	return serverOf(t, plenarytest.Start(t, opts...))
 }
 
-func startServerOn(t testing.TB, log store.Log, opts ...func(*hub.Config)) *testServer {
+func startServerOn(t testing.TB, log store.Log, opts ...func(*plenarytest.Config)) *testServer {
 	t.Helper()
 	return serverOf(t, plenarytest.StartOn(t, log, opts...))
 }

@@ -1,7 +1,10 @@
-// Package hub serves boards to browsers: the HTTP API, websocket sessions,
-// one room per active board, fan-out of changes and ephemeral traffic, and
-// presence. It knows the store only by its interface; cmd/plenary decides
-// which store is in use.
+// Package hub is the application: one room per board this instance
+// holds, the sessions of the people watching it, their ops checked and
+// appended to the board's log, fan-out of changes and ephemeral traffic,
+// and presence. It speaks frames, not HTTP: the transports (hub/socket,
+// hub/fallback) carry a Session's frames, and the HTTP API (hub/api)
+// serves its boards. It knows the store only by its interface;
+// cmd/plenary decides which store is in use.
 package hub
 
 import (
@@ -9,18 +12,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
-	"github.com/plenary/plenary/hub/internal/writers"
+	"github.com/plenary/plenary/hub/internal/limits"
 	"github.com/plenary/plenary/store"
 )
 
@@ -31,45 +31,10 @@ type Config struct {
 	// Secret signs session tokens. Every instance serving the same boards
 	// needs the same secret, or a reconnect to another instance fails.
 	Secret []byte
-	// Static is the web app, served at / (nil serves the API only).
-	Static fs.FS
-	// Origins are extra host patterns (as coder/websocket's
-	// OriginPatterns) allowed to open a websocket; the server's own host
-	// is always allowed.
-	Origins []string
-	// PublicURL is the address people join at (http(s)://HOST[:PORT]),
-	// named in join links and QR codes; empty uses the address the
-	// facilitator opened. Its host may open websockets.
-	PublicURL string
 	// OpsPerSecond is how many ops one participant may send a second,
 	// with bursts of twice that, however many connections they use; zero
 	// means 30. Benchmarks raise it.
 	OpsPerSecond int
-	// BoardsPerMinute is how many boards one client address may create a
-	// minute, in bursts of as many; zero means 30. Load runs that create
-	// hundreds of boards raise it.
-	BoardsPerMinute int
-	// ClientAddressHeader is the header a load balancer puts the client's
-	// address in, X-Forwarded-For or X-Real-IP, read only from a proxy on
-	// a private or loopback address; empty uses the connection's own
-	// address. The limits on creating boards and looking up join codes
-	// count by this address.
-	ClientAddressHeader string
-	// WriteTimeout bounds one write to a client whose socket is full (a
-	// weak link, a suspended laptop): past it the connection is torn down,
-	// with no close code since none can get through, and its writer is
-	// freed. Zero means 10 s. Tests whose clients stop reading on purpose
-	// lengthen it.
-	WriteTimeout time.Duration
-	// HelloWithin is how long a new websocket may go without its hello
-	// before it is closed; zero means a minute. Tests shorten it.
-	HelloWithin time.Duration
-	// PingEvery is how long a websocket may stay silent before it is
-	// pinged; zero means 25 s, well inside the idle timeouts of load
-	// balancers. A ping its client does not answer within 5 s tears the
-	// connection down, so tests whose clients stop reading on purpose
-	// lengthen it.
-	PingEvery time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -77,25 +42,15 @@ type Config struct {
 // Hub holds the rooms of the boards that clients of this instance have
 // open. rooms is guarded by mu; each room's contents belong to the room.
 type Hub struct {
-	log     store.Log
-	tokens  tokens
-	assets  assets // the web app; nil serves the API only
-	origins []string
-	// publicURL is Config.PublicURL, checked.
-	publicURL string
-	logger    *slog.Logger
-	instance  string
-	metrics   *metrics
-	echo      *echo.Echo
-	opRate    int
-	// ops and eph limit each participant (board/participant); creates
-	// and misses each client address.
-	ops, eph, creates, misses *limiters
-	// helloWithin bounds a websocket's wait for its hello (Config).
-	helloWithin time.Duration
-	// pingEvery is how long a websocket may stay silent (Config).
-	pingEvery time.Duration
-	fallback  fallback
+	log      store.Log
+	tokens   tokens
+	logger   *slog.Logger
+	instance string
+	metrics  *metrics
+	opRate   int
+	// ops and eph limit each participant (board/participant); misses
+	// each client address.
+	ops, eph, misses *limits.Keyed
 
 	mu    sync.Mutex
 	rooms map[string]*room
@@ -112,7 +67,6 @@ type Hub struct {
 	// storeUp is what the last ping of the store found (probeStore).
 	storeUp atomic.Bool
 
-	writers     writers.Pool
 	nextSession atomic.Uint64
 	closing     chan struct{}
 	closeOnce   sync.Once
@@ -130,40 +84,6 @@ func New(cfg Config) (*Hub, error) {
 	if opRate <= 0 {
 		opRate = defaultOpsPerSecond
 	}
-	boardsPerMinute := cfg.BoardsPerMinute
-	if boardsPerMinute <= 0 {
-		boardsPerMinute = defaultBoardsPerMinute
-	}
-	address, err := clientAddress(cfg.ClientAddressHeader)
-	if err != nil {
-		return nil, err
-	}
-	writeWithin := cfg.WriteTimeout
-	if writeWithin <= 0 {
-		writeWithin = defaultWriteTimeout
-	}
-	helloWithin := cfg.HelloWithin
-	if helloWithin <= 0 {
-		helloWithin = defaultHelloWithin
-	}
-	pingEvery := cfg.PingEvery
-	if pingEvery <= 0 {
-		pingEvery = defaultPingEvery
-	}
-	publicURL, publicHost, err := parsePublicURL(cfg.PublicURL)
-	if err != nil {
-		return nil, err
-	}
-	origins := cfg.Origins
-	if publicHost != "" {
-		origins = append(origins[:len(origins):len(origins)], publicHost)
-	}
-	var webApp assets
-	if cfg.Static != nil {
-		if webApp, err = loadAssets(cfg.Static); err != nil {
-			return nil, fmt.Errorf("hub: read the web app: %w", err)
-		}
-	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -173,33 +93,38 @@ func New(cfg Config) (*Hub, error) {
 	h := &Hub{
 		log:         cfg.Log,
 		tokens:      tokens{secret: cfg.Secret},
-		assets:      webApp,
-		origins:     origins,
-		publicURL:   publicURL,
 		logger:      logger,
 		instance:    hex.EncodeToString(id[:]),
 		metrics:     newMetrics(),
 		opRate:      opRate,
-		ops:         newLimiters(rate.Limit(opRate), 2*opRate),
-		eph:         newLimiters(ephPerSecond, ephPerSecond),
-		creates:     newLimiters(rate.Limit(boardsPerMinute)/60, boardsPerMinute),
-		misses:      newLimiters(missesPerMinute/60.0, missBurst),
-		helloWithin: helloWithin,
-		pingEvery:   pingEvery,
-		fallback:    newFallback(opRate, writeWithin),
+		ops:         limits.New(rate.Limit(opRate), 2*opRate),
+		eph:         limits.New(EphemeralPerSecond, EphemeralPerSecond),
+		misses:      limits.New(missesPerMinute/60.0, missBurst),
 		rooms:       map[string]*room{},
 		closing:     make(chan struct{}),
 		outbound:    make(chan outbound, outboundLen),
-		writers:     writers.Pool{Timeout: writeWithin},
 		drawBoardID: newBoardID,
 	}
-	h.echo = h.routes()
-	h.echo.IPExtractor = address
 	h.storeUp.Store(true)
 	go h.publishLoop()
 	go h.probeStore()
 	return h, nil
 }
+
+// Logger is the hub's logger, which the HTTP API logs requests to.
+func (h *Hub) Logger() *slog.Logger { return h.logger }
+
+// Metrics is the registry of the figures /metrics exposes: the hub's,
+// and those a transport registers (open websockets).
+func (h *Hub) Metrics() *prometheus.Registry { return h.metrics.registry }
+
+// OpsPerSecond is how many ops one participant may send a second
+// (Config.OpsPerSecond); the fallback transport bounds its POSTs by it.
+func (h *Hub) OpsPerSecond() int { return h.opRate }
+
+// StoreUp reports what the last ping of the store found (probeStore),
+// at once: /readyz answers by it.
+func (h *Hub) StoreUp() bool { return h.storeUp.Load() }
 
 // How the store's health is followed: a ping every probeEvery that must
 // answer within probeWithin, so /readyz turns 503 within 2 s of the
@@ -228,12 +153,12 @@ func (h *Hub) probeStore() {
 	}
 }
 
-// storeStalled records that an op waited out storeWait: the ops queued
+// storeStalled records that an op waited out StoreWait: the ops queued
 // behind it are answered at once rather than each waiting out its own
 // bound, until the next probe finds the store answering again.
 func (h *Hub) storeStalled() {
 	if h.storeUp.Swap(false) {
-		h.logger.Warn("store health", "up", false, "err", "an op waited "+storeWait.String())
+		h.logger.Warn("store health", "up", false, "err", "an op waited "+StoreWait.String())
 	}
 }
 
@@ -258,9 +183,6 @@ func (h *Hub) publishLoop() {
 		}
 	}
 }
-
-// Handler is the whole HTTP surface: API, websocket, web app, probes.
-func (h *Hub) Handler() http.Handler { return h.echo }
 
 // Close tells every client to reconnect (close code 1001), saves a
 // snapshot of every open board and waits for those writes.

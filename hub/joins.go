@@ -57,7 +57,7 @@ func (r *room) holdJoin(a *replica.Applied) {
 		j.owned[owner] = true
 	}
 	if a.Seq-j.first+1 >= maxHeldJoins {
-		r.sendJoins()
+		r.sendJoins(nil)
 	}
 }
 
@@ -74,27 +74,41 @@ func (r *room) admitted(s *session) {
 	j.admitted[s.id] = r.replica.Seq()
 }
 
-// sendJoins sends every session the joins held for it.
-func (r *room) sendJoins() {
+// sendJoins sends every session the joins held for it, first's before
+// anyone's: first is owed an answer that must follow them, and is waiting
+// on it (nil when nobody is). A sender that is not a screen here (a
+// POSTed frame's) is owed no joins.
+func (r *room) sendJoins(first *session) {
 	j := &r.joins
 	if j.last == 0 {
 		return
 	}
+	if first != nil && r.clients[first.id] == first {
+		r.sendJoinsTo(first)
+	}
 	for _, s := range r.clients {
-		from, late := j.admitted[s.id]
-		switch {
-		case late && from >= j.last:
-		case late || j.owned[s.participant]:
-			r.replica.After(max(from, j.first-1), func(a *replica.Applied) {
-				if a.Refusal == nil && a.Seq <= j.last {
-					s.enqueue(a.FrameFor(s.viewer(), ""))
-				}
-			})
-		default:
-			s.enqueue(j.body[s.viewer().View()].Bytes())
+		if s != first {
+			r.sendJoinsTo(s)
 		}
 	}
 	r.dropJoins()
+}
+
+// sendJoinsTo sends s the joins held for it.
+func (r *room) sendJoinsTo(s *session) {
+	j := &r.joins
+	from, late := j.admitted[s.id]
+	switch {
+	case late && from >= j.last:
+	case late || j.owned[s.participant]:
+		r.replica.After(max(from, j.first-1), func(a *replica.Applied) {
+			if a.Refusal == nil && a.Seq <= j.last {
+				s.enqueue(a.FrameFor(s.viewer(), ""))
+			}
+		})
+	default:
+		s.enqueue(j.body[s.viewer().View()].Bytes())
+	}
 }
 
 // dropJoins forgets the joins held: every session has them, or has been

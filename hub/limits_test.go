@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/internal/plenarytest"
 	"github.com/plenary/plenary/protocol"
 )
 
@@ -24,7 +24,7 @@ import (
 // have over the same time.
 func TestReconnectingKeepsTheOpLimit(t *testing.T) {
 	const perSecond = 2 // bursts of 4
-	ts := startServer(t, func(c *hub.Config) { c.OpsPerSecond = perSecond })
+	ts := startServer(t, func(c *plenarytest.Config) { c.Hub.OpsPerSecond = perSecond })
 	b := ts.create("Limits", "")
 	ts.facilitator(b)
 	ana := ts.join(b, "Ana", board.CivilServant)
@@ -76,9 +76,9 @@ func TestReconnectingKeepsTheOpLimit(t *testing.T) {
 // balancer the address is the one in the configured header, and another
 // address is not held back.
 func TestAddressLimits(t *testing.T) {
-	ts := startServer(t, func(c *hub.Config) {
-		c.BoardsPerMinute = 3
-		c.ClientAddressHeader = "X-Forwarded-For"
+	ts := startServer(t, func(c *plenarytest.Config) {
+		c.API.BoardsPerMinute = 3
+		c.API.ClientAddressHeader = "X-Forwarded-For"
 	})
 	from := func(t *testing.T, addr, method, path, body string) (*http.Response, []byte) {
 		t.Helper()

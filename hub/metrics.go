@@ -11,22 +11,18 @@ import (
 // them). Each hub has its own registry, so that several hubs in one
 // process (the tests) count apart.
 type metrics struct {
-	registry    *prometheus.Registry
-	connections prometheus.Gauge // open websockets
-	sessions    prometheus.Gauge // sessions attached to a room
-	boards      prometheus.Gauge // rooms loaded on this instance
-	opsApplied  prometheus.Counter
-	overflows   prometheus.Counter // sessions closed because their queue was full
-	refusals    *prometheus.CounterVec
-	latency     prometheus.Histogram
+	registry   *prometheus.Registry
+	sessions   prometheus.Gauge // sessions attached to a room
+	boards     prometheus.Gauge // rooms loaded on this instance
+	opsApplied prometheus.Counter
+	overflows  prometheus.Counter // sessions closed because their queue was full
+	refusals   *prometheus.CounterVec
+	latency    prometheus.Histogram
 }
 
 func newMetrics() *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
-		connections: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "plenary_connections", Help: "Open websocket connections.",
-		}),
 		sessions: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "plenary_sessions", Help: "Sessions attached to a board.",
 		}),
@@ -48,7 +44,7 @@ func newMetrics() *metrics {
 			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5},
 		}),
 	}
-	m.registry.MustRegister(m.connections, m.sessions, m.boards, m.opsApplied, m.overflows, m.refusals, m.latency,
+	m.registry.MustRegister(m.sessions, m.boards, m.opsApplied, m.overflows, m.refusals, m.latency,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, f := range runtimeFigures {

@@ -1,17 +1,14 @@
 package hub
 
-// How a newcomer joins a board: in a websocket hello with a join, or with
-// POST /api/boards/:id/join. The web app joins over HTTP, and then opens
-// the board with the token as a returning participant does, so the first
-// board comes gzipped (boardSnapshot) rather than whole over the socket.
+// How a newcomer joins a board: in a hello with a join, or with Join
+// (POST /api/boards/:id/join). The web app joins over HTTP, and then
+// opens the board with the token as a returning participant does, so the
+// first board comes gzipped (Snapshot) rather than whole over the socket.
 
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/protocol"
@@ -24,7 +21,7 @@ import (
 // before is that newcomer again: nothing is appended, even if the board
 // as it is now would refuse them (its last places taken since).
 func (h *Hub) join(ctx context.Context, r *room, j protocol.Join, key string) (participant string, seq uint64, bad *board.Error) {
-	ctx, cancel := context.WithTimeout(ctx, storeWait)
+	ctx, cancel := context.WithTimeout(ctx, StoreWait)
 	defer cancel()
 	e := board.Entry{At: time.Now(), Op: board.Op{Kind: board.ParticipantJoin, Name: j.Name, Role: j.Role}}
 	epoch, offset, bad := r.checkJoin(e, j.Passcode)
@@ -52,63 +49,26 @@ func (h *Hub) join(ctx context.Context, r *room, j protocol.Join, key string) (p
 // it id. No participant's op key starts so (see opKey).
 func joinKey(id string) string { return "join/" + id }
 
-// joinRequest is the body of POST /api/boards/:id/join: the hello's join,
-// and the id the client drew for this join, which a retry sends again.
-type joinRequest struct {
-	protocol.Join
-	ID string `json:"id"`
-}
-
-type joinResponse struct {
-	Token string `json:"token"`
-	You   string `json:"you"`
-}
-
-// joinBoard serves POST /api/boards/:id/join. It answers once this
-// instance's replica holds the newcomer, so the token opens the board's
-// snapshot and socket at once.
-func (h *Hub) joinBoard(c echo.Context) error {
-	if err := h.checkOrigin(c.Request()); err != nil {
-		return err
+// Join makes a newcomer of j, as a hello with a join does, and returns
+// the session token that names them and their participant id. id is the
+// one the client drew for this join: a join sent again with it is the same
+// newcomer (joinKey). It answers once this instance's replica holds the
+// newcomer, so the token opens the board's snapshot and socket at once.
+// A refusal is a *board.Error.
+func (b Board) Join(ctx context.Context, j protocol.Join, id string) (token, participant string, err error) {
+	if id == "" || len(id) > protocol.MaxOpID {
+		return "", "", &board.Error{Code: protocol.CodeBadFrame, Message: fmt.Sprintf("a join needs an id of 1 to %d characters", protocol.MaxOpID)}
 	}
-	r, err := h.loadRoom(c)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(c, maxFrame)
-	if err != nil {
-		return err
-	}
-	var req joinRequest
-	if err := protocol.Strict(body, &req); err != nil {
-		return refuseHTTP(http.StatusBadRequest, protocol.CodeBadFrame, err.Error())
-	}
-	if req.ID == "" || len(req.ID) > maxRefLen {
-		return refuseHTTP(http.StatusBadRequest, protocol.CodeBadFrame, fmt.Sprintf("a join needs an id of 1 to %d characters", maxRefLen))
-	}
-	ctx := c.Request().Context()
-	participant, seq, bad := h.join(ctx, r, req.Join, joinKey(req.ID))
+	r := b.r
+	participant, seq, bad := r.hub.join(ctx, r, j, joinKey(id))
 	if bad == nil {
 		bad = r.joined(ctx, seq, participant)
 	}
 	if bad != nil {
-		h.metrics.refused(bad.Code)
-		return refuseHTTP(joinStatus(bad.Code), bad.Code, bad.Message)
+		r.hub.metrics.refused(bad.Code)
+		return "", "", bad
 	}
-	return c.JSON(http.StatusOK, joinResponse{Token: h.tokens.issue(r.id, participant, time.Now()), You: participant})
-}
-
-// joinStatus is the HTTP status of a refused join.
-func joinStatus(code string) int {
-	switch code {
-	case protocol.CodeBadPasscode:
-		return http.StatusForbidden
-	case board.CodeTooMany:
-		return http.StatusConflict
-	case protocol.CodeUnavailable, protocol.CodeUnknownOutcome:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusBadRequest
+	return r.hub.tokens.issue(r.id, participant, time.Now()), participant, nil
 }
 
 // joined waits, within ctx, for the room to apply the log up to seq, a

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
 	"github.com/plenary/plenary/hub/replica"
+	"github.com/plenary/plenary/internal/plenarytest"
 )
 
 // TestResumeOverHTTP: the snapshot endpoint asked with since and epoch
@@ -20,7 +20,7 @@ import (
 // since older than the room's recent entries, or of another epoch, gets
 // the snapshot.
 func TestResumeOverHTTP(t *testing.T) {
-	ts := startServer(t, func(c *hub.Config) { c.OpsPerSecond = 1 << 20 })
+	ts := startServer(t, func(c *plenarytest.Config) { c.Hub.OpsPerSecond = 1 << 20 })
 	b := ts.create("Resume", "")
 	fac := ts.facilitator(b)
 	settings := board.DefaultSettings()

@@ -33,14 +33,18 @@ var errNoBoard = errors.New("no such board")
 
 // room is one board held by this instance: its replica of the board, and
 // the sessions that hold it. Everything in it belongs to the room's own
-// goroutine (run); other goroutines reach it only by posting funcs to
-// inbox, so the state has one owner and no lock.
+// goroutine (run); other goroutines reach it only by posting funcs to its
+// inboxes, so the state has one owner and no lock.
 type room struct {
 	id  string
 	hub *Hub
 
 	inbox chan func()
-	done  chan struct{} // closed when run returns
+	// ops is the inbox of the op path, checking an op and applying what
+	// the log took, served before inbox: the sender is waiting on each,
+	// and should not wait behind a storm of newcomers being let in.
+	ops  chan func()
+	done chan struct{} // closed when run returns
 	// gate guards posting and left, so that a post that succeeds is
 	// always run: the room leaves only while no post is queued or under
 	// way, and takes none after.
@@ -60,7 +64,7 @@ type room struct {
 	// board, so a session waiting for a new epoch wakes up.
 	reloaded chan struct{}
 	clients  map[uint64]*session
-	// posters are the sessions of POSTed frames (fallback.go) waiting
+	// posters are the sessions of POSTed frames (OpenSender) waiting
 	// for the answers to their ops: senders, not screens.
 	posters  map[uint64]*session
 	presence *presence.List
@@ -78,6 +82,7 @@ func newRoom(h *Hub, id string) *room {
 		id:       id,
 		hub:      h,
 		inbox:    make(chan func(), inboxLen),
+		ops:      make(chan func(), inboxLen),
 		done:     make(chan struct{}),
 		loaded:   make(chan struct{}),
 		reloaded: make(chan struct{}),
@@ -86,6 +91,15 @@ func newRoom(h *Hub, id string) *room {
 		presence: presence.New(),
 		pending:  map[uint64]board.Entry{},
 	}
+}
+
+// sender is the session a log ref names on this instance: a screen, or a
+// POST waiting for its answers.
+func (r *room) sender(id uint64) *session {
+	if s := r.clients[id]; s != nil {
+		return s
+	}
+	return r.posters[id]
 }
 
 // run subscribes first, then loads, then applies what arrived meanwhile by
@@ -127,6 +141,14 @@ func (r *room) run() {
 	defer tick.Stop()
 	for {
 		select {
+		case fn := <-r.ops:
+			fn()
+			continue
+		default:
+		}
+		select {
+		case fn := <-r.ops:
+			fn()
 		case fn := <-r.inbox:
 			fn()
 		case now := <-tick.C:
@@ -137,7 +159,7 @@ func (r *room) run() {
 			if r.missed.Swap(false) {
 				r.catchUp(context.Background())
 			}
-			r.sendJoins()
+			r.sendJoins(nil)
 			r.sendPresence(now)
 			if len(r.clients) == 0 && len(r.waiting) == 0 && now.Sub(r.idle) > roomIdle && r.hub.forgetIfIdle(r) {
 				r.saveSnapshot()
@@ -155,14 +177,19 @@ func (r *room) run() {
 
 // post runs fn on the room's goroutine, waiting for room in the inbox. It
 // reports false if the room has left, and then fn never runs.
-func (r *room) post(fn func()) bool {
+func (r *room) post(fn func()) bool { return r.postTo(r.inbox, fn) }
+
+// postOp is post for the op path, which the room serves first.
+func (r *room) postOp(fn func()) bool { return r.postTo(r.ops, fn) }
+
+func (r *room) postTo(inbox chan func(), fn func()) bool {
 	r.gate.Lock()
 	if r.left {
 		r.gate.Unlock()
 		return false
 	}
 	select {
-	case r.inbox <- fn:
+	case inbox <- fn:
 		r.gate.Unlock()
 		return true
 	default:
@@ -177,7 +204,7 @@ func (r *room) post(fn func()) bool {
 		r.gate.Unlock()
 	}()
 	select {
-	case r.inbox <- fn:
+	case inbox <- fn:
 		return true
 	case <-r.done: // the hub is closing
 		return false
@@ -205,7 +232,7 @@ func (r *room) tryPost(fn func()) bool {
 func (r *room) leaveIfIdle() bool {
 	r.gate.Lock()
 	defer r.gate.Unlock()
-	if r.posting > 0 || len(r.inbox) > 0 {
+	if r.posting > 0 || len(r.inbox) > 0 || len(r.ops) > 0 {
 		return false
 	}
 	r.left = true

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -34,5 +35,32 @@ func TestIdleRoomTakesNoPosts(t *testing.T) {
 	}
 	if r.tryPost(func() {}) {
 		t.Fatal("a room that has left took a post; nothing will run it")
+	}
+}
+
+// TestOpsGoFirst: work on the op path (checking an op, applying what the
+// log took) runs before the room's other queued work, so a facilitator's
+// op does not wait behind thousands of newcomers being let in.
+func TestOpsGoFirst(t *testing.T) {
+	h, log := newBoltHub(t)
+	data, _ := json.Marshal(board.Entry{At: time.Now(), Op: board.Op{Kind: board.BoardCreate, Title: "Storm", Prompt: "Who is here?"}})
+	if err := log.Create(t.Context(), "RQ7ZZY", data); err != nil {
+		t.Fatal(err)
+	}
+	r, err := h.room(t.Context(), "RQ7ZZY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	r.post(func() { <-release }) // the room is busy
+	var order []string
+	for range 100 {
+		r.post(func() { order = append(order, "newcomer") })
+	}
+	r.postOp(func() { order = append(order, "op") })
+	close(release)
+	r.call(func() {})
+	if len(order) != 101 || order[0] != "op" {
+		t.Fatalf("the op ran at %d of %d: %v", slices.Index(order, "op"), len(order), order[:min(3, len(order))])
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -33,17 +34,13 @@ const (
 	// replaces it, and a drag ends with a logged move.
 	ephBytesPerSecond = 8000
 	ephBurst          = 2000
-	// storeWait is the longest an op waits for the store, from the
-	// check against the board to the append (docs/protocol.md): past it
-	// the op is answered unknown_outcome, and the client sends it again.
-	storeWait = 3 * time.Second
-	// defaultHelloWithin is how long a websocket may stay open without
-	// saying hello. The web app opens the board's socket while its modules
-	// load and says hello once they have run: seconds on a weak link, so
-	// the bound is generous. Until its hello a socket names no one and
-	// still holds a connection's memory.
-	defaultHelloWithin = time.Minute
 )
+
+// StoreWait is the longest an op waits for the store, from the check
+// against the board to the append (docs/protocol.md): past it the op is
+// answered unknown_outcome, and the client sends it again. A transport
+// that waits for an op's answer waits a little longer.
+const StoreWait = 3 * time.Second
 
 // session is one connection of one participant, whatever transport carries
 // its frames: the transport calls handle with each frame it reads and writes
@@ -73,6 +70,13 @@ type session struct {
 	// "presenter"): it sees the board as participants do and may not
 	// change it.
 	presenter bool
+	// poster marks the sender of one POST's frames (OpenSender), which
+	// the room keeps apart from its screens.
+	poster bool
+	// inRoom is set by the room once it has let the session in, and by
+	// then it answers the session's ops: they may go ahead of its other
+	// work (room.check).
+	inRoom atomic.Bool
 
 	ops, eph    *rate.Limiter
 	rateStrikes int
@@ -101,7 +105,7 @@ func (s *session) viewer() replica.Viewer {
 func (s *session) become(r *room, participant string) {
 	s.room, s.participant = r, participant
 	key := r.id + "/" + participant
-	s.ops, s.eph = s.hub.ops.of(key), s.hub.eph.of(key)
+	s.ops, s.eph = s.hub.ops.Of(key), s.hub.eph.Of(key)
 }
 
 // enqueue hands a frame to the writer without ever blocking: a client too
@@ -192,7 +196,7 @@ func refOf(data []byte) string {
 	var probe struct {
 		ID string `json:"id"`
 	}
-	if json.Unmarshal(data, &probe) != nil || len(probe.ID) > maxRefLen {
+	if json.Unmarshal(data, &probe) != nil || len(probe.ID) > protocol.MaxOpID {
 		return ""
 	}
 	return probe.ID
@@ -202,10 +206,9 @@ func (s *session) hello(ctx context.Context, f *protocol.ClientFrame) {
 	boardID := strings.ToUpper(f.Board)
 	r, err := s.hub.room(ctx, boardID)
 	if errors.Is(err, errNoBoard) {
-		e := &board.Error{Code: protocol.CodeNoBoard, Message: "there is no workshop with that code"}
-		s.hub.misses.of(s.addr).Allow()
-		s.refuse("", e)
-		s.close(protocol.CloseBadHello, e.Message)
+		s.hub.misses.Of(s.addr).Allow()
+		s.refuse("", errNoSuchBoard)
+		s.close(protocol.CloseBadHello, errNoSuchBoard.Message)
 		return
 	}
 	if err != nil {
@@ -220,7 +223,7 @@ func (s *session) hello(ctx context.Context, f *protocol.ClientFrame) {
 	if f.Token != "" {
 		participant, err := s.hub.tokens.open(f.Token, boardID, now)
 		if err != nil {
-			s.refuse("", &board.Error{Code: protocol.CodeBadToken, Message: "this link or session is not valid for this workshop"})
+			s.refuse("", errBadLink)
 			s.close(protocol.CloseBadToken, "bad token")
 			return
 		}
@@ -276,7 +279,7 @@ func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 		s.refuse(f.ID, errUnknownOutcome)
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, storeWait)
+	ctx, cancel := context.WithTimeout(ctx, StoreWait)
 	defer cancel()
 	defer func() {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -284,7 +287,7 @@ func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 		}
 	}()
 	key := opKey(s.participant, f.ID)
-	epoch, bad := s.room.check(ctx, e)
+	epoch, bad := s.room.check(ctx, s, e)
 	if bad != nil {
 		// A resend of an op that was applied may be refused by the
 		// board as it is now (its dot spent, its note moved): it gets

@@ -2,96 +2,91 @@ package hub
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
-	"net/http"
 	"strconv"
-	"strings"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/plenary/plenary/hub/replica"
 	"github.com/plenary/plenary/protocol"
 )
 
 // The board's first snapshot over HTTP, gzipped: the websocket carries it
-// uncompressed (permessage-deflate stays off, see serveWebsocket), which
+// uncompressed (permessage-deflate stays off, see hub/socket), which
 // on a phone's link is most of the wait for a big board. The page fetches
 // it while its socket opens, draws it, and resumes the socket from its
 // seq.
 
-// boardSnapshot serves GET /api/boards/:id/snapshot: the snap frame the
-// token's holder would be sent on the websocket, with who they are (you,
-// facilitator) as the welcome says it, gzipped when the client accepts
-// it. ?view=presenter is the presenter's view, as hello's view is.
-// ?since=&epoch= is a page coming back after a drop: when the room holds
-// every entry after since, it is sent what a hello with them would
-// replay, one frame per line, instead (see resume).
-func (h *Hub) boardSnapshot(c echo.Context) error {
-	r, participant, err := h.holder(c)
-	if err != nil {
-		return err
-	}
-	since, _ := strconv.ParseUint(c.QueryParam("since"), 10, 64) // 0, the snapshot, if absent or not a seq
-	epoch := c.QueryParam("epoch")
+// Snapshot is what the snapshot endpoint answers a participant: the snap
+// frame they would be sent on the websocket, with who they are (you,
+// facilitator) as the welcome says it; or, for a page coming back after a
+// drop, the frames after its seq (Resumed).
+type Snapshot struct {
+	// Resumed says Frames holds what a hello with since would replay,
+	// one frame per line (none when nothing changed), instead of a snap.
+	Resumed bool
+	Frames  []byte
+
+	packed *replica.Packed
+	v      replica.View
+	tail   []byte // the frame after the view's shared changes
+}
+
+// Plain is the snap frame.
+func (s *Snapshot) Plain() []byte {
+	var plain bytes.Buffer
+	s.packed.Start(&plain, s.v)
+	plain.Write(s.tail)
+	return plain.Bytes()
+}
+
+// Gzipped is the snap frame gzipped, the part every reader of its view
+// shares deflated once.
+func (s *Snapshot) Gzipped() []byte { return s.packed.Gzipped(s.v, s.tail) }
+
+// Snapshot is the board as participant is sent it, in the presenter's
+// view if presenter. since and epoch are the last seq a page coming back
+// after a drop holds (zero and "" for none): when the room holds every
+// entry after since, the answer is those entries (see resume).
+func (b Board) Snapshot(ctx context.Context, participant string, presenter bool, since uint64, epoch string) (*Snapshot, error) {
+	r := b.r
 	var (
-		packed      *replica.Packed
-		v           replica.View
-		tail        bytes.Buffer
-		facilitator bool
-		refusal     *apiError
-		resumed     *bytes.Buffer
+		snap    Snapshot
+		refusal error
 	)
-	ctx, cancel := context.WithTimeout(c.Request().Context(), storeWait)
+	ctx, cancel := context.WithTimeout(ctx, StoreWait)
 	defer cancel()
 	if !r.call(func() {
 		p := r.lookUp(ctx, participant)
 		if p == nil {
-			refusal = refuseHTTP(http.StatusUnauthorized, protocol.CodeBadToken, "you are not a participant of this workshop")
+			refusal = errStranger
 			return
 		}
-		facilitator = p.Facilitator && c.QueryParam("view") != protocol.ViewPresenter
-		reader := replica.Viewer{Participant: participant, Facilitator: facilitator}
-		v = reader.View()
+		reader := replica.Viewer{Participant: participant, Facilitator: p.Facilitator && !presenter}
+		snap.v = reader.View()
 		if r.replica.Resumable(since, epoch) {
-			resumed = r.resume(reader, since)
+			snap.Resumed = true
+			snap.Frames = r.resume(reader, since).Bytes()
 			return
 		}
-		var own []byte
-		packed, own = r.replica.PackedSnapshot(reader)
-		tail.Write(own)
+		packed, own := r.replica.PackedSnapshot(reader)
+		tail := bytes.NewBuffer(own)
+		tail.WriteString(`],"you":`)
+		tail.Write(protocol.Encode(participant))
+		tail.WriteString(`,"facilitator":`)
+		tail.WriteString(strconv.FormatBool(reader.Facilitator))
+		tail.WriteByte('}')
+		snap.packed, snap.tail = packed, tail.Bytes()
 	}) {
-		return refuseHTTP(http.StatusServiceUnavailable, protocol.CodeUnavailable, "the workshop was closed; try again")
+		return nil, errClosed
 	}
 	if refusal != nil {
-		return refusal
+		return nil, refusal
 	}
-	hd := c.Response().Header()
-	hd.Set("Cache-Control", "no-store")
-	hd.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	gzipped := strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip")
-	if resumed != nil {
-		return sendResume(c, resumed.Bytes(), gzipped)
-	}
-	tail.WriteString(`],"you":`)
-	tail.Write(protocol.Encode(participant))
-	tail.WriteString(`,"facilitator":`)
-	tail.WriteString(strconv.FormatBool(facilitator))
-	tail.WriteByte('}')
-
-	if !gzipped {
-		var plain bytes.Buffer
-		packed.Start(&plain, v)
-		plain.Write(tail.Bytes())
-		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, plain.Bytes())
-	}
-	hd.Set(echo.HeaderContentEncoding, "gzip")
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, packed.Gzipped(v, tail.Bytes()))
+	return &snap, nil
 }
 
 // resume is what reader, which holds the board up to since, is sent of
 // the recent entries after it: the very frames a hello with since would
-// replay to its socket, one per line. It is at most the room's recent
+// replay to its socket, one per line. It is at most the replica's recent
 // history. Refused entries, which send no frame, leave no line.
 func (r *room) resume(reader replica.Viewer, since uint64) *bytes.Buffer {
 	var out bytes.Buffer
@@ -104,21 +99,3 @@ func (r *room) resume(reader replica.Viewer, since uint64) *bytes.Buffer {
 	})
 	return &out
 }
-
-// sendResume answers a resume's frames, gzipped if asked. Its first line's
-// t, chg, tells it from a snapshot's snap; an empty body means nothing
-// changed after since, and is not worth a gzip header.
-func sendResume(c echo.Context, frames []byte, gzipped bool) error {
-	if !gzipped || len(frames) == 0 {
-		return c.Blob(http.StatusOK, mimeFrames, frames)
-	}
-	var out bytes.Buffer
-	zw := gzip.NewWriter(&out)
-	_, _ = zw.Write(frames) // a bytes.Buffer's writes cannot fail
-	_ = zw.Close()
-	c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
-	return c.Blob(http.StatusOK, mimeFrames, out.Bytes())
-}
-
-// mimeFrames is the type of a body of frames one per line (JSON Lines).
-const mimeFrames = "application/jsonl"

@@ -9,7 +9,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/hub"
+	"github.com/plenary/plenary/internal/plenarytest"
 )
 
 // TestStuckWriteIsEnded: a write blocked on a client that stopped reading
@@ -17,7 +17,7 @@ import (
 // (no close frame can get past the full socket), so it holds nothing of
 // the server's, and the board goes on for the others.
 func TestStuckWriteIsEnded(t *testing.T) {
-	ts := startServer(t, func(c *hub.Config) { c.WriteTimeout = 2 * time.Second })
+	ts := startServer(t, func(c *plenarytest.Config) { c.API.WriteTimeout = 2 * time.Second })
 	b := ts.create("Stuck", "Who reads?")
 	fac := ts.facilitator(b)
 	connections := func() int {

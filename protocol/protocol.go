@@ -9,6 +9,14 @@ package protocol
 // client could no longer understand the frames.
 const Version = 1
 
+// MaxFrame is the largest frame a client may send, in bytes: a larger
+// one closes the websocket with CloseTooLarge, and is refused over HTTP.
+const MaxFrame = 16 << 10
+
+// MaxOpID is the longest op id a client may give, which its answer
+// echoes as ref and the log keeps in the op's idempotency key.
+const MaxOpID = 64
+
 // ViewPresenter is the hello's view for a read-only screen of the board
 // as participants see it.
 const ViewPresenter = "presenter"

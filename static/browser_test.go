@@ -20,7 +20,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/internal/plenarytest"
 	"github.com/plenary/plenary/static"
 )
@@ -32,10 +31,10 @@ const waitTimeout = 30 * time.Second
 
 // startServer runs the real hub, with a bbolt log and the embedded app,
 // behind an httptest server; opts change its configuration.
-func startServer(t testing.TB, opts ...func(*hub.Config)) *httptest.Server {
+func startServer(t testing.TB, opts ...func(*plenarytest.Config)) *httptest.Server {
 	t.Helper()
-	app := func(c *hub.Config) { c.Static = static.Files }
-	return plenarytest.Start(t, append([]func(*hub.Config){app}, opts...)...).HTTP
+	app := func(c *plenarytest.Config) { c.API.Static = static.Files }
+	return plenarytest.Start(t, append([]func(*plenarytest.Config){app}, opts...)...).HTTP
 }
 
 // startBrowser starts Debian's Chromium headless with a fresh profile.

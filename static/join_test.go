@@ -6,7 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/plenary/plenary/hub"
+	"github.com/plenary/plenary/internal/plenarytest"
 )
 
 // TestJoiningAnywhere: the links a facilitator shares name the server's
@@ -19,7 +19,7 @@ func TestJoiningAnywhere(t *testing.T) {
 		t.Skip("browser test")
 	}
 	const public = "https://plenary.example.org"
-	srv := startServer(t, func(c *hub.Config) { c.PublicURL = public })
+	srv := startServer(t, func(c *plenarytest.Config) { c.API.PublicURL = public })
 	browser := startBrowser(t)
 	fac := newPage(t, browser, "facilitator", 1400, 900, false)
 	fac.do(chromedp.Navigate(srv.URL + "/"))

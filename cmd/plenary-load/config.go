@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/plenary/plenary/cmd/plenary-load/internal/workshop"
 )
 
 // Config is one run. Zero fields take the scenario's defaults (see
@@ -140,8 +142,8 @@ func (c Config) validate() error {
 		return errors.New("a storm is one board and a facilitator who sends ops")
 	case c.Scenario == "saturate" && (c.Writers < 1 || c.Writers > c.Participants):
 		return fmt.Errorf("saturate needs 1 to %d writers", c.Participants)
-	case c.Scenario == "saturate" && (c.Window < 1 || c.Window > maxWindow):
-		return fmt.Errorf("the window is 1 to %d ops", maxWindow)
+	case c.Scenario == "saturate" && (c.Window < 1 || c.Window > workshop.MaxWindow):
+		return fmt.Errorf("the window is 1 to %d ops", workshop.MaxWindow)
 	case c.Rate < 0 || c.ConnectRate <= 0 || c.OpLimit <= 0 || c.Duration <= 0 || c.Warmup < 0:
 		return errors.New("rates and durations must be positive")
 	}

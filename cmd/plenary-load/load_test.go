@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plenary/plenary/cmd/plenary-load/internal/report"
 	"github.com/plenary/plenary/internal/plenarytest"
 )
 
@@ -89,14 +90,14 @@ func TestScenarios(t *testing.T) {
 }
 
 // runLogged runs cfg and logs its report's table.
-func runLogged(t *testing.T, cfg Config) Report {
+func runLogged(t *testing.T, cfg Config) report.Report {
 	t.Helper()
 	rep, err := run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var table strings.Builder
-	if err := rep.writeTable(&table); err != nil {
+	if err := rep.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
 	t.Log("\n" + table.String())
@@ -119,41 +120,5 @@ func TestStorm(t *testing.T) {
 		t.Errorf("no facilitator's ops timed: storm %+v, quiet %+v", rep.Ack, s)
 	case s.Reconnects == 0 || rep.Reconnects < uint64(s.Reconnects) || rep.Resync.Samples < uint64(s.Reconnects):
 		t.Errorf("churn not measured: storm %+v, reconnects %d, back in sync %+v", s, rep.Reconnects, rep.Resync)
-	}
-}
-
-// TestPhases checks that an open-loop run gets through the whole agenda:
-// notes in brainstorm, themes in cluster and dots in vote. The agenda is
-// timed, as a workshop's is; each phase lasts seconds, so a busy machine
-// that takes a second to settle a board and move it on still leaves time
-// for ops in every phase.
-func TestPhases(t *testing.T) {
-	cfg := Config{Scenario: "plenary", Participants: 20, Rate: 40, DragFrames: 2, Warmup: 200 * time.Millisecond, Duration: 10 * time.Second}
-	cfg.URLs = []string{startServer(t)}
-	cfg = cfg.withDefaults()
-	l := newLoad(cfg)
-	ctx := context.Background()
-	if err := l.createBoards(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer l.closeAll()
-	var rep Report
-	if err := l.openLoop(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
-	w := l.boards[0]
-	notes, themes := w.counts()
-	if notes == 0 || themes == 0 {
-		t.Errorf("%d notes and %d themes: want some of each", notes, themes)
-	}
-	if got := w.currentPhase(); got != "vote" {
-		t.Errorf("the board ended in %q, want vote", got)
-	}
-	var votes int
-	for _, c := range w.people {
-		votes += len(c.votes)
-	}
-	if votes == 0 {
-		t.Error("nobody voted")
 	}
 }

@@ -28,6 +28,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/plenary/plenary/cmd/plenary-load/internal/report"
+	"github.com/plenary/plenary/cmd/plenary-load/internal/workshop"
 )
 
 func main() {
@@ -46,7 +49,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "plenary-load:", err)
 		os.Exit(1)
 	}
-	if err := rep.writeTable(os.Stdout); err != nil {
+	if err := rep.WriteTable(os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "plenary-load:", err)
 		os.Exit(1)
 	}
@@ -82,7 +85,7 @@ func parseFlags(args []string) (Config, string) {
 	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", 0, "bound on connecting everyone (0: at the connect rate, plus 30s)")
 	fs.IntVar(&cfg.DragFrames, "drag-frames", 10, "positions a drag streams, 20 a second, before its note.move (0: none)")
 	fs.IntVar(&cfg.Writers, "writers", 0, "saturate: writers per board (64)")
-	fs.IntVar(&cfg.Window, "window", 0, fmt.Sprintf("saturate: ops each writer keeps in flight, at most %d (8)", maxWindow))
+	fs.IntVar(&cfg.Window, "window", 0, fmt.Sprintf("saturate: ops each writer keeps in flight, at most %d (8)", workshop.MaxWindow))
 	fs.Float64Var(&cfg.OpLimit, "op-limit", 30, "saturate: ops a second per writer, the server's per-connection limit")
 	fs.IntVar(&cfg.PID, "pid", 0, "local server process: memory and CPU are read from /proc (0: memory from /metrics)")
 	fs.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")
@@ -99,7 +102,7 @@ func parseFlags(args []string) (Config, string) {
 	return cfg, jsonPath
 }
 
-func writeJSON(path string, rep Report) error {
+func writeJSON(path string, rep report.Report) error {
 	b, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err

@@ -14,25 +14,29 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/cmd/plenary-load/internal/measure"
+	"github.com/plenary/plenary/cmd/plenary-load/internal/report"
+	"github.com/plenary/plenary/cmd/plenary-load/internal/usage"
+	"github.com/plenary/plenary/cmd/plenary-load/internal/workshop"
 	"github.com/plenary/plenary/hub/client"
 )
 
 // run plays one scenario against the configured instances and reports
 // what it measured. Everything it opens it closes before returning.
-func run(ctx context.Context, cfg Config) (Report, error) {
+func run(ctx context.Context, cfg Config) (report.Report, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
-		return Report{}, err
+		return report.Report{}, err
 	}
-	if err := ensureFileLimit(cfg.connections()); err != nil {
-		return Report{}, err
+	if err := usage.EnsureFileLimit(cfg.connections()); err != nil {
+		return report.Report{}, err
 	}
 	l := newLoad(cfg)
 	defer l.httpc.CloseIdleConnections()
 	l.stage.Store("boards")
 	defer l.progress()()
 
-	rep := Report{Scenario: cfg.Scenario, About: scenarios[cfg.Scenario], Targets: cfg.URLs, Boards: cfg.Boards, PerBoard: cfg.Participants}
+	rep := report.Report{Scenario: cfg.Scenario, About: scenarios[cfg.Scenario], Targets: cfg.URLs, Boards: cfg.Boards, PerBoard: cfg.Participants}
 	err := l.createBoards(ctx)
 	if err == nil {
 		switch cfg.Scenario {
@@ -48,7 +52,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	l.closeAll()
 	if err != nil {
-		return Report{}, err
+		return report.Report{}, err
 	}
 	l.finish(&rep)
 	return rep, nil
@@ -62,18 +66,18 @@ func newHTTPClient() *http.Client {
 }
 
 func newLoad(cfg Config) *load {
-	return &load{cfg: cfg, m: newMeter(), httpc: newHTTPClient(), screens: &http.Client{Timeout: 30 * time.Second, Transport: newScreenTransport()}}
+	return &load{cfg: cfg, m: measure.NewMeter(), httpc: newHTTPClient(), screens: &http.Client{Timeout: 30 * time.Second, Transport: measure.ScreenTransport()}}
 }
 
 // load is one run in progress.
 type load struct {
 	cfg   Config
-	m     *meter
+	m     *measure.Meter
 	httpc *http.Client
 	// screens dials the websockets, each on a connection that stamps
 	// arrivals.
 	screens *http.Client
-	boards  []*workshop
+	boards  []*workshop.Board
 	// stage names what the run is doing, for the progress line.
 	stage atomic.Value
 
@@ -82,7 +86,7 @@ type load struct {
 	failures    map[string]int
 	firstError  string
 
-	window tally
+	window measure.Tally
 	// server and own are the CPU seconds the server and this process
 	// used over the window; cores are the server's own CPUs, and
 	// serverBusy and ownBusy how busy the server's and this process's
@@ -91,14 +95,14 @@ type load struct {
 	serverKnown         bool
 	cores               []int
 	serverBusy, ownBusy float64
-	gc                  *GC // nil when the servers' /metrics did not tell
-	unfinished          int // screens that had not caught up when the drain gave up
+	gc                  *report.GC // nil when the servers' /metrics did not tell
+	unfinished          int        // screens that had not caught up when the drain gave up
 }
 
 func (l *load) createBoards(ctx context.Context) error {
-	l.boards = make([]*workshop, l.cfg.Boards)
+	l.boards = make([]*workshop.Board, l.cfg.Boards)
 	for i := range l.boards {
-		w, err := createBoard(ctx, l.httpc, l.cfg.URLs[i%len(l.cfg.URLs)], fmt.Sprintf("Load %s %d", l.cfg.Scenario, i+1), l.m, ringFor(l.cfg.Boards))
+		w, err := workshop.Create(ctx, l.httpc, l.cfg.URLs[i%len(l.cfg.URLs)], fmt.Sprintf("Load %s %d", l.cfg.Scenario, i+1), l.m, workshop.RingFor(l.cfg.Boards))
 		if err != nil {
 			return err
 		}
@@ -120,15 +124,15 @@ func (l *load) connect(ctx context.Context, facilitators bool, window int) error
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.ConnectTimeout)
 	defer cancel()
 	type plan struct {
-		w    *workshop
+		w    *workshop.Board
 		h    client.Hello
-		into **conn
+		into **workshop.Screen
 	}
 	var plans []plan
 	for _, w := range l.boards {
-		w.people = make([]*conn, l.cfg.Participants)
+		w.People = make([]*workshop.Screen, l.cfg.Participants)
 		if facilitators {
-			plans = append(plans, plan{w, client.Hello{Board: w.id, Token: w.token}, &w.facilitator})
+			plans = append(plans, plan{w, client.Hello{Board: w.ID, Token: w.Token}, &w.Facilitator})
 		}
 	}
 	for i := range l.cfg.Participants {
@@ -137,7 +141,7 @@ func (l *load) connect(ctx context.Context, facilitators bool, window int) error
 			role = board.CivilSociety
 		}
 		for _, w := range l.boards {
-			plans = append(plans, plan{w, client.Hello{Board: w.id, Join: &client.Join{Name: "Participant " + strconv.Itoa(i+1), Role: role}}, &w.people[i]})
+			plans = append(plans, plan{w, client.Hello{Board: w.ID, Join: &client.Join{Name: "Participant " + strconv.Itoa(i+1), Role: role}}, &w.People[i]})
 		}
 	}
 
@@ -161,7 +165,7 @@ plans:
 		go func() {
 			defer wg.Done()
 			defer func() { <-dialing }()
-			c, err := dial(ctx, l.screens, l.cfg.URLs[k%len(l.cfg.URLs)], p.w, p.h, window)
+			c, err := workshop.Dial(ctx, l.screens, l.cfg.URLs[k%len(l.cfg.URLs)], p.w, p.h, window)
 			if err != nil {
 				mu.Lock()
 				l.failures[failure(err)]++
@@ -181,17 +185,17 @@ plans:
 	}
 
 	for _, w := range l.boards {
-		if facilitators && w.facilitator == nil {
-			return fmt.Errorf("board %s: the facilitator could not connect: %s", w.id, l.firstError)
+		if facilitators && w.Facilitator == nil {
+			return fmt.Errorf("board %s: the facilitator could not connect: %s", w.ID, l.firstError)
 		}
-		joined := w.people[:0]
-		for _, c := range w.people {
+		joined := w.People[:0]
+		for _, c := range w.People {
 			if c != nil {
 				joined = append(joined, c)
 			}
 		}
-		if w.people = joined; len(joined) < 2 {
-			return fmt.Errorf("board %s: %d participants connected (first error: %s)", w.id, len(joined), l.firstError)
+		if w.People = joined; len(joined) < 2 {
+			return fmt.Errorf("board %s: %d participants connected (first error: %s)", w.ID, len(joined), l.firstError)
 		}
 		l.connected += len(joined)
 	}
@@ -215,7 +219,7 @@ func (l *load) formGroups(ctx context.Context) error {
 	errs := make([]error, len(l.boards))
 	var wg sync.WaitGroup
 	for i, w := range l.boards {
-		wg.Go(func() { errs[i] = w.formGroups(ctx, l.httpc) })
+		wg.Go(func() { errs[i] = w.FormGroups(ctx, l.httpc) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
@@ -224,20 +228,20 @@ func (l *load) formGroups(ctx context.Context) error {
 // openLoop is plenary and many: the pacer plays the workshops at the
 // configured rate whether or not the server keeps up, as a room of people
 // would.
-func (l *load) openLoop(ctx context.Context, rep *Report) error {
-	if err := l.connect(ctx, true, maxWindow); err != nil {
+func (l *load) openLoop(ctx context.Context, rep *report.Report) error {
+	if err := l.connect(ctx, true, workshop.MaxWindow); err != nil {
 		return err
 	}
 	if err := l.formGroups(ctx); err != nil {
 		return err
 	}
-	p := newPacer(l.cfg, l.boards, l.m)
+	plan := workshop.Plan{Rate: l.cfg.Rate, Warmup: l.cfg.Warmup, Duration: l.cfg.Duration, DragFrames: l.cfg.DragFrames}
 	playing, stop := context.WithCancel(ctx)
 	played := make(chan struct{})
 	start := time.Now()
 	go func() {
 		defer close(played)
-		p.play(playing, start)
+		workshop.Play(playing, l.boards, l.m, plan, start)
 	}()
 	l.measure(ctx, start)
 	stop()
@@ -257,7 +261,7 @@ func (l *load) openLoop(ctx context.Context, rep *Report) error {
 // its slowest screen is more than maxLag changes behind: the run measures
 // what the server delivers to everyone, not how fast it fills the send
 // queues of the slow until it must close them (4000).
-func (l *load) saturate(ctx context.Context, rep *Report) error {
+func (l *load) saturate(ctx context.Context, rep *report.Report) error {
 	if err := l.connect(ctx, true, l.cfg.Window); err != nil {
 		return err
 	}
@@ -265,9 +269,16 @@ func (l *load) saturate(ctx context.Context, rep *Report) error {
 		return err
 	}
 	l.stage.Store("notes")
-	var writers []*conn
-	for _, w := range l.boards {
-		writers = append(writers, w.people[:min(l.cfg.Writers, len(w.people))]...)
+	var writers []*workshop.Screen
+	// held is set, by board, while the board's writers wait for its
+	// slowest screen.
+	held := make([]atomic.Bool, len(l.boards))
+	heldBy := map[*workshop.Screen]*atomic.Bool{}
+	for i, w := range l.boards {
+		for _, c := range w.People[:min(l.cfg.Writers, len(w.People))] {
+			writers = append(writers, c)
+			heldBy[c] = &held[i]
+		}
 	}
 	notes, err := l.writeNotes(ctx, writers)
 	if err != nil {
@@ -275,9 +286,9 @@ func (l *load) saturate(ctx context.Context, rep *Report) error {
 	}
 	writing, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { l.holdBack(writing) })
+	wg.Go(func() { l.holdBack(writing, held) })
 	for i, c := range writers {
-		wg.Go(func() { l.write(writing, c, notes[c], uint64(i)) })
+		wg.Go(func() { l.write(writing, c, notes[c], heldBy[c], uint64(i)) })
 	}
 	l.measure(ctx, time.Now())
 	stop()
@@ -288,31 +299,29 @@ func (l *load) saturate(ctx context.Context, rep *Report) error {
 }
 
 // writeNotes has each writer add the note it will move, and returns them.
-func (l *load) writeNotes(ctx context.Context, writers []*conn) (map[*conn]string, error) {
+func (l *load) writeNotes(ctx context.Context, writers []*workshop.Screen) (map[*workshop.Screen]string, error) {
 	for _, c := range writers {
-		if !c.take(ctx) {
-			return nil, fmt.Errorf("writer %s: %w", c.you, ctx.Err())
+		if !c.Take(ctx) {
+			return nil, fmt.Errorf("writer %s: %w", c.You(), ctx.Err())
 		}
 		x, y := 0.5, 0.5
-		if err := c.send(kindNoteAdd, &board.Op{Kind: board.NoteAdd, Chart: c.group, Text: "Moving this one around", X: &x, Y: &y}); err != nil {
-			return nil, fmt.Errorf("writer %s: %w", c.you, err)
+		if err := c.Send(&board.Op{Kind: board.NoteAdd, Chart: c.Group(), Text: "Moving this one around", X: &x, Y: &y}); err != nil {
+			return nil, fmt.Errorf("writer %s: %w", c.You(), err)
 		}
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		notes := map[*conn]string{}
+		notes := map[*workshop.Screen]string{}
 		for _, w := range l.boards {
-			w.mu.Lock()
-			for _, n := range w.notes {
-				notes[n.author] = n.id
+			for _, n := range w.Notes() {
+				notes[n.Author] = n.ID
 			}
-			w.mu.Unlock()
 		}
 		if len(notes) == len(writers) {
 			return notes, nil
 		}
 		if time.Now().After(deadline) || !sleepUntil(ctx, time.Now().Add(20*time.Millisecond)) {
-			return nil, fmt.Errorf("only %d of %d writers' notes were acknowledged (refused: %v)", len(notes), len(writers), l.m.tally().refused)
+			return nil, fmt.Errorf("only %d of %d writers' notes were acknowledged (refused: %v)", len(notes), len(writers), l.m.Tally().Refused)
 		}
 	}
 }
@@ -323,17 +332,17 @@ const maxLag = 256
 
 // holdBack keeps each board's held flag: set while its slowest screen lags
 // more than maxLag changes.
-func (l *load) holdBack(ctx context.Context) {
+func (l *load) holdBack(ctx context.Context, held []atomic.Bool) {
 	for sleepUntil(ctx, time.Now().Add(2*time.Millisecond)) {
-		for _, w := range l.boards {
-			w.held.Store(w.lag() > maxLag)
+		for i, w := range l.boards {
+			held[i].Store(w.Lag() > maxLag)
 		}
 	}
 }
 
-// unheld waits while w's writers are held back.
-func unheld(ctx context.Context, w *workshop) bool {
-	for w.held.Load() {
+// unheld waits while held is set.
+func unheld(ctx context.Context, held *atomic.Bool) bool {
+	for held.Load() {
 		if !sleepUntil(ctx, time.Now().Add(time.Millisecond)) {
 			return false
 		}
@@ -341,12 +350,12 @@ func unheld(ctx context.Context, w *workshop) bool {
 	return true
 }
 
-// write is one saturating writer.
-func (l *load) write(ctx context.Context, c *conn, note string, seed uint64) {
+// write is one saturating writer, held back while held is set.
+func (l *load) write(ctx context.Context, c *workshop.Screen, note string, held *atomic.Bool, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	every := time.Duration(float64(time.Second) / l.cfg.OpLimit)
 	next := time.Now()
-	for sleepUntil(ctx, next) && unheld(ctx, c.w) && c.take(ctx) {
+	for sleepUntil(ctx, next) && unheld(ctx, held) && c.Take(ctx) {
 		// Spaced at most OpLimit a second; time lost waiting for
 		// acknowledgements is not made up in a burst.
 		next = next.Add(every)
@@ -354,7 +363,7 @@ func (l *load) write(ctx context.Context, c *conn, note string, seed uint64) {
 			next = now
 		}
 		x, y := rng.Float64(), rng.Float64()
-		if c.send(kindOther, &board.Op{Kind: board.NoteMove, Note: note, X: &x, Y: &y}) != nil {
+		if c.Send(&board.Op{Kind: board.NoteMove, Note: note, X: &x, Y: &y}) != nil {
 			return
 		}
 	}
@@ -362,8 +371,8 @@ func (l *load) write(ctx context.Context, c *conn, note string, seed uint64) {
 
 // idle connects participants who send nothing and reads the server's
 // memory before and after: what a connection costs it.
-func (l *load) idle(ctx context.Context, rep *Report) error {
-	before, source, err := l.memory(ctx)
+func (l *load) idle(ctx context.Context, rep *report.Report) error {
+	before, source, err := usage.Memory(ctx, l.httpc, l.cfg.PID, l.cfg.URLs)
 	if err != nil {
 		return err
 	}
@@ -371,11 +380,11 @@ func (l *load) idle(ctx context.Context, rep *Report) error {
 		return err
 	}
 	l.measure(ctx, time.Now())
-	after, _, err := l.memory(ctx)
+	after, _, err := usage.Memory(ctx, l.httpc, l.cfg.PID, l.cfg.URLs)
 	if err != nil {
 		return err
 	}
-	rep.Memory = &Memory{
+	rep.Memory = &report.Memory{
 		Source:    source,
 		BeforeKiB: before / 1024,
 		AfterKiB:  after / 1024,
@@ -386,65 +395,15 @@ func (l *load) idle(ctx context.Context, rep *Report) error {
 	return nil
 }
 
-// measure waits out the warm-up from start, then opens the measured window
-// for cfg.Duration (less if ctx ends first).
-func (l *load) measure(ctx context.Context, start time.Time) {
-	l.stage.Store("warm-up")
-	sleepUntil(ctx, start.Add(l.cfg.Warmup))
-	l.m.from.Store(l.m.now())
-	t0 := l.m.tally()
-	server0, err0 := l.serverCPU()
-	gc0, gcErr0 := l.serverGC(ctx)
-	own0 := loadCPU()
-	theirs, ours := l.pinnedCores()
-	serverSpan, ownSpan := startSpan(theirs), startSpan(ours)
-	l.stage.Store("measure")
-	sleepUntil(ctx, time.Now().Add(l.cfg.Duration))
-	l.m.until.Store(l.m.now())
-	l.window = l.m.tally().since(t0)
-	server1, err1 := l.serverCPU()
-	if gc1, err := l.serverGC(ctx); err == nil && gcErr0 == nil {
-		l.gc = &GC{Collections: gc1.Collections - gc0.Collections, CPUSeconds: gc1.CPUSeconds - gc0.CPUSeconds}
-	}
-	l.own = loadCPU() - own0
-	l.server, l.serverKnown = server1-server0, err0 == nil && err1 == nil
-	l.cores, l.serverBusy, l.ownBusy = theirs, serverSpan.busy(), ownSpan.busy()
-	l.stage.Store("drain")
-}
-
-// drainFor bounds the wait for the last changes after the window closes.
-const drainFor = 10 * time.Second
-
-// drain waits until every op in flight is answered and every screen has
-// the last change of its board, so the latencies of the window's last ops
-// are complete.
-func (l *load) drain(ctx context.Context) {
-	deadline := time.Now().Add(drainFor)
-	for {
-		l.unfinished = 0
-		for _, w := range l.boards {
-			last := w.last.Load()
-			for _, c := range w.screens() {
-				if !c.ended() && (len(c.credits) < cap(c.credits) || c.lastSeq.Load() < last) {
-					l.unfinished++
-				}
-			}
-		}
-		if l.unfinished == 0 || time.Now().After(deadline) || !sleepUntil(ctx, time.Now().Add(20*time.Millisecond)) {
-			return
-		}
-	}
-}
-
 // closeAll closes every screen at once and waits for their readers.
 func (l *load) closeAll() {
-	l.m.stopping.Store(true)
+	l.m.Stop()
 	l.stage.Store("close")
 	var wg sync.WaitGroup
 	for _, w := range l.boards {
-		for _, c := range w.screens() {
+		for _, c := range w.Screens() {
 			if c != nil {
-				wg.Go(c.close)
+				wg.Go(c.Close)
 			}
 		}
 	}

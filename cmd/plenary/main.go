@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/hub"
+	"github.com/plenary/plenary/hub/api"
 	"github.com/plenary/plenary/static"
 	"github.com/plenary/plenary/store"
 	"github.com/plenary/plenary/store/bolt"
@@ -40,11 +41,11 @@ type config struct {
 	redisURL string
 	secret   string
 	origins  string
-	// publicURL: see hub.Config.
+	// publicURL: see api.Config.
 	publicURL string
 	logLevel  string
 	debug     string
-	// addressHeader and boardsPerMinute: see hub.Config.
+	// addressHeader and boardsPerMinute: see api.Config.
 	addressHeader   string
 	boardsPerMinute string
 }
@@ -125,8 +126,12 @@ func run(ctx context.Context, cfg config, logger *slog.Logger, listening chan<- 
 	if err != nil || boardsPerMinute < 1 {
 		return fmt.Errorf("boards per minute %q: want a whole number above zero", cfg.boardsPerMinute)
 	}
-	h, err := hub.New(hub.Config{
-		Log: log, Secret: secret, Static: static.Files, Origins: splitList(cfg.origins), PublicURL: cfg.publicURL, Logger: logger,
+	h, err := hub.New(hub.Config{Log: log, Secret: secret, Logger: logger})
+	if err != nil {
+		return err
+	}
+	handler, err := api.New(h, api.Config{
+		Static: static.Files, Origins: splitList(cfg.origins), PublicURL: cfg.publicURL,
 		ClientAddressHeader: cfg.addressHeader, BoardsPerMinute: boardsPerMinute,
 	})
 	if err != nil {
@@ -141,7 +146,7 @@ func run(ctx context.Context, cfg config, logger *slog.Logger, listening chan<- 
 			return err
 		}
 	}
-	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("plenary listening", "addr", ln.Addr().String(), "store", storeName(cfg))

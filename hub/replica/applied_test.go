@@ -49,7 +49,7 @@ func TestWithRef(t *testing.T) {
 	x := 0.25
 	frame := protocol.Chg[board.Change]{T: "chg", Seq: 42, By: "p7", At: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC),
 		Changes: []board.Change{{Entity: "note", ID: "n1", Value: board.Op{Kind: board.NoteAdd, Text: "Ask \"why\" twice", X: &x}}}}
-	for _, ref := range []string{"c1", `quote " and \ backslash`, "ünïcödé <tag> &", strings.Repeat("r", 64)} {
+	for _, ref := range []string{"c1", `quote " and \ backslash`, "ünïcödé <tag> &", strings.Repeat("r", protocol.MaxOpID)} {
 		shared := protocol.Encode(frame)
 		got := withRef(shared, ref)
 		frame.Ref = ref

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/hub"
+	"github.com/plenary/plenary/hub/api"
 	"github.com/plenary/plenary/store"
 	"github.com/plenary/plenary/store/bolt"
 )
@@ -19,6 +20,13 @@ import (
 // Secret signs the tokens of every test server: instances that share a
 // store must share it.
 var Secret = []byte("a test secret of some length")
+
+// Config is a test server's configuration: its hub's and its HTTP
+// surface's. Log, Secret and Logger are set before the options run.
+type Config struct {
+	Hub hub.Config
+	API api.Config
+}
 
 // Server is a real hub serving HTTP and websockets on a loopback port.
 type Server struct {
@@ -31,7 +39,7 @@ type Server struct {
 // Start runs a hub on a bbolt file of the test's own; opts change its
 // configuration. It is closed when the test ends, and a failure to close
 // fails the test.
-func Start(t testing.TB, opts ...func(*hub.Config)) *Server {
+func Start(t testing.TB, opts ...func(*Config)) *Server {
 	t.Helper()
 	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
 	if err != nil {
@@ -49,28 +57,32 @@ func Start(t testing.TB, opts ...func(*hub.Config)) *Server {
 // StartOn runs a hub on log, which it closes when the test ends. A test
 // may break that store on purpose, so what closing it says is not
 // checked.
-func StartOn(t testing.TB, log store.Log, opts ...func(*hub.Config)) *Server {
+func StartOn(t testing.TB, log store.Log, opts ...func(*Config)) *Server {
 	t.Helper()
 	s := start(t, log, opts)
 	t.Cleanup(func() { _ = s.close() })
 	return s
 }
 
-func start(t testing.TB, log store.Log, opts []func(*hub.Config)) *Server {
+func start(t testing.TB, log store.Log, opts []func(*Config)) *Server {
 	t.Helper()
-	cfg := hub.Config{
+	cfg := Config{Hub: hub.Config{
 		Log:    log,
 		Secret: Secret,
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-	}
+	}}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h, err := hub.New(cfg)
+	h, err := hub.New(cfg.Hub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h.Handler())
+	handler, err := api.New(h, cfg.API)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(handler)
 	return &Server{URL: srv.URL, Hub: h, Log: log, HTTP: srv}
 }
 

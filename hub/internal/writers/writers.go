@@ -108,12 +108,17 @@ func (p *Pool) Closed() {
 
 // Schedule puts c in line and makes sure a writer will come for it. The
 // caller schedules c again only once its Flush has reported no more.
+//
+// Writers share a long line out among themselves, but leave one P free:
+// with every P writing, the runtime looks at the network only when its
+// monitor comes by, every 10 ms, so an op would wait that long to be read,
+// and again to be applied, while a broadcast is written.
 func (p *Pool) Schedule(c Conn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.line = append(p.line, c)
 	waiting := len(p.line) - p.head
-	if p.awake == 0 || (waiting > shareAt*p.awake && p.awake < runtime.GOMAXPROCS(0)) {
+	if p.awake == 0 || (waiting > shareAt*p.awake && p.awake < runtime.GOMAXPROCS(0)-1) {
 		p.addWriter()
 	}
 }

@@ -2,6 +2,7 @@ package writers
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -317,4 +318,38 @@ func TestHurry(t *testing.T) {
 			waitShutdown(t, p, len(cs))
 		})
 	}
+}
+
+// TestOnePFree: however long the line, the writers share it among at most
+// GOMAXPROCS-1 of them, so a P is left to read frames and run the rooms.
+func TestOnePFree(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	p := &Pool{Timeout: time.Hour}
+	var flushing, most atomic.Int32
+	const conns = 400
+	cs := make([]*conn, conns)
+	for i := range cs {
+		c := newConn(t, p, 1)
+		c.before = func() {
+			n := flushing.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			time.Sleep(100 * time.Microsecond) // the writer leaves its P meanwhile
+			flushing.Add(-1)
+		}
+		cs[i] = c
+	}
+	for _, c := range cs {
+		c.push(0)
+	}
+	for i, c := range cs {
+		c.wait(t, fmt.Sprint("connection ", i))
+	}
+	switch got := most.Load(); {
+	case got > 3:
+		t.Errorf("%d connections flushed at once, want at most 3 (GOMAXPROCS 4, less one)", got)
+	case got < 2:
+		t.Errorf("a line of %d was written by one writer at a time; it should be shared", conns)
+	}
+	waitShutdown(t, p, conns)
 }

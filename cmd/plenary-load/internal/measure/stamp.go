@@ -1,4 +1,4 @@
-package main
+package measure
 
 import (
 	"context"
@@ -11,13 +11,13 @@ import (
 	"unsafe"
 )
 
-// stampedConn is a screen's TCP connection that learns, with each read,
+// StampedConn is a screen's TCP connection that learns, with each read,
 // when the kernel received the bytes (SO_TIMESTAMPNS). The load generator
 // reads thousands of screens on one core, one after another, while real
 // screens read in parallel on their own devices: a change is on a screen
 // when the server's write lands in that screen's socket, not when this
 // process gets round to reading it. Both moments are reported.
-type stampedConn struct {
+type StampedConn struct {
 	*net.TCPConn
 	raw syscall.RawConn
 	oob [64]byte
@@ -28,7 +28,7 @@ type stampedConn struct {
 	arrived atomic.Int64
 }
 
-func newStampedConn(c *net.TCPConn) (*stampedConn, error) {
+func newStampedConn(c *net.TCPConn) (*StampedConn, error) {
 	raw, err := c.SyscallConn()
 	if err != nil {
 		return nil, err
@@ -42,13 +42,13 @@ func newStampedConn(c *net.TCPConn) (*stampedConn, error) {
 	if serr != nil {
 		return nil, serr
 	}
-	return &stampedConn{TCPConn: c, raw: raw}, nil
+	return &StampedConn{TCPConn: c, raw: raw}, nil
 }
 
 // Read reads with recvmsg to get the stamp along with the bytes. Only one
 // goroutine reads at a time (net/http for the handshake, then the
 // screen's reader).
-func (c *stampedConn) Read(p []byte) (int, error) {
+func (c *StampedConn) Read(p []byte) (int, error) {
 	var n, oobn int
 	var err error
 	rerr := c.raw.Read(func(fd uintptr) bool {
@@ -87,16 +87,22 @@ func stampOf(oob []byte) int64 {
 	return 0
 }
 
-// stampSlot carries a dial's stampedConn out of the HTTP transport, which
-// dials with the request's context.
-type stampSlot struct{ conn *stampedConn }
+// Slot carries a dial's StampedConn out of the HTTP transport, which
+// dials with the request's context: Conn is set once the dial is made.
+type Slot struct{ Conn *StampedConn }
 
-type stampSlotKey struct{}
+type slotKey struct{}
 
-// newScreenTransport dials every connection as a stampedConn and never
+// WithSlot returns ctx carrying a new slot, for a dial with ScreenTransport.
+func WithSlot(ctx context.Context) (context.Context, *Slot) {
+	slot := &Slot{}
+	return context.WithValue(ctx, slotKey{}, slot), slot
+}
+
+// ScreenTransport dials every connection as a StampedConn and never
 // reuses one: a websocket keeps its connection, and a pooled one would
 // carry no stamps.
-func newScreenTransport() *http.Transport {
+func ScreenTransport() *http.Transport {
 	d := &net.Dialer{}
 	return &http.Transport{
 		DisableKeepAlives: true,
@@ -115,8 +121,8 @@ func newScreenTransport() *http.Transport {
 				c.Close()
 				return nil, err
 			}
-			if slot, ok := ctx.Value(stampSlotKey{}).(*stampSlot); ok {
-				slot.conn = sc
+			if slot, ok := ctx.Value(slotKey{}).(*Slot); ok {
+				slot.Conn = sc
 			}
 			return sc, nil
 		},

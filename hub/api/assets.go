@@ -1,4 +1,4 @@
-package hub
+package api
 
 import (
 	"bytes"
@@ -68,14 +68,14 @@ func loadAssets(files fs.FS) (assets, error) {
 // /p/CODE) get index.html and the app reads the path. Every file is asked
 // again at each load (no-cache), so a new version reaches the room at
 // once; its tag keeps that to a round trip when nothing changed.
-func (h *Hub) serveStatic() echo.HandlerFunc {
+func (srv *server) serveStatic() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req, w := c.Request(), c.Response()
 		name := req.URL.Path
 		if name == "/" || strings.HasPrefix(name, "/j/") || strings.HasPrefix(name, "/b/") || strings.HasPrefix(name, "/p/") {
 			name = "/index.html"
 		}
-		a := h.assets[name]
+		a := srv.assets[name]
 		if a == nil {
 			return echo.ErrNotFound
 		}

@@ -1,12 +1,15 @@
-package main
+package workshop
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/cmd/plenary-load/internal/measure"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/internal/plenarytest"
 )
 
 // TestReconnect drops a screen's socket against a real server while the
@@ -18,26 +21,26 @@ import (
 func TestReconnect(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	url := startServer(t)
-	l := newLoad(Config{Scenario: "plenary", URLs: []string{url}}.withDefaults())
-	w, err := createBoard(ctx, l.httpc, url, "Reconnect", l.m, ringFor(1))
+	url := plenarytest.Start(t).URL
+	m := measure.NewMeter()
+	w, err := Create(ctx, http.DefaultClient, url, "Reconnect", m, RingFor(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := dial(ctx, l.screens, url, w, client.Hello{Board: w.id, Token: w.token}, maxWindow)
+	c, err := Dial(ctx, screenClient(), url, w, client.Hello{Board: w.ID, Token: w.Token}, MaxWindow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.facilitator = c
-	defer c.close()
-	watcher, err := client.Dial(ctx, url, client.Hello{Board: w.id, Token: w.token}, client.Options{})
+	w.Facilitator = c
+	defer c.Close()
+	watcher, err := client.Dial(ctx, url, client.Hello{Board: w.ID, Token: w.Token}, client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer watcher.Close()
 
 	// Acknowledged before the drop.
-	if !c.take(ctx) || c.send(kindOther, &board.Op{Kind: board.TimerStart, Seconds: 60}) != nil {
+	if !c.Take(ctx) || c.Send(&board.Op{Kind: board.TimerStart, Seconds: 60}) != nil {
 		t.Fatal("could not send the first op")
 	}
 	waitAnswered(ctx, t, c)
@@ -46,12 +49,12 @@ func TestReconnect(t *testing.T) {
 	// The socket drops as a lost link does, and the next op is written to
 	// the dead socket before the reconnect can replace it: it waits in
 	// flight. timer.add is not idempotent, so applied twice it would show.
-	if !c.take(ctx) {
+	if !c.Take(ctx) {
 		t.Fatal("no room for the second op")
 	}
 	c.mu.Lock()
 	c.cl.Drop()
-	err = c.sendLocked(kindOther, &board.Op{Kind: board.TimerAdd, Seconds: 30})
+	err = c.sendLocked(&board.Op{Kind: board.TimerAdd, Seconds: 30})
 	c.mu.Unlock()
 	if err != nil {
 		t.Fatalf("an op sent while the socket is down should wait for the reconnect: %v", err)
@@ -65,8 +68,8 @@ func TestReconnect(t *testing.T) {
 
 	select {
 	case <-c.resynced:
-	case <-c.closed:
-		t.Fatalf("the screen ended instead of reconnecting: %v", c.err)
+	case <-c.Done():
+		t.Fatalf("the screen ended instead of reconnecting: %v", c.Err())
 	case <-ctx.Done():
 		t.Fatal("the screen did not come back in sync")
 	}
@@ -82,29 +85,42 @@ func TestReconnect(t *testing.T) {
 	if got := c.lastSeq.Load(); got != want {
 		t.Errorf("the reconnected screen holds seq %d, the board %d", got, want)
 	}
-	m := &l.m.counts
-	if got := m.reconnects.Load(); got != 1 {
+	if got := m.Counts.Reconnects.Load(); got != 1 {
 		t.Errorf("%d reconnects, want 1", got)
 	}
-	if got := m.resent.Load(); got != 1 {
+	if got := m.Counts.Resent.Load(); got != 1 {
 		t.Errorf("%d ops sent again, want 1", got)
 	}
-	if got := m.snaps.Load(); got != 1 {
+	if got := m.Counts.Snaps.Load(); got != 1 {
 		t.Errorf("%d snapshots: the reconnect should resume from its seq, not get the board again", got)
 	}
-	if got := l.m.resync.summary().Samples; got != 1 {
+	if got := m.Resync.Summary().Samples; got != 1 {
 		t.Errorf("%d times back in sync recorded, want 1", got)
 	}
-	if drops := l.m.drops(); sum(drops) != 1 {
-		t.Errorf("drops %v, want the one lost socket", drops)
+	var dropped uint64
+	for _, n := range m.Drops() {
+		dropped += n
+	}
+	if dropped != 1 {
+		t.Errorf("drops %v, want the one lost socket", m.Drops())
 	}
 }
 
+// screenClient dials screens as a run does, on connections that stamp
+// arrivals.
+func screenClient() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: measure.ScreenTransport()}
+}
+
 // waitAnswered waits until every op c sent has its answer.
-func waitAnswered(ctx context.Context, t *testing.T, c *conn) {
+func waitAnswered(ctx context.Context, t *testing.T, c *Screen) {
 	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
 	for len(c.credits) < cap(c.credits) {
-		if !sleepUntil(ctx, time.Now().Add(10*time.Millisecond)) {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
 			t.Fatalf("%d ops unanswered", cap(c.credits)-len(c.credits))
 		}
 	}

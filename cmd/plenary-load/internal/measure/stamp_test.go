@@ -1,13 +1,17 @@
-package main
+package measure
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
 
-// TestStampedConn: bytes read through a stampedConn carry the time the
+// TestStampedConn: bytes read through a StampedConn carry the time the
 // kernel received them, which is after they were sent and before they
 // were read.
 func TestStampedConn(t *testing.T) {
@@ -64,5 +68,49 @@ func TestStampedConn(t *testing.T) {
 	server.Close()
 	if n, err := sc.Read(make([]byte, 1)); n != 0 || err != io.EOF {
 		t.Errorf("after the peer closed: %d, %v; want io.EOF", n, err)
+	}
+}
+
+// TestScreenTransport: a request dialled with a slot in its context hands
+// the slot its StampedConn, and a change read through it carries a stamp
+// on the meter's clock, no later than its reading.
+func TestScreenTransport(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "a change")
+	}))
+	defer srv.Close()
+	m := NewMeter()
+	httpc := &http.Client{Transport: ScreenTransport()}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, slot := WithSlot(context.Background())
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := httpc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || string(body) != "a change" {
+			t.Fatalf("read %q, %v", body, err)
+		}
+		if slot.Conn == nil {
+			t.Fatal("the dial left the slot empty")
+		}
+		at := m.Seen(slot.Conn)
+		if at.Arrived > at.Read || at.Arrived <= 0 {
+			t.Fatalf("arrived %d, read %d: want an arrival no later than the read", at.Arrived, at.Read)
+		}
+		// Stamping starts for the whole machine a moment after the first
+		// socket asks for it; until then the arrival is the read.
+		if slot.Conn.arrived.Load() != 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no response carried a stamp")
+		}
 	}
 }

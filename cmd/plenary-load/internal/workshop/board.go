@@ -1,4 +1,9 @@
-package main
+// Package workshop is the simulated people of a load run: the boards
+// under load, each screen on them (a participant's or a facilitator's
+// websocket that reconnects and resends as the web app does, and learns
+// when each change reached it), and the pacer that plays brainstorm,
+// cluster and vote on the boards at a steady rate.
+package workshop
 
 import (
 	"bytes"
@@ -6,16 +11,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/cmd/plenary-load/internal/measure"
 )
 
-// opKind is what the load generator needs to remember of an op in flight
-// to act on its answer.
+// opKind is what a screen needs to remember of an op in flight to act on
+// its answer.
 type opKind uint32
 
 const (
@@ -26,11 +33,25 @@ const (
 	kindGroupsForm
 )
 
-// ringFor is how many recent seqs each of boards remembers the send
+func kindOf(k board.Kind) opKind {
+	switch k {
+	case board.NoteAdd:
+		return kindNoteAdd
+	case board.ThemeCreate:
+		return kindThemeCreate
+	case board.PhaseSet:
+		return kindPhaseSet
+	case board.GroupsForm:
+		return kindGroupsForm
+	}
+	return kindOther
+}
+
+// RingFor is how many recent seqs each of boards remembers the send
 // time of: 64Ki slots shared out, at least 4Ki a board. A screen more
 // than that many changes behind its board counts the older ones as
 // unmatched. It is a power of two, so a seq's slot is a mask away.
-func ringFor(boards int) int {
+func RingFor(boards int) int {
 	n := 1 << 16
 	for n > 1<<12 && n*boards > 1<<16 {
 		n >>= 1
@@ -38,30 +59,28 @@ func ringFor(boards int) int {
 	return n
 }
 
-// workshop is one board under load: its screens and what the run has
-// learned of it. seqs is written by the reader that reads an
-// acknowledgement and read by every other screen's reader; mu guards the
-// notes and themes learned from acknowledgements; the plan's own
-// bookkeeping (which theme a note went to) belongs to the pacer.
-type workshop struct {
-	id    string
-	base  string // the instance the board was created on
-	token string // the facilitator's
-	m     *meter
+// Board is one board under load: its screens and what the run has
+// learned of it. The run sets Facilitator, People and AcksOnly while it
+// connects, before any op is sent. seqs is written by the reader that
+// reads an acknowledgement and read by every other screen's reader; mu
+// guards the notes and themes learned from acknowledgements; the plan's
+// own bookkeeping (which theme a note went to) belongs to the pacer.
+type Board struct {
+	ID    string
+	Base  string // the instance the board was created on
+	Token string // the facilitator's
+	m     *measure.Meter
 
-	facilitator *conn
-	people      []*conn
-	// acksOnly is set, before any screen connects, on a board where only
+	Facilitator *Screen
+	People      []*Screen
+	// AcksOnly is set, before any screen connects, on a board where only
 	// acknowledgements are timed: its screens skip matching changes to
 	// ops, which a storm of joins (changes no screen sent) makes costly.
-	acksOnly bool
+	AcksOnly bool
 
 	seqs []seqSlot
 	// last is the highest seq acknowledged on the board.
 	last atomic.Uint64
-	// held is set while a saturate run's writers wait for the board's
-	// slowest screen.
-	held atomic.Bool
 
 	// wanted is the phase last asked for and phase the one last
 	// acknowledged (both board.Phase); settled carries the outcome of
@@ -70,7 +89,7 @@ type workshop struct {
 	settled       chan error
 
 	mu     sync.Mutex
-	notes  []note
+	notes  []Note
 	themes []string
 
 	// The pacer's own: the phase it last asked for, the drags under way
@@ -80,10 +99,10 @@ type workshop struct {
 	themed map[string]bool
 }
 
-// note is a note on the board and the screen that wrote it.
-type note struct {
-	id     string
-	author *conn
+// Note is a note on the board and the screen that wrote it.
+type Note struct {
+	ID     string
+	Author *Screen
 }
 
 // seqSlot is a seqlock: seq is cleared while sent is rewritten, so a
@@ -94,7 +113,7 @@ type seqSlot struct {
 	sent atomic.Int64
 }
 
-func (w *workshop) publish(seq uint64, sent int64) {
+func (w *Board) publish(seq uint64, sent int64) {
 	s := &w.seqs[seq&uint64(len(w.seqs)-1)]
 	s.seq.Store(0)
 	s.sent.Store(sent)
@@ -109,7 +128,7 @@ func (w *workshop) publish(seq uint64, sent int64) {
 
 // sentAt is when the op that became seq was sent, once its sender has
 // read the acknowledgement.
-func (w *workshop) sentAt(seq uint64) (int64, bool) {
+func (w *Board) sentAt(seq uint64) (int64, bool) {
 	s := &w.seqs[seq&uint64(len(w.seqs)-1)]
 	if s.seq.Load() != seq {
 		return 0, false
@@ -119,11 +138,11 @@ func (w *workshop) sentAt(seq uint64) (int64, bool) {
 }
 
 // acked learns from an acknowledgement; it runs on c's reader.
-func (w *workshop) acked(c *conn, kind opKind, seq uint64) {
+func (w *Board) acked(c *Screen, kind opKind, seq uint64) {
 	switch kind {
 	case kindNoteAdd:
 		w.mu.Lock()
-		w.notes = append(w.notes, note{id: "n" + strconv.FormatUint(seq, 10), author: c})
+		w.notes = append(w.notes, Note{ID: "n" + strconv.FormatUint(seq, 10), Author: c})
 		w.mu.Unlock()
 	case kindThemeCreate:
 		w.mu.Lock()
@@ -138,13 +157,13 @@ func (w *workshop) acked(c *conn, kind opKind, seq uint64) {
 
 // refused learns from a refusal; it runs on a reader. A refused phase.set
 // leaves the board where it was, and the pacer waiting.
-func (w *workshop) refused(kind opKind, code string) {
+func (w *Board) refused(kind opKind, code string) {
 	if kind == kindGroupsForm {
 		w.settle(fmt.Errorf("refused: %s", code))
 	}
 }
 
-func (w *workshop) settle(err error) {
+func (w *Board) settle(err error) {
 	select {
 	case w.settled <- err:
 	default:
@@ -153,11 +172,11 @@ func (w *workshop) settle(err error) {
 
 // settledDown reports whether nothing the pacer sent to the board is in
 // flight: no drag under way, every op answered.
-func (w *workshop) settledDown() bool {
+func (w *Board) settledDown() bool {
 	if w.drags > 0 {
 		return false
 	}
-	for _, c := range w.screens() {
+	for _, c := range w.Screens() {
 		if len(c.credits) < cap(c.credits) {
 			return false
 		}
@@ -166,23 +185,30 @@ func (w *workshop) settledDown() bool {
 }
 
 // pickNote returns a random note, if the board has any.
-func (w *workshop) pickNote(n int) (note, bool) {
+func (w *Board) pickNote(n int) (Note, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.notes) == 0 {
-		return note{}, false
+		return Note{}, false
 	}
 	return w.notes[n%len(w.notes)], true
 }
 
+// Notes is the notes acknowledged so far.
+func (w *Board) Notes() []Note {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.notes)
+}
+
 // counts is how many notes and themes the board has.
-func (w *workshop) counts() (notes, themes int) {
+func (w *Board) counts() (notes, themes int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.notes), len(w.themes)
 }
 
-func (w *workshop) pickTheme(n int) (string, bool) {
+func (w *Board) pickTheme(n int) (string, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.themes) == 0 {
@@ -191,28 +217,41 @@ func (w *workshop) pickTheme(n int) (string, bool) {
 	return w.themes[n%len(w.themes)], true
 }
 
-// lag is how many changes the slowest open screen of the board is behind
+// Lag is how many changes the slowest open screen of the board is behind
 // the last one acknowledged.
-func (w *workshop) lag() uint64 {
+func (w *Board) Lag() uint64 {
 	last, lag := w.last.Load(), uint64(0)
-	for _, c := range w.screens() {
-		if seen := c.lastSeq.Load(); seen < last && !c.ended() {
+	for _, c := range w.Screens() {
+		if seen := c.lastSeq.Load(); seen < last && !c.Ended() {
 			lag = max(lag, last-seen)
 		}
 	}
 	return lag
 }
 
-// screens is every connection open on the board.
-func (w *workshop) screens() []*conn {
-	if w.facilitator == nil {
-		return w.people
+// Unfinished is how many open screens of the board still wait for an
+// answer to an op or lack the last change acknowledged.
+func (w *Board) Unfinished() int {
+	last, n := w.last.Load(), 0
+	for _, c := range w.Screens() {
+		if !c.Ended() && (len(c.credits) < cap(c.credits) || c.lastSeq.Load() < last) {
+			n++
+		}
 	}
-	return append([]*conn{w.facilitator}, w.people...)
+	return n
 }
 
-// createBoard makes a board on base with the HTTP API.
-func createBoard(ctx context.Context, httpc *http.Client, base, title string, m *meter, ring int) (*workshop, error) {
+// Screens is every screen open on the board.
+func (w *Board) Screens() []*Screen {
+	if w.Facilitator == nil {
+		return w.People
+	}
+	return append([]*Screen{w.Facilitator}, w.People...)
+}
+
+// Create makes a board on base with the HTTP API; ring is how many recent
+// seqs it remembers the send time of (RingFor).
+func Create(ctx context.Context, httpc *http.Client, base, title string, m *measure.Meter, ring int) (*Board, error) {
 	body, _ := json.Marshal(map[string]string{"title": title, "prompt": "How could our community work better together?"})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/boards", bytes.NewReader(body))
 	if err != nil {
@@ -230,53 +269,53 @@ func createBoard(ctx context.Context, httpc *http.Client, base, title string, m 
 	if !ok || created.ID == "" {
 		return nil, fmt.Errorf("create board: no id or facilitator key in %+v", created)
 	}
-	w := &workshop{id: created.ID, base: base, token: token, m: m, seqs: make([]seqSlot, ring), settled: make(chan error, 1), themed: map[string]bool{}}
+	w := &Board{ID: created.ID, Base: base, Token: token, m: m, seqs: make([]seqSlot, ring), settled: make(chan error, 1), themed: map[string]bool{}}
 	w.phase.Store(board.Brainstorm)
 	w.wanted.Store(board.Brainstorm)
 	w.asked = board.Brainstorm
 	return w, nil
 }
 
-func (w *workshop) currentPhase() board.Phase { return w.phase.Load().(board.Phase) }
+func (w *Board) currentPhase() board.Phase { return w.phase.Load().(board.Phase) }
 
-// formGroups has the facilitator form breakout groups, then reads the
+// FormGroups has the facilitator form breakout groups, then reads the
 // board's export to learn each participant's group: one document read
 // once, rather than every screen decoding the groups.form change.
-func (w *workshop) formGroups(ctx context.Context, httpc *http.Client) error {
-	size := max(6, (len(w.people)+board.MaxGroups-1)/board.MaxGroups)
-	f := w.facilitator
-	if !f.take(ctx) {
-		return fmt.Errorf("board %s: groups.form: %w", w.id, ctx.Err())
+func (w *Board) FormGroups(ctx context.Context, httpc *http.Client) error {
+	size := max(6, (len(w.People)+board.MaxGroups-1)/board.MaxGroups)
+	f := w.Facilitator
+	if !f.Take(ctx) {
+		return fmt.Errorf("board %s: groups.form: %w", w.ID, ctx.Err())
 	}
-	if err := f.send(kindGroupsForm, &board.Op{Kind: board.GroupsForm, Size: size}); err != nil {
-		return fmt.Errorf("board %s: groups.form: %w", w.id, err)
+	if err := f.Send(&board.Op{Kind: board.GroupsForm, Size: size}); err != nil {
+		return fmt.Errorf("board %s: groups.form: %w", w.ID, err)
 	}
 	select {
 	case err := <-w.settled:
 		if err != nil {
-			return fmt.Errorf("board %s: groups.form: %w", w.id, err)
+			return fmt.Errorf("board %s: groups.form: %w", w.ID, err)
 		}
 	case <-f.closed:
-		return fmt.Errorf("board %s: groups.form: facilitator disconnected: %w", w.id, f.err)
+		return fmt.Errorf("board %s: groups.form: facilitator disconnected: %w", w.ID, f.err)
 	case <-ctx.Done():
-		return fmt.Errorf("board %s: groups.form: %w", w.id, ctx.Err())
+		return fmt.Errorf("board %s: groups.form: %w", w.ID, ctx.Err())
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.base+"/api/boards/"+w.id+"/export.json", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.Base+"/api/boards/"+w.ID+"/export.json", nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+w.token)
+	req.Header.Set("Authorization", "Bearer "+w.Token)
 	var export board.Export
 	if err := doJSON(httpc, req, http.StatusOK, &export); err != nil {
-		return fmt.Errorf("board %s: export: %w", w.id, err)
+		return fmt.Errorf("board %s: export: %w", w.ID, err)
 	}
 	groups := make(map[string]string, len(export.Participants))
 	for _, p := range export.Participants {
 		groups[p.ID] = p.Group
 	}
-	for _, c := range w.people {
+	for _, c := range w.People {
 		if c.group = groups[c.you]; c.group == "" {
-			return fmt.Errorf("board %s: participant %s has no group", w.id, c.you)
+			return fmt.Errorf("board %s: participant %s has no group", w.ID, c.you)
 		}
 	}
 	return nil

@@ -1,4 +1,8 @@
-package main
+// Package usage reads what the server and the load generator use of the
+// machine: the server's resident memory (from /proc for a local process,
+// else from each instance's /metrics), CPU time and garbage collection,
+// how busy the cores each is pinned to are, and this process's open files.
+package usage
 
 import (
 	"bufio"
@@ -16,19 +20,16 @@ import (
 	"unsafe"
 )
 
-// What the run reads of the server process itself: its memory (from
-// /proc for a local PID, else from each instance's /metrics) and its CPU
-// time (from /proc only).
-
-// memory is the servers' resident memory in bytes and where it was read.
-func (l *load) memory(ctx context.Context) (uint64, string, error) {
-	if l.cfg.PID != 0 {
-		rss, err := residentKiB(l.cfg.PID)
-		return rss * 1024, fmt.Sprintf("/proc/%d/status VmRSS", l.cfg.PID), err
+// Memory is the servers' resident memory in bytes and where it was read:
+// the local process pid's, or (pid 0) the sum of the instances'.
+func Memory(ctx context.Context, httpc *http.Client, pid int, urls []string) (uint64, string, error) {
+	if pid != 0 {
+		rss, err := residentKiB(pid)
+		return rss * 1024, fmt.Sprintf("/proc/%d/status VmRSS", pid), err
 	}
 	var total uint64
-	for _, base := range l.cfg.URLs {
-		rss, err := metricsRSS(ctx, l.httpc, base)
+	for _, base := range urls {
+		rss, err := metricsRSS(ctx, httpc, base)
 		if err != nil {
 			return 0, "", err
 		}
@@ -94,32 +95,31 @@ func readMetrics(ctx context.Context, httpc *http.Client, base string, names ...
 	return values, nil
 }
 
-// serverGC is the garbage collections the instances have completed and
-// the CPU seconds the runtime reckons they took, summed over instances.
-func (l *load) serverGC(ctx context.Context) (GC, error) {
-	var total GC
-	for _, base := range l.cfg.URLs {
-		v, err := readMetrics(ctx, l.httpc, base, "go_gc_cycles_total", "go_gc_cpu_seconds_total")
+// GC is the garbage collections the instances have completed and the CPU
+// seconds the runtime reckons they took, summed over instances.
+func GC(ctx context.Context, httpc *http.Client, urls []string) (collections uint64, cpuSeconds float64, err error) {
+	for _, base := range urls {
+		v, err := readMetrics(ctx, httpc, base, "go_gc_cycles_total", "go_gc_cpu_seconds_total")
 		if err != nil {
-			return GC{}, err
+			return 0, 0, err
 		}
-		total.Collections += uint64(v[0])
-		total.CPUSeconds += v[1]
+		collections += uint64(v[0])
+		cpuSeconds += v[1]
 	}
-	return total, nil
+	return collections, cpuSeconds, nil
 }
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on every
 // Linux architecture Go runs on.
 const clockTicks = 100
 
-// serverCPU is the CPU seconds (user and system) the server process has
-// used, when its PID is known.
-func (l *load) serverCPU() (float64, error) {
-	if l.cfg.PID == 0 {
+// ProcessCPU is the CPU seconds (user and system) process pid has used;
+// pid 0 is an error, since it names no process.
+func ProcessCPU(pid int) (float64, error) {
+	if pid == 0 {
 		return 0, errors.New("no server pid")
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", l.cfg.PID))
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
 	}
@@ -128,7 +128,7 @@ func (l *load) serverCPU() (float64, error) {
 	i := bytes.LastIndex(stat, []byte(") "))
 	fields := strings.Fields(string(stat[i+1:]))
 	if i < 0 || len(fields) < 13 {
-		return 0, fmt.Errorf("cannot read /proc/%d/stat", l.cfg.PID)
+		return 0, fmt.Errorf("cannot read /proc/%d/stat", pid)
 	}
 	// utime and stime are fields 14 and 15 of the line, 12 and 13 after
 	// the command name.
@@ -190,14 +190,14 @@ func affinity(pid int) ([]int, error) {
 	return cpus, nil
 }
 
-// pinnedCores is the CPUs the server and this process may run on, when
-// the server's PID is known and the two sets are apart, so that each
+// PinnedApart is the CPUs the server process pid and this process may run
+// on, when pid is known (not 0) and the two sets are apart, so that each
 // set's busy time is its process's (and the softirq it causes).
-func (l *load) pinnedCores() (server, own []int) {
-	if l.cfg.PID == 0 {
+func PinnedApart(pid int) (server, own []int) {
+	if pid == 0 {
 		return nil, nil
 	}
-	theirs, err1 := affinity(l.cfg.PID)
+	theirs, err1 := affinity(pid)
 	ours, err2 := affinity(0)
 	if err1 != nil || err2 != nil || slices.ContainsFunc(theirs, func(c int) bool { return slices.Contains(ours, c) }) {
 		return nil, nil
@@ -205,22 +205,23 @@ func (l *load) pinnedCores() (server, own []int) {
 	return theirs, ours
 }
 
-// coreSpan measures how busy some CPUs are from its start to busy().
-type coreSpan struct {
+// CoreSpan measures how busy some CPUs are from its start to Busy().
+type CoreSpan struct {
 	cpus          []int
 	busy0, total0 uint64
 	err           error
 }
 
-func startSpan(cpus []int) coreSpan {
-	s := coreSpan{cpus: cpus}
+// StartSpan starts measuring how busy cpus are.
+func StartSpan(cpus []int) CoreSpan {
+	s := CoreSpan{cpus: cpus}
 	s.busy0, s.total0, s.err = coreTicks(cpus)
 	return s
 }
 
-// busy is the CPUs' busy share since the start, summed over them: 1.5 is
+// Busy is the CPUs' busy share since the start, summed over them: 1.5 is
 // a core and a half; 0 when unknown.
-func (s coreSpan) busy() float64 {
+func (s CoreSpan) Busy() float64 {
 	busy1, total1, err := coreTicks(s.cpus)
 	if s.err != nil || err != nil || total1 <= s.total0 {
 		return 0
@@ -228,9 +229,9 @@ func (s coreSpan) busy() float64 {
 	return float64(busy1-s.busy0) / float64(total1-s.total0) * float64(len(s.cpus))
 }
 
-// loadCPU is the CPU seconds this process has used: a run whose load
+// OwnCPU is the CPU seconds this process has used: a run whose load
 // generator was itself flat out measured the generator, not the server.
-func loadCPU() float64 {
+func OwnCPU() float64 {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
@@ -238,11 +239,11 @@ func loadCPU() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
-// ensureFileLimit makes room for n connections plus some files. Go raises
+// EnsureFileLimit makes room for n connections plus some files. Go raises
 // the soft limit to the hard one at start already; this says so plainly
 // when even the hard limit is too low, rather than failing mid-run with
 // "too many open files".
-func ensureFileLimit(n int) error {
+func EnsureFileLimit(n int) error {
 	need := uint64(n) + 64
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {

@@ -1,4 +1,4 @@
-package hub
+package api
 
 import (
 	"log/slog"
@@ -11,7 +11,7 @@ import (
 // answered it. The path is logged without its query string, and no
 // header: a token belongs in the Authorization header and never in a log,
 // but a client may still put one in a query string.
-func (h *Hub) logRequests() echo.MiddlewareFunc {
+func (srv *server) logRequests() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogMethod:   true,
 		LogURIPath:  true,
@@ -19,7 +19,7 @@ func (h *Hub) logRequests() echo.MiddlewareFunc {
 		LogLatency:  true,
 		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			h.logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "http",
+			srv.hub.Logger().LogAttrs(c.Request().Context(), slog.LevelInfo, "http",
 				slog.String("method", v.Method), slog.String("path", v.URIPath),
 				slog.Int("status", v.Status), slog.Duration("duration", v.Latency))
 			return nil

@@ -1,4 +1,4 @@
-package main
+package workshop
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/cmd/plenary-load/internal/measure"
 )
 
 // pacer plays open-loop workshops: ops at a steady total rate spread over
@@ -23,9 +24,9 @@ import (
 // phase.set could be sequenced just after it and be refused, and the run
 // would count refusals the room never caused.
 type pacer struct {
-	cfg    Config
-	boards []*workshop
-	m      *meter
+	plan   Plan
+	boards []*Board
+	m      *measure.Meter
 	rng    *rand.Rand
 	// agendas is the phase each board's timeline is in, by board.
 	agendas []board.Phase
@@ -36,8 +37,8 @@ type pacer struct {
 
 // drag is a note on its way from one place to another.
 type drag struct {
-	w              *workshop
-	c              *conn
+	w              *Board
+	c              *Screen
 	note           string
 	x0, y0, x1, y1 float64
 	step           int
@@ -50,8 +51,23 @@ const dragEvery = 50 * time.Millisecond
 // votesEach is the vote budget of boards made with default settings.
 const votesEach = 3
 
-func newPacer(cfg Config, boards []*workshop, m *meter) *pacer {
-	return &pacer{cfg: cfg, boards: boards, m: m, rng: rand.New(rand.NewPCG(1, 2)), agendas: make([]board.Phase, len(boards))}
+// Plan is what the pacer plays: Rate ops a second over all the boards,
+// an agenda timed over Warmup and the measured Duration, and drags that
+// stream DragFrames positions before their note.move (none when 0).
+type Plan struct {
+	Rate             float64
+	Warmup, Duration time.Duration
+	DragFrames       int
+}
+
+// Play plays open-loop workshops on boards from start until ctx is done;
+// their screens are connected and their groups formed.
+func Play(ctx context.Context, boards []*Board, m *measure.Meter, plan Plan, start time.Time) {
+	newPacer(plan, boards, m).play(ctx, start)
+}
+
+func newPacer(plan Plan, boards []*Board, m *measure.Meter) *pacer {
+	return &pacer{plan: plan, boards: boards, m: m, rng: rand.New(rand.NewPCG(1, 2)), agendas: make([]board.Phase, len(boards))}
 }
 
 // phaseSpread is the share of the measured time over which the boards'
@@ -66,7 +82,7 @@ const phaseSpread = 0.25
 // later than the one before by its share of phaseSpread.
 func (p *pacer) phaseAt(i int, elapsed time.Duration) board.Phase {
 	lag := phaseSpread * float64(i) / float64(len(p.boards))
-	measured := float64(elapsed-p.cfg.Warmup)/float64(p.cfg.Duration) - lag
+	measured := float64(elapsed-p.plan.Warmup)/float64(p.plan.Duration) - lag
 	switch {
 	case measured < 0.4:
 		return board.Brainstorm
@@ -93,9 +109,9 @@ func (p *pacer) play(ctx context.Context, start time.Time) {
 			p.agendas[i] = p.phaseAt(i, elapsed)
 		}
 		p.setPhases()
-		for due := int(elapsed.Seconds() * p.cfg.Rate); sent < due; sent++ {
+		for due := int(elapsed.Seconds() * p.plan.Rate); sent < due; sent++ {
 			if !p.act() {
-				p.m.counts.skipped.Add(1)
+				p.m.Counts.Skipped.Add(1)
 			}
 		}
 		if now.Sub(lastDrag) >= dragEvery {
@@ -113,7 +129,7 @@ func (p *pacer) setPhases() {
 			continue
 		}
 		w.wanted.Store(agenda)
-		if w.facilitator.trySend(kindPhaseSet, &board.Op{Kind: board.PhaseSet, Phase: agenda}) {
+		if w.Facilitator.trySend(&board.Op{Kind: board.PhaseSet, Phase: agenda}) {
 			w.asked = agenda
 		}
 	}
@@ -131,10 +147,10 @@ func (p *pacer) act() bool {
 	return false
 }
 
-func (p *pacer) actOn(w *workshop, phase board.Phase) bool {
+func (p *pacer) actOn(w *Board, phase board.Phase) bool {
 	switch phase {
 	case board.Brainstorm:
-		if n, ok := w.pickNote(p.rng.Int()); ok && p.rng.Float64() < 0.3 && p.startDrag(w, n.author, n.id) {
+		if n, ok := w.pickNote(p.rng.Int()); ok && p.rng.Float64() < 0.3 && p.startDrag(w, n.Author, n.ID) {
 			return true
 		}
 		return p.addNote(w)
@@ -145,7 +161,7 @@ func (p *pacer) actOn(w *workshop, phase board.Phase) bool {
 			return false
 		case r < 0.4:
 			n, _ := w.pickNote(p.rng.Int())
-			return p.startDrag(w, p.person(w), n.id)
+			return p.startDrag(w, p.person(w), n.ID)
 		case r < 0.6 || themes == 0:
 			return p.createTheme(w, themes)
 		default:
@@ -160,9 +176,9 @@ func (p *pacer) actOn(w *workshop, phase board.Phase) bool {
 // person picks a participant free to act: not dragging, with room in its
 // window of ops in flight (only the pacer takes room, so it stays free
 // until the pacer sends).
-func (p *pacer) person(w *workshop) *conn {
+func (p *pacer) person(w *Board) *Screen {
 	for range 8 {
-		c := w.people[p.rng.IntN(len(w.people))]
+		c := w.People[p.rng.IntN(len(w.People))]
 		if !c.dragging && len(c.credits) > 0 {
 			return c
 		}
@@ -182,17 +198,17 @@ var ideas = []string{
 	"One contact point for community groups",
 }
 
-func (p *pacer) addNote(w *workshop) bool {
+func (p *pacer) addNote(w *Board) bool {
 	c := p.person(w)
 	if c == nil {
 		return false
 	}
 	p.ideas++
 	text := fmt.Sprintf("%s (%d)", ideas[p.ideas%len(ideas)], p.ideas)
-	return c.trySend(kindNoteAdd, &board.Op{Kind: board.NoteAdd, Chart: c.group, Text: text, X: p.fraction(), Y: p.fraction()})
+	return c.trySend(&board.Op{Kind: board.NoteAdd, Chart: c.group, Text: text, X: p.fraction(), Y: p.fraction()})
 }
 
-func (p *pacer) createTheme(w *workshop, themes int) bool {
+func (p *pacer) createTheme(w *Board, themes int) bool {
 	if themes >= board.MaxThemes {
 		return false
 	}
@@ -202,8 +218,8 @@ func (p *pacer) createTheme(w *workshop, themes int) bool {
 	}
 	var notes []string
 	for range 3 {
-		if n, ok := w.pickNote(p.rng.Int()); ok && !w.themed[n.id] && !slices.Contains(notes, n.id) {
-			notes = append(notes, n.id)
+		if n, ok := w.pickNote(p.rng.Int()); ok && !w.themed[n.ID] && !slices.Contains(notes, n.ID) {
+			notes = append(notes, n.ID)
 		}
 	}
 	if len(notes) == 0 {
@@ -213,26 +229,26 @@ func (p *pacer) createTheme(w *workshop, themes int) bool {
 		w.themed[id] = true
 	}
 	op := &board.Op{Kind: board.ThemeCreate, Name: fmt.Sprintf("Theme %d", themes+1), Notes: notes, X: p.fraction(), Y: p.fraction()}
-	return c.trySend(kindThemeCreate, op)
+	return c.trySend(op)
 }
 
 // themeNote moves a loose note into a theme. Only loose ones: a note
 // taken out of a theme could leave it empty, off the ballot, and a dot on
 // it refused.
-func (p *pacer) themeNote(w *workshop) bool {
+func (p *pacer) themeNote(w *Board) bool {
 	n, ok := w.pickNote(p.rng.Int())
 	theme, _ := w.pickTheme(p.rng.Int())
 	c := p.person(w)
-	if c == nil || !ok || w.themed[n.id] {
+	if c == nil || !ok || w.themed[n.ID] {
 		return false
 	}
-	w.themed[n.id] = true
-	return c.trySend(kindOther, &board.Op{Kind: board.NoteTheme, Note: n.id, Theme: theme})
+	w.themed[n.ID] = true
+	return c.trySend(&board.Op{Kind: board.NoteTheme, Note: n.ID, Theme: theme})
 }
 
 // vote casts a dot on a theme or an unclustered note; someone whose dots
 // are all used takes their oldest back instead.
-func (p *pacer) vote(w *workshop) bool {
+func (p *pacer) vote(w *Board) bool {
 	c := p.person(w)
 	if c == nil {
 		return false
@@ -240,37 +256,37 @@ func (p *pacer) vote(w *workshop) bool {
 	if len(c.votes) == votesEach {
 		item := c.votes[0]
 		c.votes = c.votes[1:]
-		return c.trySend(kindOther, &board.Op{Kind: board.VoteRetract, Item: item})
+		return c.trySend(&board.Op{Kind: board.VoteRetract, Item: item})
 	}
 	for range 4 {
 		item, ok := p.voteItem(w)
 		if ok && !slices.Contains(c.votes, item) {
 			c.votes = append(c.votes, item)
-			return c.trySend(kindOther, &board.Op{Kind: board.VoteCast, Item: item})
+			return c.trySend(&board.Op{Kind: board.VoteCast, Item: item})
 		}
 	}
 	return false
 }
 
-func (p *pacer) voteItem(w *workshop) (string, bool) {
+func (p *pacer) voteItem(w *Board) (string, bool) {
 	n, ok := w.pickNote(p.rng.Int())
 	if !ok {
 		return "", false
 	}
-	if w.themed[n.id] {
+	if w.themed[n.ID] {
 		return w.pickTheme(p.rng.Int())
 	}
-	return n.id, true
+	return n.ID, true
 }
 
 // startDrag begins streaming a note's positions from c; its note.move
 // goes when the drag ends.
-func (p *pacer) startDrag(w *workshop, c *conn, note string) bool {
+func (p *pacer) startDrag(w *Board, c *Screen, note string) bool {
 	if c == nil || c.dragging {
 		return false
 	}
 	d := drag{w: w, c: c, note: note, x0: p.rng.Float64(), y0: p.rng.Float64(), x1: p.rng.Float64(), y1: p.rng.Float64()}
-	if p.cfg.DragFrames == 0 {
+	if p.plan.DragFrames == 0 {
 		return p.drop(d)
 	}
 	c.dragging = true
@@ -284,16 +300,16 @@ func (p *pacer) stepDrags() {
 	kept := p.drags[:0]
 	for _, d := range p.drags {
 		d.step++
-		t := float64(d.step) / float64(p.cfg.DragFrames)
+		t := float64(d.step) / float64(p.plan.DragFrames)
 		err := d.c.drag(d.note, d.x0+(d.x1-d.x0)*t, d.y0+(d.y1-d.y0)*t)
-		if err == nil && d.step < p.cfg.DragFrames {
+		if err == nil && d.step < p.plan.DragFrames {
 			kept = append(kept, d)
 			continue
 		}
 		d.c.dragging = false
 		d.w.drags--
 		if err == nil && !p.drop(d) {
-			p.m.counts.skipped.Add(1)
+			p.m.Counts.Skipped.Add(1)
 		}
 	}
 	p.drags = kept
@@ -305,7 +321,7 @@ func (p *pacer) drop(d drag) bool {
 	if d.w.asked != d.w.currentPhase() || d.w.asked == board.Vote {
 		return false
 	}
-	return d.c.trySend(kindOther, &board.Op{Kind: board.NoteMove, Note: d.note, X: &d.x1, Y: &d.y1})
+	return d.c.trySend(&board.Op{Kind: board.NoteMove, Note: d.note, X: &d.x1, Y: &d.y1})
 }
 
 func (p *pacer) fraction() *float64 {

@@ -1,4 +1,4 @@
-package main
+package measure
 
 import (
 	"math/bits"
@@ -6,13 +6,13 @@ import (
 	"time"
 )
 
-// histogram counts durations in log-linear buckets, as HdrHistogram does:
+// Histogram counts durations in log-linear buckets, as HdrHistogram does:
 // every power of two of microseconds is split into subBuckets equal
 // buckets, so any value is held to within 1/subBuckets (under 1%) in a
 // fixed 30 KiB, however many millions of (op, receiver) pairs a run
 // records. Thousands of reader goroutines record into one histogram, so
-// the counts are atomic; the zero value is not usable, call newHistogram.
-type histogram struct {
+// the counts are atomic; the zero value is not usable, call NewHistogram.
+type Histogram struct {
 	counts []atomic.Uint64
 	total  atomic.Uint64
 	sumUS  atomic.Uint64
@@ -29,8 +29,8 @@ const (
 	bucketCount = (trackedBits - subBucketBits + 1) * subBuckets
 )
 
-func newHistogram() *histogram {
-	return &histogram{counts: make([]atomic.Uint64, bucketCount)}
+func NewHistogram() *Histogram {
+	return &Histogram{counts: make([]atomic.Uint64, bucketCount)}
 }
 
 // bucketOf is the bucket of v microseconds. Values below subBuckets have a
@@ -54,8 +54,8 @@ func bucketTop(i int) uint64 {
 	return (sub+1)<<exp - 1
 }
 
-// record counts one duration; negative ones count as zero.
-func (h *histogram) record(d time.Duration) {
+// Record counts one duration; negative ones count as zero.
+func (h *Histogram) Record(d time.Duration) {
 	v := uint64(max(d.Microseconds(), 0))
 	v = min(v, maxTracked)
 	h.counts[bucketOf(v)].Add(1)
@@ -69,9 +69,9 @@ func (h *histogram) record(d time.Duration) {
 	}
 }
 
-// reset forgets what was recorded, for a run that measures two spans.
+// Reset forgets what was recorded, for a run that measures two spans.
 // Recording meanwhile is safe, though it may leave a count behind.
-func (h *histogram) reset() {
+func (h *Histogram) Reset() {
 	for i := range h.counts {
 		h.counts[i].Store(0)
 	}
@@ -91,10 +91,10 @@ type Latency struct {
 	Max     float64 `json:"maxMs"`
 }
 
-// summary reads the histogram. Percentiles are the top of the bucket
+// Summary reads the histogram. Percentiles are the top of the bucket
 // holding that rank (never above the true maximum), so they err high by
 // under 1%, never low.
-func (h *histogram) summary() Latency {
+func (h *Histogram) Summary() Latency {
 	n := h.total.Load()
 	if n == 0 {
 		return Latency{}
@@ -113,7 +113,7 @@ func (h *histogram) summary() Latency {
 }
 
 // quantile is the value at rank ceil(q*n) of the n values recorded.
-func (h *histogram) quantile(n uint64, q float64) uint64 {
+func (h *Histogram) quantile(n uint64, q float64) uint64 {
 	rank := uint64(q*float64(n) + 0.999999)
 	rank = max(rank, 1)
 	var seen uint64

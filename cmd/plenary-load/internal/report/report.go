@@ -1,4 +1,7 @@
-package main
+// Package report is what a load run measured, as it is printed: a table
+// for a person and JSON for a file (BENCHMARKS.md's figures come from
+// both).
+package report
 
 import (
 	"fmt"
@@ -8,7 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
+
+	"github.com/plenary/plenary/cmd/plenary-load/internal/measure"
 )
 
 // Report is what a run measured. Counts and rates are over the measured
@@ -48,9 +52,9 @@ type Report struct {
 	// OpToScreen runs to each change reaching a screen's socket, as the
 	// kernel stamped it; OpToRead to this process reading it, which on a
 	// shared core comes later the more screens there are.
-	OpToScreen Latency `json:"opToScreen"`
-	OpToRead   Latency `json:"opToRead"`
-	Ack        Latency `json:"ack"`
+	OpToScreen measure.Latency `json:"opToScreen"`
+	OpToRead   measure.Latency `json:"opToRead"`
+	Ack        measure.Latency `json:"ack"`
 	// Unmatched are changes received whose op's send time never became
 	// known; Unfinished are screens still behind when the run ended.
 	Unmatched  uint64 `json:"unmatched"`
@@ -61,10 +65,10 @@ type Report struct {
 	// dropped, over the whole run: each said hello with its token and
 	// the last seq it applied, and sent its unanswered ops again (Resent).
 	// Resync runs from the drop to the screen being back in sync.
-	Reconnects uint64  `json:"reconnects"`
-	Resent     uint64  `json:"resent"`
-	Resync     Latency `json:"resync"`
-	ServerCPU  *CPU    `json:"serverCpu,omitempty"`
+	Reconnects uint64          `json:"reconnects"`
+	Resent     uint64          `json:"resent"`
+	Resync     measure.Latency `json:"resync"`
+	ServerCPU  *CPU            `json:"serverCpu,omitempty"`
 	// LoadCores is the CPU this load generator used over the window,
 	// in cores: near the cores it may use, it was the bottleneck.
 	LoadCores float64 `json:"loadCores"`
@@ -108,42 +112,26 @@ type Memory struct {
 	PerConnectionKiB float64 `json:"perConnectionKiB"`
 }
 
-// finish fills in what is known once every screen is closed.
-func (l *load) finish(rep *Report) {
-	w := l.window
-	secs := w.seconds()
-	rep.Connected = l.connected
-	rep.ConnectSeconds = l.connectTime.Seconds()
-	if len(l.failures) > 0 {
-		rep.ConnectFailures, rep.ConnectError = l.failures, l.firstError
-	}
-	rep.Seconds = secs
-	rep.OpsSent, rep.OpsAcked, rep.OpsPerSecond = w.sent, w.acked, float64(w.sent)/secs
-	rep.Refused, rep.Skipped = w.refused, w.skipped
-	rep.Deliveries, rep.DeliveriesPerSecond = w.changes, float64(w.changes)/secs
-	rep.EphemeralSent, rep.EphemeralDelivered = w.ephemeralSent, w.ephemeral
-	rep.OpToScreen, rep.OpToRead, rep.Ack = l.m.screen.summary(), l.m.screenRead.summary(), l.m.ack.summary()
-	rep.Unmatched, rep.Unfinished = l.m.counts.unmatched.Load(), l.unfinished
-	rep.Dropped = l.m.drops()
-	rep.Reconnects, rep.Resent, rep.Resync = l.m.counts.reconnects.Load(), l.m.counts.resent.Load(), l.m.resync.summary()
-	if secs > 0 {
-		rep.LoadCores, rep.LoadBusy = l.own/secs, l.ownBusy
-	}
-	rep.ServerGC = l.gc
-	if l.serverKnown && secs > 0 {
-		rep.ServerCPU = &CPU{Seconds: l.server, Cores: l.server / secs}
-		if l.server > 0 {
-			rep.ServerCPU.DeliveriesPerCPUSecond = float64(w.changes) / l.server
-		}
-		if l.serverBusy > 0 {
-			rep.ServerCPU.PinnedTo, rep.ServerCPU.PinnedBusy = l.cores, l.serverBusy
-			rep.ServerCPU.DeliveriesPerBusyCore = float64(w.changes) / secs / l.serverBusy
-		}
-	}
+// Storm is what a storm run measured beside the report's Ack, which is the
+// facilitator's ops sent while the room joined.
+type Storm struct {
+	// QuietAck is the facilitator's ops in the same room before anyone
+	// joined, over the same span.
+	QuietAck measure.Latency `json:"quietAck"`
+	// Reconnects is how often one participant dropped its socket and
+	// came back (with its token and last seq, as the web app does) after
+	// the storm, ChurnSeconds over how long; ChurnBytes is what every other
+	// screen was sent meanwhile, a second: the mean over them and the
+	// most any one was sent. The facilitator is quiet then, so it is
+	// presence.
+	Reconnects    int     `json:"reconnects"`
+	ChurnSeconds  float64 `json:"churnSeconds"`
+	ChurnBytes    float64 `json:"churnBytesPerScreenSecond"`
+	ChurnBytesMax float64 `json:"churnBytesMaxScreenSecond"`
 }
 
-// writeTable prints the report for a person.
-func (r *Report) writeTable(out io.Writer) error {
+// WriteTable prints the report for a person.
+func (r *Report) WriteTable(out io.Writer) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	row := func(name, format string, args ...any) {
 		fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{name}, args...)...)
@@ -198,7 +186,7 @@ func (r *Report) writeTable(out io.Writer) error {
 	return tw.Flush()
 }
 
-func latency(l Latency) string {
+func latency(l measure.Latency) string {
 	if l.Samples == 0 {
 		return "no samples"
 	}
@@ -231,43 +219,4 @@ func count(n uint64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
-}
-
-// progress prints a line a second to cfg.Progress until the returned func
-// is called.
-func (l *load) progress() (stop func()) {
-	if l.cfg.Progress == nil {
-		return func() {}
-	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		prev := l.m.tally()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-			now := l.m.tally()
-			d := now.since(prev)
-			secs := d.seconds()
-			fmt.Fprintf(l.cfg.Progress, "%6.1fs %-8s screens %-6d ops %5.0f/s  changes %7.0f/s  eph %6.0f/s  refused %d  dropped %d  p99 %.1f ms\n",
-				time.Duration(now.at).Seconds(), l.stage.Load(), l.m.counts.open.Load(),
-				float64(d.sent)/secs, float64(d.changes)/secs, float64(d.ephemeral)/secs,
-				now.refusals, sum(l.m.drops()), l.m.screen.summary().P99)
-			prev = now
-		}
-	}()
-	return func() { close(done); <-finished }
-}
-
-func sum(m map[string]uint64) (n uint64) {
-	for _, v := range m {
-		n += v
-	}
-	return n
 }

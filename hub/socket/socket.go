@@ -1,7 +1,14 @@
-package hub
+// Package socket carries sessions over websockets (GET /ws): one
+// goroutine per connection reads its frames and hands them to its
+// session, and a small pool of writers (hub/internal/writers) writes what
+// sessions queue, several frames to a message. It is the transport of
+// every screen; hub/fallback carries the same frames where websockets
+// cannot go.
+package socket
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"net"
@@ -10,55 +17,103 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/internal/writers"
 	"github.com/plenary/plenary/protocol"
 )
 
 const (
-	// maxFrame is the read limit; a larger frame closes the connection
-	// with 1009.
-	maxFrame = 16 << 10
-	// defaultWriteTimeout bounds one write (Config.WriteTimeout), so one
-	// stuck socket holds a writer only so long, and never the room.
-	defaultWriteTimeout = 10 * time.Second
-	defaultPingEvery    = 25 * time.Second
+	// defaultHelloWithin is how long a websocket may stay open without
+	// saying hello. The web app opens the board's socket while its modules
+	// load and says hello once they have run: seconds on a weak link, so
+	// the bound is generous. Until its hello a socket names no one and
+	// still holds a connection's memory.
+	defaultHelloWithin = time.Minute
+	defaultPingEvery   = 25 * time.Second
 	// maxBatchBytes bounds a websocket message of several queued frames
 	// (one per line): a write costs far more than its bytes, so a busy
 	// connection gets fewer, larger writes.
 	maxBatchBytes = 64 << 10
 )
 
-// serveWebsocket upgrades the request, starts the connection's reader and
-// returns, so the handler's stack is freed instead of being held for the
-// life of the connection. An address that has looked up too many join
-// codes that do not exist is answered 429 instead: a hello is a lookup
-// too.
-func (h *Hub) serveWebsocket(c echo.Context) error {
-	addr := c.RealIP()
-	if wait := untilToken(h.misses.of(addr)); wait > 0 {
-		return tooMany(c, wait, "unknown join codes")
+// Config is how websockets are served. WriteTimeout is required.
+type Config struct {
+	// Origins are the host patterns (as coder/websocket's
+	// OriginPatterns) allowed to open a websocket besides the server's
+	// own host.
+	Origins []string
+	// WriteTimeout bounds one write to a client whose socket is full (a
+	// weak link, a suspended laptop): past it the connection is torn
+	// down, with no close code since none can get through, and its
+	// writer is freed, so one stuck socket holds a writer only so long,
+	// and never the room.
+	WriteTimeout time.Duration
+	// HelloWithin is how long a new websocket may go without its hello
+	// before it is closed; zero means a minute.
+	HelloWithin time.Duration
+	// PingEvery is how long a websocket may stay silent before it is
+	// pinged; zero means 25 s, well inside the idle timeouts of load
+	// balancers. A ping its client does not answer within the write
+	// timeout tears the connection down.
+	PingEvery time.Duration
+}
+
+// Server serves a hub's sessions over websockets. writers and
+// connections are shared by its connections; the rest is set once.
+type Server struct {
+	hub         *hub.Hub
+	origins     []string
+	helloWithin time.Duration
+	pingEvery   time.Duration
+	writers     writers.Pool
+	connections prometheus.Gauge // open websockets, on the hub's /metrics
+}
+
+// New is a Server of h's sessions. It counts its connections on the
+// hub's metrics, with any other Server of h.
+func New(h *hub.Hub, cfg Config) *Server {
+	connections := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "plenary_connections", Help: "Open websocket connections.",
+	})
+	var taken prometheus.AlreadyRegisteredError
+	if err := h.Metrics().Register(connections); errors.As(err, &taken) {
+		connections = taken.ExistingCollector.(prometheus.Gauge)
 	}
+	return &Server{
+		hub:         h,
+		origins:     cfg.Origins,
+		helloWithin: cmp.Or(cfg.HelloWithin, defaultHelloWithin),
+		pingEvery:   cmp.Or(cfg.PingEvery, defaultPingEvery),
+		writers:     writers.Pool{Timeout: cfg.WriteTimeout},
+		connections: connections,
+	}
+}
+
+// Serve upgrades the request, starts the connection's reader and
+// returns, so the handler's stack is freed instead of being held for the
+// life of the connection.
+func (srv *Server) Serve(c echo.Context) error {
 	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{
-		OriginPatterns: h.origins,
+		OriginPatterns: srv.origins,
 		// Off: permessage-deflate delays frames on Safari
 		// (coder/websocket#218); small deltas serve weak links instead.
 		CompressionMode: websocket.CompressionDisabled,
 	})
 	if err != nil {
 		// Accept has already answered (403 for a foreign origin).
-		h.logger.Debug("websocket accept", "err", err)
+		srv.hub.Logger().Debug("websocket accept", "err", err)
 		return nil
 	}
-	conn.SetReadLimit(maxFrame)
-	h.metrics.connections.Add(1)
-	h.writers.Open()
-	ws := &wsConn{conn: conn, s: newSession(h, addr), writers: &h.writers}
-	ws.s.out.Schedule = func() { h.writers.Schedule(ws) }
-	ws.s.out.Hurry = func() { h.writers.Hurry(ws) }
+	conn.SetReadLimit(protocol.MaxFrame)
+	srv.connections.Add(1)
+	srv.writers.Open()
+	ws := &wsConn{conn: conn, srv: srv}
+	ws.s = srv.hub.Open(c.RealIP(), func() { srv.writers.Schedule(ws) }, func() { srv.writers.Hurry(ws) })
 	// Armed only once ws.pinger is set, so the first ping sees it.
 	ws.pinger = time.AfterFunc(time.Hour, ws.ping)
-	ws.pinger.Reset(h.pingEvery)
+	ws.pinger.Reset(srv.pingEvery)
 	go ws.read()
 	return nil
 }
@@ -66,37 +121,35 @@ func (h *Hub) serveWebsocket(c echo.Context) error {
 // wsConn is one session carried over a websocket: one goroutine reads, the
 // hub's writers write.
 type wsConn struct {
-	conn    *websocket.Conn
-	s       *session
-	writers *writers.Pool
-	pinger  *time.Timer
+	conn   *websocket.Conn
+	s      hub.Session
+	srv    *Server
+	pinger *time.Timer
 }
 
 // read hands each frame to the session until the connection fails or
 // closes, then ends the session.
 func (c *wsConn) read() {
-	s, h := c.s, c.s.hub
+	s, srv := c.s, c.srv
 	defer func() {
 		c.pinger.Stop()
-		s.close(protocol.CloseNormal, "")
-		if s.room != nil {
-			s.room.detach(s)
-		}
-		h.metrics.connections.Add(-1)
-		h.writers.Closed()
+		s.Close(protocol.CloseNormal, "")
+		s.Leave()
+		srv.connections.Add(-1)
+		srv.writers.Closed()
 	}()
 	// No deadline on reads: a context that is never done sets up no timer
 	// per read; pings find dead connections, and closing the session
 	// ends the read.
 	ctx := context.Background()
-	noHello := time.AfterFunc(h.helloWithin, func() {
-		s.close(protocol.CloseNoHello, "no hello within "+h.helloWithin.String())
+	noHello := time.AfterFunc(srv.helloWithin, func() {
+		s.Close(protocol.CloseNoHello, "no hello within "+srv.helloWithin.String())
 	})
 	defer noHello.Stop()
 	for heard := false; ; heard = true {
 		if err := c.readMessage(ctx); err != nil {
 			if websocket.CloseStatus(err) == -1 && !errors.Is(err, net.ErrClosed) {
-				h.logger.Debug("websocket read", "session", s.id, "err", err)
+				srv.hub.Logger().Debug("websocket read", "session", s.ID(), "err", err)
 			}
 			return
 		}
@@ -121,14 +174,14 @@ func (c *wsConn) readMessage(ctx context.Context) error {
 	// now. On a busy board most participants send often enough that they
 	// are never pinged, and a ping costs a round trip and about 2 KB of
 	// garbage.
-	c.pinger.Reset(c.s.hub.pingEvery)
+	c.pinger.Reset(c.srv.pingEvery)
 	buf := buffers.Get().(*bytes.Buffer)
 	defer buffers.Put(buf)
 	buf.Reset()
 	if _, err := buf.ReadFrom(r); err != nil {
 		return err
 	}
-	c.s.handle(ctx, buf.Bytes())
+	c.s.Handle(ctx, buf.Bytes())
 	return nil
 }
 
@@ -136,27 +189,28 @@ func (c *wsConn) readMessage(ctx context.Context) error {
 // has queued, several frames to a message, and reports whether to come
 // back for more. Once the session has closed it writes the close instead.
 func (c *wsConn) Flush(w *writers.Writer) (more bool) {
-	frames, closing := c.s.out.Next()
+	frames, closing := c.s.Next()
 	if closing {
-		if c.s.closeCode != protocol.CloseResume {
+		code, msg := c.s.Closed()
+		if code != protocol.CloseResume {
 			// An error frame must reach the client before the close
 			// that follows it.
 			_ = c.write(w, frames)
 		}
 		// The close handshake waits for the client's answer; no writer
 		// waits with it.
-		go c.conn.Close(websocket.StatusCode(c.s.closeCode), c.s.closeMsg)
+		go c.conn.Close(websocket.StatusCode(code), msg)
 		return false
 	}
 	if err := c.write(w, frames); err != nil {
-		c.s.out.End()
-		c.s.close(protocol.CloseGoingAway, "write failed")
+		c.s.Failed()
+		c.s.Close(protocol.CloseGoingAway, "write failed")
 		c.conn.CloseNow()
 		return false
 	}
 	// Asked here rather than on the next turn, so a connection that has
 	// nothing more does not go round the line again for nothing.
-	return c.s.out.More(frames)
+	return c.s.More(frames)
 }
 
 // Abort tears the connection down under a write that has taken too long;
@@ -164,13 +218,13 @@ func (c *wsConn) Flush(w *writers.Writer) (more bool) {
 func (c *wsConn) Abort() { c.conn.CloseNow() }
 
 func (c *wsConn) ping() {
-	ctx, cancel := context.WithTimeout(context.Background(), c.writers.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), c.srv.writers.Timeout)
 	defer cancel()
 	if c.conn.Ping(ctx) != nil {
-		c.s.close(protocol.CloseGoingAway, "no pong")
+		c.s.Close(protocol.CloseGoingAway, "no pong")
 		return
 	}
-	c.pinger.Reset(c.s.hub.pingEvery)
+	c.pinger.Reset(c.srv.pingEvery)
 }
 
 // buffers pools the buffers messages are read into and frames are joined
@@ -202,7 +256,7 @@ func (c *wsConn) write(w *writers.Writer, frames [][]byte) error {
 		}
 		frames = frames[n:]
 		// No deadline on the context: coder/websocket would set up a
-		// timer for each write. The hub's writers watch the write.
+		// timer for each write. The server's writers watch the write.
 		w.Begin()
 		err := c.conn.Write(context.Background(), websocket.MessageText, msg)
 		w.End()

@@ -1,4 +1,4 @@
-package main
+package measure
 
 import (
 	"math"
@@ -7,12 +7,12 @@ import (
 )
 
 func TestHistogramPercentiles(t *testing.T) {
-	h := newHistogram()
+	h := NewHistogram()
 	// 1 to 10,000 microseconds, once each, shuffled by a stride.
 	for i := range 10000 {
-		h.record(time.Duration((i*7919)%10000+1) * time.Microsecond)
+		h.Record(time.Duration((i*7919)%10000+1) * time.Microsecond)
 	}
-	s := h.summary()
+	s := h.Summary()
 	for _, c := range []struct {
 		name      string
 		got, want float64 // milliseconds
@@ -34,11 +34,11 @@ func TestHistogramPercentiles(t *testing.T) {
 }
 
 func TestHistogramExactBelowSubBuckets(t *testing.T) {
-	h := newHistogram()
+	h := NewHistogram()
 	for _, us := range []int{3, 3, 3, 100} {
-		h.record(time.Duration(us) * time.Microsecond)
+		h.Record(time.Duration(us) * time.Microsecond)
 	}
-	if s := h.summary(); s.P50 != 0.003 || s.P99 != 0.1 || s.Max != 0.1 {
+	if s := h.Summary(); s.P50 != 0.003 || s.P99 != 0.1 || s.Max != 0.1 {
 		t.Errorf("p50 %g, p99 %g, max %g ms; want 0.003, 0.1, 0.1", s.P50, s.P99, s.Max)
 	}
 }
@@ -66,13 +66,23 @@ func TestHistogramBuckets(t *testing.T) {
 }
 
 func TestHistogramEmptyAndHuge(t *testing.T) {
-	h := newHistogram()
-	if s := h.summary(); s != (Latency{}) {
+	h := NewHistogram()
+	if s := h.Summary(); s != (Latency{}) {
 		t.Errorf("empty histogram: %+v", s)
 	}
-	h.record(-time.Second)
-	h.record(math.MaxInt64)
-	if s := h.summary(); s.Samples != 2 || s.P50 != 0 || s.Max != float64(maxTracked)/1000 {
+	h.Record(-time.Second)
+	h.Record(math.MaxInt64)
+	if s := h.Summary(); s.Samples != 2 || s.P50 != 0 || s.Max != float64(maxTracked)/1000 {
 		t.Errorf("negative and huge durations: %+v", s)
+	}
+}
+
+func TestHistogramReset(t *testing.T) {
+	h := NewHistogram()
+	h.Record(time.Second)
+	h.Reset()
+	h.Record(time.Millisecond)
+	if s := h.Summary(); s.Samples != 1 || s.Max != 1 || s.P50 != 1 {
+		t.Errorf("after a reset and one 1 ms sample: %+v", s)
 	}
 }

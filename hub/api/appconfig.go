@@ -1,4 +1,4 @@
-package hub
+package api
 
 import (
 	"fmt"
@@ -9,6 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub"
+	"github.com/plenary/plenary/hub/fallback"
 )
 
 // appConfig is what the web app reads once as it starts (GET
@@ -49,25 +51,25 @@ type appLimits struct {
 	EphemeralPerSecond int `json:"ephemeralPerSecond"`
 }
 
-var limits = appLimits{
+var formLimits = appLimits{
 	Title: board.MaxTitle, Prompt: board.MaxPrompt, Name: board.MaxName, NoteText: board.MaxNoteText,
 	ThemeName: board.MaxThemeName, DiscussText: board.MaxDiscussText, Passcode: board.MaxPasscode,
 	Votes: board.MaxVotes, MinGroupSize: board.MinGroupSize, MaxGroupSize: board.MaxGroupSize,
-	TimerSeconds: board.MaxTimerSeconds, EphemeralPerSecond: ephPerSecond,
+	TimerSeconds: board.MaxTimerSeconds, EphemeralPerSecond: hub.EphemeralPerSecond,
 }
 
-func (h *Hub) appConfig(c echo.Context) error {
+func (srv *server) appConfig(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.JSON(http.StatusOK, appConfig{PublicURL: h.publicBase(c), Limits: limits, Colors: board.Colors,
-		Fallback: appFallback{Heartbeat: streamHeartbeat.Milliseconds(), Frames: maxPostFrames, Bytes: maxPostBytes}})
+	return c.JSON(http.StatusOK, appConfig{PublicURL: srv.publicBase(c), Limits: formLimits, Colors: board.Colors,
+		Fallback: appFallback{Heartbeat: fallback.Heartbeat.Milliseconds(), Frames: fallback.MaxPostFrames, Bytes: fallback.MaxPostBytes}})
 }
 
 // publicBase is the address join links and QR codes name: the configured
 // public URL, else the one this request came to, which reaches others
 // only if it is not localhost.
-func (h *Hub) publicBase(c echo.Context) string {
-	if h.publicURL != "" {
-		return h.publicURL
+func (srv *server) publicBase(c echo.Context) string {
+	if srv.publicURL != "" {
+		return srv.publicURL
 	}
 	return c.Scheme() + "://" + c.Request().Host
 }
@@ -81,7 +83,7 @@ func parsePublicURL(s string) (base, host string, err error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
-		return "", "", fmt.Errorf("hub: the public URL is http(s)://HOST[:PORT] with no path, not %q", s)
+		return "", "", fmt.Errorf("api: the public URL is http(s)://HOST[:PORT] with no path, not %q", s)
 	}
 	return u.Scheme + "://" + u.Host, u.Host, nil
 }

@@ -1,0 +1,144 @@
+package hub
+
+// How a request finds a board: by its join code, and as the participant
+// its bearer token names. The HTTP API and the fallback's POSTs come in
+// here; what they may do with a board is in Board's methods.
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/protocol"
+	"github.com/plenary/plenary/store"
+)
+
+// idAlphabet makes join codes easy to read aloud and type: no 0/O, 1/I/L
+// or U.
+const idAlphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+const idLen = 6
+
+// Refusals of a request for a board, beside those of its ops and joins.
+var (
+	errNoSuchBoard = &board.Error{Code: protocol.CodeNoBoard, Message: "there is no workshop with that code"}
+	errClosed      = &board.Error{Code: protocol.CodeUnavailable, Message: "the workshop was closed; try again"}
+	errBadLink     = &board.Error{Code: protocol.CodeBadToken, Message: "this link or session is not valid for this workshop"}
+	errStranger    = &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop"}
+)
+
+// Board is a board this instance holds, as a request named it. Its state
+// stays its room's: a Board only posts to the room.
+type Board struct {
+	r *room
+}
+
+// ID is the board's join code.
+func (b Board) ID() string { return b.r.id }
+
+// Board loads the board whose join code is id, for a request from the
+// client address addr. It refuses, as a *board.Error, a board that does
+// not exist (counted against addr: see LookupWait) and a store that is
+// away.
+func (h *Hub) Board(ctx context.Context, id, addr string) (Board, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	r, err := h.room(ctx, strings.ToUpper(id))
+	switch {
+	case errors.Is(err, errNoBoard):
+		h.misses.Of(addr).Allow()
+		return Board{}, errNoSuchBoard
+	case err != nil:
+		return Board{}, h.unavailable(err)
+	}
+	return Board{r: r}, nil
+}
+
+// Holder is Board for a request that carries a session token: it also
+// names the participant the token was issued to, or refuses a token that
+// is forged, expired or for another board.
+func (h *Hub) Holder(ctx context.Context, id, token, addr string) (Board, string, error) {
+	b, err := h.Board(ctx, id, addr)
+	if err != nil {
+		return Board{}, "", err
+	}
+	participant, err := h.tokens.open(token, b.r.id, time.Now())
+	if err != nil {
+		return Board{}, "", errBadLink
+	}
+	return b, participant, nil
+}
+
+// Read runs fn with the board's state on the room's goroutine, which owns
+// it, and returns once fn has: fn must not keep st, nor anything in it.
+// It refuses a room that has closed meanwhile.
+func (b Board) Read(fn func(st *board.State)) error {
+	if !b.r.call(func() { fn(b.r.replica.State()) }) {
+		return errClosed
+	}
+	return nil
+}
+
+// Create starts a board with e, a board.create entry already checked, and
+// returns its join code and its facilitator's session token.
+func (h *Hub) Create(ctx context.Context, e board.Entry) (id, token string, err error) {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return "", "", err
+	}
+	for range 5 {
+		id := h.drawBoardID()
+		err := h.log.Create(ctx, id, data)
+		if errors.Is(err, store.ErrExists) {
+			continue // that code is taken; draw another
+		}
+		if err != nil {
+			return "", "", h.unavailable(err)
+		}
+		return id, h.tokens.issue(id, "p1", e.At), nil
+	}
+	return "", "", &board.Error{Code: protocol.CodeUnavailable, Message: "could not find a free join code; try again"}
+}
+
+// unavailable refuses a request the store failed. The error stays in the
+// log: it names hosts and internals that are no business of the client's.
+func (h *Hub) unavailable(err error) *board.Error {
+	h.logger.Warn("store", "err", err)
+	return &board.Error{Code: protocol.CodeUnavailable, Message: "the store cannot be reached just now; try again"}
+}
+
+// newBoardID draws a join code, rejecting the bytes that would make some
+// letters likelier than others.
+func newBoardID() string {
+	const fair = 256 - 256%len(idAlphabet)
+	id := make([]byte, 0, idLen)
+	var b [1]byte
+	for len(id) < idLen {
+		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
+		if int(b[0]) < fair {
+			id = append(id, idAlphabet[int(b[0])%len(idAlphabet)])
+		}
+	}
+	return string(id)
+}
+
+func validBoardID(id string) bool {
+	if len(id) != idLen {
+		return false
+	}
+	for i := range len(id) {
+		if !strings.ContainsRune(idAlphabet, rune(id[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+func equalSecret(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
