@@ -67,7 +67,7 @@ func (r *Replica) LearnEpoch(epoch string) {
 // Check validates e against the state without changing it.
 func (r *Replica) Check(e board.Entry) *board.Error {
 	if err := r.state.Check(e); err != nil {
-		return AsBoardError(err)
+		return asBoardError(err)
 	}
 	return nil
 }
@@ -79,7 +79,7 @@ func (r *Replica) Check(e board.Entry) *board.Error {
 func (r *Replica) Apply(e board.Entry) Applied {
 	var a Applied
 	if changes, err := r.state.Apply(e); err != nil {
-		a = Applied{Seq: e.Seq, Actor: e.Actor, Ref: e.Ref, Refusal: AsBoardError(err)}
+		a = Applied{Seq: e.Seq, Actor: e.Actor, Ref: e.Ref, Refusal: asBoardError(err)}
 	} else {
 		a = newApplied(e, changes)
 	}
@@ -111,9 +111,9 @@ func (r *Replica) Resumable(since uint64, epoch string) bool {
 	return since != 0 && epoch == r.epoch && since <= r.state.Seq && ok && since+1 >= oldest
 }
 
-// AsBoardError is err as the refusal a client is sent: a board.Error as
+// asBoardError is err as the refusal a client is sent: a board.Error as
 // it is, anything else as an internal error.
-func AsBoardError(err error) *board.Error {
+func asBoardError(err error) *board.Error {
 	var be *board.Error
 	if errors.As(err, &be) {
 		return be
