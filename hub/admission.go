@@ -47,13 +47,11 @@ func (r *room) check(ctx context.Context, s *session, e board.Entry) (string, *b
 		post = r.postOp
 	}
 	if !post(func() {
-		c := checked{epoch: r.epoch}
-		if r.state.Check(e) != nil {
+		c := checked{epoch: r.replica.Epoch()}
+		if r.replica.Check(e) != nil {
 			r.catchUp(ctx)
-			c.epoch = r.epoch
-			if err := r.state.Check(e); err != nil {
-				c.bad = asBoardError(err)
-			}
+			c.epoch = r.replica.Epoch()
+			c.bad = r.replica.Check(e)
 		}
 		result <- c
 	}) {
@@ -73,15 +71,14 @@ func (r *room) check(ctx context.Context, s *session, e board.Entry) (string, *b
 // board.ParticipantID) and is set once, when the board is created.
 func (r *room) checkJoin(e board.Entry, passcode string) (epoch string, offset uint64, bad *board.Error) {
 	if !r.call(func() {
-		epoch, offset = r.epoch, r.state.ParticipantOffset
-		want := r.state.Info.Settings.Passcode
+		st := r.replica.State()
+		epoch, offset = r.replica.Epoch(), st.ParticipantOffset
+		want := st.Info.Settings.Passcode
 		if want != "" && !equalSecret(want, passcode) {
 			bad = &board.Error{Code: protocol.CodeBadPasscode, Message: "that passcode is not right"}
 			return
 		}
-		if err := r.state.Check(e); err != nil {
-			bad = asBoardError(err)
-		}
+		bad = r.replica.Check(e)
 	}) {
 		return "", 0, &board.Error{Code: protocol.CodeUnavailable, Message: "the workshop was closed: reconnect"}
 	}
@@ -110,11 +107,11 @@ func (r *room) attach(s *session, minSeq, since uint64, epoch, token string) {
 // instance has applied the join), before this one has heard of it. It
 // runs on the room's goroutine.
 func (r *room) lookUp(ctx context.Context, participant string) *board.Participant {
-	if p := r.state.Participants[participant]; p != nil {
+	if p := r.replica.State().Participants[participant]; p != nil {
 		return p
 	}
 	r.catchUp(ctx)
-	return r.state.Participants[participant]
+	return r.replica.State().Participants[participant]
 }
 
 func (r *room) admitWaiting() {
@@ -122,7 +119,7 @@ func (r *room) admitWaiting() {
 		return
 	}
 	r.waiting = slices.DeleteFunc(r.waiting, func(a attachment) bool {
-		if a.minSeq > r.state.Seq {
+		if a.minSeq > r.replica.Seq() {
 			return false
 		}
 		r.admit(a)
@@ -132,7 +129,7 @@ func (r *room) admitWaiting() {
 
 func (r *room) admit(a attachment) {
 	s := a.s
-	p := r.state.Participants[s.participant]
+	p := r.replica.State().Participants[s.participant]
 	switch {
 	case p == nil && a.minSeq > 0:
 		// A join the log took and Apply refused. checkJoin passed it,
@@ -151,12 +148,12 @@ func (r *room) admit(a attachment) {
 	s.facilitator = p.Facilitator && !s.presenter
 	r.clients[s.id] = s
 	s.inRoom.Store(true)
-	r.presence.join(p.ID)
+	r.presence.Join(p.ID)
 	r.hub.metrics.sessions.Add(1)
-	s.enqueue(encode(protocol.Welcome{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
+	s.enqueue(protocol.Encode(protocol.Welcome{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
 	r.sendState(s, a.since, a.epoch)
 	r.admitted(s)
-	s.enqueue(r.presence.fullFrame())
+	s.enqueue(r.presence.Full())
 }
 
 // detach forgets s when its connection ends.
@@ -167,7 +164,7 @@ func (r *room) detach(s *session) {
 		}
 		delete(r.clients, s.id)
 		r.hub.metrics.sessions.Add(-1)
-		r.presence.leave(s.participant)
+		r.presence.Leave(s.participant)
 		if len(r.clients) == 0 {
 			r.idle = time.Now()
 		}

@@ -278,8 +278,8 @@ func TestBoardFull(t *testing.T) {
 		return board.Entry{At: time.Now(), Op: board.Op{Kind: board.ParticipantJoin, Name: "P", Role: board.CivilSociety}}
 	})
 	fac = ts.facilitator(b)
+	caughtUp(t, ts, b.ID, fac)
 	do(t, fac, board.Op{Kind: board.GroupsForm, Size: 20})
-	_ = fac.Close()
 	zero := 0.0
 	appendMany(t, ts, b.ID, board.MaxNotes, func(i int) board.Entry {
 		return board.Entry{Actor: facID, At: time.Now(), Op: board.Op{Kind: board.NoteAdd, Chart: "g1", Text: "idea", X: &zero, Y: &zero}}
@@ -288,8 +288,8 @@ func TestBoardFull(t *testing.T) {
 	if len(st.Participants) != 1+board.MaxParticipants {
 		t.Fatalf("%d participants after filling, want %d and the facilitator", len(st.Participants)-1, board.MaxParticipants)
 	}
+	caughtUp(t, ts, b.ID, fac)
 
-	fac = ts.facilitator(b)
 	_, err := client.Dial(ctxT(t), ts.url, client.Hello{Board: b.ID, Join: &client.Join{Name: "Late", Role: board.CivilServant}}, client.Options{})
 	wantRefusal(t, err, "too_many")
 	if len(st.Notes) == board.MaxNotes {
@@ -300,6 +300,10 @@ func TestBoardFull(t *testing.T) {
 	do(t, fac, board.Op{Kind: board.PhaseSet, Phase: board.Share})
 }
 
+// appendMany appends n entries straight to the board's log, many at once,
+// as instances racing each other would. On the embedded store no other
+// instance appends, so its subscription tells the room nothing of them:
+// the room reads them from the log (see caughtUp).
 func appendMany(t *testing.T, ts *testServer, id string, n int, entry func(int) board.Entry) {
 	t.Helper()
 	var wg sync.WaitGroup
@@ -333,7 +337,7 @@ func TestLastPlacesRace(t *testing.T) {
 	appendMany(t, ts, b.ID, board.MaxParticipants-places, func(i int) board.Entry {
 		return board.Entry{At: time.Now(), Op: board.Op{Kind: board.ParticipantJoin, Name: "P", Role: board.CivilSociety}}
 	})
-	ts.facilitator(b) // the room has applied every join
+	caughtUp(t, ts, b.ID, ts.facilitator(b)) // the room has applied every join
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var joined int

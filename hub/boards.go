@@ -78,7 +78,7 @@ func (h *Hub) Holder(ctx context.Context, id, token, addr string) (Board, string
 // it, and returns once fn has: fn must not keep st, nor anything in it.
 // It refuses a room that has closed meanwhile.
 func (b Board) Read(fn func(st *board.State)) error {
-	if !b.r.call(func() { fn(b.r.state) }) {
+	if !b.r.call(func() { fn(b.r.replica.State()) }) {
 		return errClosed
 	}
 	return nil

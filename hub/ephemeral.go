@@ -35,8 +35,9 @@ func (r *room) publish(frame []byte) {
 // instance; sender is the participant it came from.
 func (r *room) fanOutEphemeral(from *session, sender string, frame []byte) {
 	key := ephKey(frame)
+	st := r.replica.State()
 	group := ""
-	if p := r.state.Participants[sender]; p != nil && r.state.Info.Phase == board.Brainstorm {
+	if p := st.Participants[sender]; p != nil && st.Info.Phase == board.Brainstorm {
 		group = p.Group
 	}
 	for _, s := range r.clients {
@@ -44,7 +45,7 @@ func (r *room) fanOutEphemeral(from *session, sender string, frame []byte) {
 			continue
 		}
 		if group != "" && !s.facilitator {
-			if p := r.state.Participants[s.participant]; p == nil || p.Group != group {
+			if p := st.Participants[s.participant]; p == nil || p.Group != group {
 				continue
 			}
 		}
@@ -76,7 +77,7 @@ func senderOf(frame []byte) string {
 // presence goes through the logged queue: a client that missed a change
 // would hold a wrong list until it reconnected.
 func (r *room) sendPresence(now time.Time) {
-	frame, part := r.presence.tick(r.hub.instance, now)
+	frame, part := r.presence.Tick(r.hub.instance, now)
 	if frame != nil {
 		for _, s := range r.clients {
 			s.enqueue(frame)

@@ -1,9 +1,7 @@
 package hub
 
 import (
-	"encoding/json"
 	"fmt"
-	"log/slog"
 	"math"
 
 	"github.com/plenary/plenary/board"
@@ -66,20 +64,8 @@ func checkEphemeral(f *protocol.ClientFrame) *board.Error {
 
 // pong answers a ping, through the session's queue like any frame: a
 // client that hears it knows its link to the server carries frames.
-var pong = encode(protocol.Pong{T: "pong"})
-
-// encode marshals a frame the server built itself. A failure is a bug, so
-// it is logged and the client gets an internal error rather than the
-// server going down.
-func encode(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		slog.Error("encode frame", "type", fmt.Sprintf("%T", v), "err", err)
-		return []byte(`{"t":"err","code":"internal","msg":"the server could not encode a frame"}`)
-	}
-	return b
-}
+var pong = protocol.Encode(protocol.Pong{T: "pong"})
 
 func errorBytes(ref string, e *board.Error) []byte {
-	return encode(protocol.Err{T: "err", Ref: ref, Code: e.Code, Msg: e.Message})
+	return protocol.Encode(protocol.Err{T: "err", Ref: ref, Code: e.Code, Msg: e.Message})
 }

@@ -150,6 +150,25 @@ func (ts *testServer) join(b created, name string, role board.Role) *client.Clie
 	return ts.dial(client.Hello{Board: b.ID, Join: &client.Join{Name: name, Role: role}})
 }
 
+// caughtUp waits until c, a screen of board id open on ts, has been sent
+// every entry of the board's log, so its room has applied them: entries
+// appended straight to the log (appendMany) reach the room when it reads
+// the log, as it does once a second while a screen is open. Reading
+// thousands at once on a busy machine may outlast an op's bound, which
+// marks the store stalled until its next probe: caughtUp waits for that
+// too, so the next op is not answered unknown_outcome.
+func caughtUp(t *testing.T, ts *testServer, id string, c *client.Client) {
+	t.Helper()
+	last, err := ts.log.Last(ctxT(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitSeq(ctxT(t), last); err != nil {
+		t.Fatalf("%s has seq %d, want the log's %d: %v", c.You, c.Seq(), last, err)
+	}
+	ts.waitReady(t, 200)
+}
+
 func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	t.Cleanup(cancel)

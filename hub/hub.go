@@ -242,6 +242,16 @@ func (h *Hub) forget(r *room) {
 	}
 }
 
+// missed tells the room holding board, if one does, to read the log: it
+// may lack an entry this instance appended for a room that has left.
+func (h *Hub) missed(board string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r := h.rooms[board]; r != nil {
+		r.missed.Store(true)
+	}
+}
+
 // forgetIfIdle removes r unless something is queued for it or on its way
 // (a post that holds r from before); under h.mu no request can find r
 // meanwhile, and once r has left, every post to it fails: whoever still

@@ -4,6 +4,7 @@ import (
 	"bytes"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/replica"
 )
 
 // maxHeldJoins bounds the joins a room holds back before it sends them
@@ -37,25 +38,25 @@ type heldJoins struct {
 func holds(e board.Entry) bool { return e.Op.Kind == board.ParticipantJoin }
 
 // holdJoin keeps a, a join, to be sent with the next batch.
-func (r *room) holdJoin(a *applied) {
+func (r *room) holdJoin(a *replica.Applied) {
 	j := &r.joins
 	if j.last == 0 {
-		j.first = a.seq
+		j.first = a.Seq
 	}
-	j.last = a.seq
+	j.last = a.Seq
 	for v := range j.body {
 		if j.body[v].Len() > 0 {
 			j.body[v].WriteByte('\n')
 		}
-		j.body[v].Write(a.frames[v])
+		j.body[v].Write(a.Shared(replica.View(v)))
 	}
-	for owner := range a.owners {
+	for owner := range a.Owners() {
 		if j.owned == nil {
 			j.owned = map[string]bool{}
 		}
 		j.owned[owner] = true
 	}
-	if a.seq-j.first+1 >= maxHeldJoins {
+	if a.Seq-j.first+1 >= maxHeldJoins {
 		r.sendJoins(nil)
 	}
 }
@@ -70,7 +71,7 @@ func (r *room) admitted(s *session) {
 	if j.admitted == nil {
 		j.admitted = map[uint64]uint64{}
 	}
-	j.admitted[s.id] = r.state.Seq
+	j.admitted[s.id] = r.replica.Seq()
 }
 
 // sendJoins sends every session the joins held for it, first's before
@@ -100,13 +101,13 @@ func (r *room) sendJoinsTo(s *session) {
 	switch {
 	case late && from >= j.last:
 	case late || j.owned[s.participant]:
-		r.recent.after(max(from, j.first-1), func(a *applied) {
-			if a.refusal == nil && a.seq <= j.last {
-				s.enqueue(a.frameFor(s, ""))
+		r.replica.After(max(from, j.first-1), func(a *replica.Applied) {
+			if a.Refusal == nil && a.Seq <= j.last {
+				s.enqueue(a.FrameFor(s.viewer(), ""))
 			}
 		})
 	default:
-		s.enqueue(j.body[viewOf(s)].Bytes())
+		s.enqueue(j.body[s.viewer().View()].Bytes())
 	}
 }
 

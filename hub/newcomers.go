@@ -78,10 +78,10 @@ func (b Board) Join(ctx context.Context, j protocol.Join, id string) (token, par
 func (r *room) joined(ctx context.Context, seq uint64, participant string) *board.Error {
 	var caughtUp, in bool
 	if !r.call(func() {
-		if r.state.Seq < seq {
+		if r.replica.Seq() < seq {
 			r.catchUp(ctx)
 		}
-		caughtUp, in = r.state.Seq >= seq, r.state.Participants[participant] != nil
+		caughtUp, in = r.replica.Seq() >= seq, r.replica.State().Participants[participant] != nil
 	}) || !caughtUp {
 		return errUnknownOutcome
 	}

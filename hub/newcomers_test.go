@@ -117,6 +117,7 @@ func TestJoinOverHTTPRefusals(t *testing.T) {
 	appendMany(t, ts, b.ID, board.MaxParticipants-1, func(int) board.Entry {
 		return board.Entry{At: time.Now(), Op: board.Op{Kind: board.ParticipantJoin, Name: "P", Role: board.CivilSociety}}
 	})
+	caughtUp(t, ts, b.ID, ts.facilitator(b))
 	assertRefusal(t, post(map[string]string{"name": "Late", "role": string(board.CivilServant), "passcode": "sesame", "id": "j-late"}), http.StatusConflict, board.CodeTooMany)
 	if _, _, again := ts.joinOverHTTP(t, b.ID, early); again != earlyID {
 		t.Fatalf("a join that got in, sent again on a full board: %q, want %q", again, earlyID)

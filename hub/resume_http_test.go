@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/client"
+	"github.com/plenary/plenary/hub/replica"
 	"github.com/plenary/plenary/internal/plenarytest"
 )
 
@@ -117,7 +117,7 @@ func TestResumeOverHTTP(t *testing.T) {
 	if got := snapshotFor(fmt.Sprintf("?since=%d&epoch=another", since)); got != "snap" {
 		t.Errorf("a since of another epoch got %q, want the snapshot", got)
 	}
-	for range hub.RecentLen {
+	for range replica.RecentLen {
 		do(t, fac, board.Op{Kind: board.NoteMove, Note: notes[2], X: &x, Y: &y})
 	}
 	if got := snapshotFor(fmt.Sprintf("?since=%d&epoch=%s", since, epoch)); got != "snap" {

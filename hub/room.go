@@ -8,15 +8,13 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/internal/presence"
+	"github.com/plenary/plenary/hub/replica"
 	"github.com/plenary/plenary/protocol"
 	"github.com/plenary/plenary/store"
 )
 
 const (
-	// recentLen is how many applied entries a room keeps so that a client
-	// that reconnects after a short drop gets the changes it missed, not
-	// the whole board again.
-	recentLen = 1024
 	// snapshotEvery is how many entries go by between snapshots, so a cold
 	// instance loads a snapshot and a short tail.
 	snapshotEvery = 500
@@ -33,11 +31,10 @@ const (
 
 var errNoBoard = errors.New("no such board")
 
-// room is one board held by this instance: its replica of the board's
-// state, the sessions that hold it, and the recent changes they may resume
-// from. Everything in it belongs to the room's own goroutine (run); other
-// goroutines reach it only by posting funcs to its inboxes, so the state
-// has one owner and no lock.
+// room is one board held by this instance: its replica of the board, and
+// the sessions that hold it. Everything in it belongs to the room's own
+// goroutine (run); other goroutines reach it only by posting funcs to its
+// inboxes, so the state has one owner and no lock.
 type room struct {
 	id  string
 	hub *Hub
@@ -61,27 +58,23 @@ type room struct {
 	// reads what it lacks from the log.
 	missed atomic.Bool
 
-	state *board.State
-	// epoch is the epoch of the log state was built from (see store.Log):
-	// records of any other are never applied to it.
-	epoch string
+	// replica is the board as this instance holds it, set once loaded.
+	replica *replica.Replica
 	// reloaded is closed, and made anew, whenever the room reloads the
 	// board, so a session waiting for a new epoch wakes up.
 	reloaded chan struct{}
 	clients  map[uint64]*session
 	// posters are the sessions of POSTed frames (OpenSender) waiting
 	// for the answers to their ops: senders, not screens.
-	posters   map[uint64]*session
-	presence  presence
-	waiting   []attachment
-	joins     heldJoins               // joins applied, not yet sent
-	owed      []owed                  // answers to ops sent again, waiting for their seq
-	pending   map[uint64]store.Record // records that arrived ahead of a gap
-	recent    history                 // the last recentLen applied entries
-	snapCache snapshotCache
-	snapSeq   uint64
-	idle      time.Time
-	headSeen  time.Time // when checkHead last looked
+	posters  map[uint64]*session
+	presence *presence.List
+	waiting  []attachment
+	joins    heldJoins              // joins applied, not yet sent
+	owed     []owed                 // answers to ops sent again, waiting for their seq
+	pending  map[uint64]board.Entry // entries that arrived ahead of a gap
+	snapSeq  uint64                 // of the last snapshot saved
+	idle     time.Time
+	headSeen time.Time // when checkHead last looked
 }
 
 func newRoom(h *Hub, id string) *room {
@@ -95,8 +88,8 @@ func newRoom(h *Hub, id string) *room {
 		reloaded: make(chan struct{}),
 		clients:  map[uint64]*session{},
 		posters:  map[uint64]*session{},
-		presence: newPresence(),
-		pending:  map[uint64]store.Record{},
+		presence: presence.New(),
+		pending:  map[uint64]board.Entry{},
 	}
 }
 
@@ -110,19 +103,22 @@ func (r *room) sender(id uint64) *session {
 }
 
 // run subscribes first, then loads, then applies what arrived meanwhile by
-// seq: loading first would miss what was appended in between.
+// seq: loading first would miss what other instances appended in between.
+// What this instance appends is handed over by the session that appended
+// it (receive), never by the subscription.
 func (r *room) run() {
 	defer close(r.done)
 	defer r.stopPosts()
 	cancel := r.hub.log.Subscribe(r.id, store.Events{
 		Record: func(rec store.Record) {
-			if !r.tryPost(func() { r.deliver(rec) }) {
+			e := replica.DecodeEntry(rec)
+			if !r.tryPost(func() { r.deliver(e, rec.Epoch) }) {
 				r.missed.Store(true)
 			}
 		},
 		Ephemeral: func(frame []byte) {
 			r.tryPost(func() {
-				if !r.presence.heard(frame, time.Now()) {
+				if !r.presence.Heard(frame, time.Now()) {
 					r.fanOutEphemeral(nil, senderOf(frame), frame)
 				}
 			})

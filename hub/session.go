@@ -16,6 +16,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/internal/outbox"
+	"github.com/plenary/plenary/hub/replica"
 	"github.com/plenary/plenary/protocol"
 	"github.com/plenary/plenary/store"
 )
@@ -82,7 +84,7 @@ type session struct {
 	// with the first.
 	ephBudget *rate.Limiter
 
-	out       outbox
+	out       outbox.Outbox
 	closeOnce sync.Once
 	closeCode int
 	closeMsg  string
@@ -90,6 +92,12 @@ type session struct {
 
 func newSession(h *Hub, addr string) *session {
 	return &session{id: h.nextSession.Add(1), hub: h, addr: addr}
+}
+
+// viewer is who s shows the board to, for the frames the room sends it.
+// It runs on the room's goroutine, which owns facilitator.
+func (s *session) viewer() replica.Viewer {
+	return replica.Viewer{Participant: s.participant, Facilitator: s.facilitator}
 }
 
 // become makes s the session of participant on board r, under that
@@ -104,7 +112,7 @@ func (s *session) become(r *room, participant string) {
 // slow to keep up is closed with CloseResume and catches up from the log
 // when it reconnects, so a logged change is never silently dropped.
 func (s *session) enqueue(frame []byte) {
-	if !s.out.push(frame, sendQueueLen) {
+	if !s.out.Push(frame, sendQueueLen) {
 		s.overflow()
 	}
 }
@@ -113,7 +121,7 @@ func (s *session) enqueue(frame []byte) {
 // acknowledgement or refusal), which the writers come for first: the
 // person who acted is waiting on it.
 func (s *session) enqueueAnswer(frame []byte) {
-	if !s.out.pushAnswer(frame, sendQueueLen) {
+	if !s.out.PushAnswer(frame, sendQueueLen) {
 		s.overflow()
 	}
 }
@@ -132,7 +140,7 @@ func (s *session) enqueueEphemeral(frame []byte, key string) {
 	if s.ephBudget == nil {
 		s.ephBudget = rate.NewLimiter(ephBytesPerSecond, ephBurst)
 	}
-	s.out.pushLatest(frame, key, sendQueueLen/2, func(n int) bool { return s.ephBudget.AllowN(time.Now(), n) })
+	s.out.PushLatest(frame, key, sendQueueLen/2, func(n int) bool { return s.ephBudget.AllowN(time.Now(), n) })
 }
 
 // close ends the session once; the transport sends code and msg to the
@@ -140,7 +148,7 @@ func (s *session) enqueueEphemeral(frame []byte, key string) {
 func (s *session) close(code int, msg string) {
 	s.closeOnce.Do(func() {
 		s.closeCode, s.closeMsg = code, msg
-		s.out.close()
+		s.out.Close()
 	})
 }
 
@@ -311,16 +319,16 @@ func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 var errUnknownOutcome = &board.Error{Code: protocol.CodeUnknownOutcome, Message: "the change may not have been saved: it is being sent again"}
 
 // append makes e durable in the board's log under the op's key, in the
-// epoch of the room's state it was checked against, and hands the record
-// to the room at once, rather than waiting for the subscription to bring
-// it back. dup says the log took the op before, at seq, and appended
-// nothing.
+// epoch of the room's state it was checked against, and hands e, as the
+// log holds it, to the room: the one way an entry this instance appends
+// reaches its room. dup says the log took the op before, at seq, and
+// appended nothing.
 //
 // When the log is not of that epoch (Redis lost the board, and it is
 // being given back from the instances' copies), the op waits for the room
 // to reload the board as it was given back, and goes on top of it.
 func (h *Hub) append(ctx context.Context, r *room, epoch, key string, e board.Entry) (seq uint64, dup bool, bad *board.Error) {
-	data, err := json.Marshal(e)
+	e, data, err := replica.EncodeEntry(e)
 	if err != nil {
 		return 0, false, &board.Error{Code: board.CodeBadOp, Message: fmt.Sprintf("cannot encode op: %v", err)}
 	}
@@ -332,11 +340,15 @@ func (h *Hub) append(ctx context.Context, r *room, epoch, key string, e board.En
 			}
 		}
 		if err != nil {
+			// The entry may be in the log all the same, and nothing
+			// else brings it to this room.
+			r.missed.Store(true)
 			h.logger.Warn("append", "board", r.id, "err", err)
 			return 0, false, errUnknownOutcome
 		}
 		if !dup {
-			r.receive(store.Record{Seq: seq, Epoch: epoch, Data: data})
+			e.Seq = seq
+			r.receive(e, epoch)
 		}
 		return seq, dup, nil
 	}
@@ -350,7 +362,7 @@ func (s *session) ephemeral(f *protocol.ClientFrame) {
 		s.refuse("", errReadOnly)
 		return
 	}
-	frame := encode(protocol.Eph{T: "eph", From: s.participant, Kind: f.Kind, Note: f.Note, Theme: f.Theme, Chart: f.Chart, X: f.X, Y: f.Y})
+	frame := protocol.Encode(protocol.Eph{T: "eph", From: s.participant, Kind: f.Kind, Note: f.Note, Theme: f.Theme, Chart: f.Chart, X: f.X, Y: f.Y})
 	s.room.ephemeral(s, frame)
 }
 
@@ -365,18 +377,19 @@ func (s *session) ref(clientRef string) string {
 // client gave it.
 func opKey(participant, id string) string { return participant + "/" + id }
 
-// opKeyOf is the idempotency key entry e was appended under, whichever
-// instance appended it; "" for the server's own entries.
-func opKeyOf(e board.Entry) string {
-	_, rest, ok := strings.Cut(e.Ref, ".")
-	if !ok || e.Actor == "" {
+// opKeyOf is the idempotency key of an entry by actor with ref (see
+// board.Entry), whichever instance appended it; "" for the server's own
+// entries.
+func opKeyOf(actor, ref string) string {
+	_, rest, ok := strings.Cut(ref, ".")
+	if !ok || actor == "" {
 		return ""
 	}
 	_, id, ok := strings.Cut(rest, ".")
 	if !ok {
 		return ""
 	}
-	return opKey(e.Actor, id)
+	return opKey(actor, id)
 }
 
 // parseRef splits a log ref into the session id and client ref, if the

@@ -25,7 +25,7 @@ type Session struct {
 // the answer to the client's own op is queued.
 func (h *Hub) Open(addr string, schedule, hurry func()) Session {
 	s := newSession(h, addr)
-	s.out.schedule, s.out.hurry = schedule, hurry
+	s.out.Schedule, s.out.Hurry = schedule, hurry
 	return Session{s}
 }
 
@@ -35,11 +35,11 @@ func (h *Hub) Open(addr string, schedule, hurry func()) Session {
 func (b Board) OpenSender(participant, addr string, schedule func()) (Session, error) {
 	r := b.r
 	s := newSession(r.hub, addr)
-	s.out.schedule = schedule
+	s.out.Schedule = schedule
 	s.become(r, participant)
 	var refusal error
 	if !r.call(func() {
-		p := r.state.Participants[participant]
+		p := r.replica.State().Participants[participant]
 		if p == nil {
 			refusal = errStranger
 			return
@@ -68,16 +68,16 @@ func (s Session) Handle(ctx context.Context, frame []byte) { s.s.handle(ctx, fra
 // Next is the writer's call: every queued frame (an item may hold several
 // frames, one per line), and closing once the session has closed, after
 // which the transport sends what Closed says and Next returns no more.
-func (s Session) Next() (frames [][]byte, closing bool) { return s.s.out.next() }
+func (s Session) Next() (frames [][]byte, closing bool) { return s.s.out.Next() }
 
 // More is the writer's call after writing written, what Next returned:
 // whether there is more to write. If not, the session calls schedule
 // again when there is.
-func (s Session) More(written [][]byte) bool { return s.s.out.more(written) }
+func (s Session) More(written [][]byte) bool { return s.s.out.More(written) }
 
 // Failed drops what is queued and all that would be: the transport
 // could not write it.
-func (s Session) Failed() { s.s.out.end() }
+func (s Session) Failed() { s.s.out.End() }
 
 // Close ends the session, once; the transport sends code and msg to the
 // client after what is queued.

@@ -96,10 +96,12 @@ type Log interface {
 	// the log it goes on with, or ErrNotFound.
 	LoadSnapshot(ctx context.Context, board string) (Snapshot, error)
 	// Subscribe tells ev about the board from now on, records appended
-	// and ephemeral messages published by this process or another, until
-	// cancel is called. Delivery may skip or repeat records (Redis pub/sub
-	// is at most once), so a subscriber checks seqs and reads gaps back
-	// with Read. The funcs are called from one goroutine and must not block.
+	// and ephemeral messages published by other processes, until cancel
+	// is called. What this process appends, Append answers, and the
+	// process hands on itself: it is not delivered back. Delivery may
+	// skip or repeat records (Redis pub/sub is at most once), so a
+	// subscriber checks seqs and reads gaps back with Read. The funcs are
+	// called from one goroutine and must not block.
 	Subscribe(board string, ev Events) (cancel func())
 	// Publish sends an ephemeral message (a drag, a cursor, presence) to
 	// the board's subscribers in other processes; a process delivers its
@@ -121,8 +123,8 @@ const KeyLife = 24 * time.Hour
 
 // Events is what a subscriber hears about one board. Nil funcs are skipped.
 type Events struct {
-	// Record is an appended record, of whatever epoch the log has: a
-	// subscriber compares it with its own.
+	// Record is a record another process appended, of whatever epoch
+	// the log has: a subscriber compares it with its own.
 	Record func(Record)
 	// Ephemeral is a message another process gave to Publish.
 	Ephemeral func([]byte)

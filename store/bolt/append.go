@@ -193,11 +193,8 @@ func (l *Log) commit() {
 				req.done <- err
 			case req.err != nil:
 				req.done <- req.err
-			case req.dup:
-				req.done <- nil
 			default:
 				req.done <- nil
-				l.boards.Record(req.board, store.Record{Seq: req.seq, Data: req.data})
 			}
 		}
 	}

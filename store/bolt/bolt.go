@@ -28,7 +28,6 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/plenary/plenary/store"
-	"github.com/plenary/plenary/store/internal/fanout"
 )
 
 var (
@@ -53,7 +52,6 @@ type Log struct {
 	committed    chan struct{}   // closed by the committer when it has stopped
 	checkpointed chan struct{}   // closed by the checkpointer when it has stopped
 	close        sync.Once
-	boards       fanout.Boards
 
 	seg    *segment // the committer's
 	failed error    // the committer's: set when a segment write failed
@@ -241,14 +239,13 @@ func (l *Log) Ping(ctx context.Context) error {
 }
 
 // Close waits for the appends under way, checkpoints every segment, then
-// closes the file and stops every subscriber. Closing again does nothing.
+// closes the file. Closing again does nothing.
 func (l *Log) Close() error {
 	var err error
 	l.close.Do(func() {
 		close(l.quit)
 		<-l.committed
 		<-l.checkpointed
-		l.boards.Close()
 		err = errors.Join(l.checkpointErr, l.db.Close())
 	})
 	return err

@@ -6,12 +6,11 @@ import (
 	"github.com/plenary/plenary/store"
 )
 
-// Subscribe delivers the records appended through this Log to ev, from a
-// goroutine of ev's own (see store.Log). Delivery starts before Subscribe
-// returns, so state loaded afterwards misses nothing.
+// Subscribe delivers nothing: a bbolt file is open in one process only, so
+// every record is appended through this Log, and Append answers it to the
+// process that appended it (see store.Log).
 func (l *Log) Subscribe(board string, ev store.Events) (cancel func()) {
-	s, _ := l.boards.Subscribe(board, ev)
-	return func() { l.boards.Unsubscribe(s) }
+	return func() {}
 }
 
 // Publish does nothing: a bbolt file is open in one process only, so there

@@ -7,7 +7,8 @@
 -- ARGV[1] the record, ARGV[2] the epoch the caller holds ('' for any),
 -- ARGV[3] an epoch to start a new board's log with, ARGV[4] the channel,
 -- ARGV[5] PUBLISH or SPUBLISH, ARGV[6] the op's key ('' for none),
--- ARGV[7] how long today's ops' keys live, in seconds
+-- ARGV[7] how long today's ops' keys live, in seconds, ARGV[8] the
+-- appending instance, whose own subscribers are not told
 --
 -- Returns {seq, 0}, or {seq, 1} when an op under the same key was appended
 -- before (seq is its), or an error starting RESTORING while a lost log is
@@ -40,5 +41,5 @@ if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[6], ARGV[6], seq)
   redis.call('EXPIRE', KEYS[6], ARGV[7])
 end
-redis.call(ARGV[5], ARGV[4], 'r|' .. epoch .. '|' .. seq .. '|' .. ARGV[1])
+redis.call(ARGV[5], ARGV[4], 'r|' .. ARGV[8] .. '|' .. epoch .. '|' .. seq .. '|' .. ARGV[1])
 return {seq, 0}

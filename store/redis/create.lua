@@ -4,7 +4,8 @@
 --
 -- KEYS[1] seq counter, KEYS[2] log stream, KEYS[3] epoch, KEYS[4] restoring
 -- ARGV[1] the record, ARGV[2] the epoch the log starts with, ARGV[3] the
--- channel, ARGV[4] PUBLISH or SPUBLISH
+-- channel, ARGV[4] PUBLISH or SPUBLISH, ARGV[5] the creating instance,
+-- whose own subscribers are not told
 --
 -- Returns 1, or an error starting EXISTS.
 if redis.call('EXISTS', KEYS[1], KEYS[3], KEYS[4]) > 0 then
@@ -13,5 +14,5 @@ end
 redis.call('SET', KEYS[3], ARGV[2])
 redis.call('SET', KEYS[1], 1)
 redis.call('XADD', KEYS[2], '1-1', 'd', ARGV[1])
-redis.call(ARGV[4], ARGV[3], 'r|' .. ARGV[2] .. '|1|' .. ARGV[1])
+redis.call(ARGV[4], ARGV[3], 'r|' .. ARGV[5] .. '|' .. ARGV[2] .. '|1|' .. ARGV[1])
 return 1

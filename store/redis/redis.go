@@ -1,7 +1,7 @@
 // Package redis is the store shared by many Plenary instances: each
 // board's log is a Redis stream, sequenced and published by one Lua script
-// per append, and its new records and ephemeral traffic reach every
-// instance on the board's pub/sub channel.
+// per append, and its new records and ephemeral traffic reach the other
+// instances on the board's pub/sub channel.
 //
 // Every key of board B carries the hash tag {b:B}, so a board lives on one
 // shard of a Redis Cluster and its scripts run there unchanged; on a
@@ -46,7 +46,8 @@ var (
 type Log struct {
 	rdb     goredis.UniversalClient
 	cluster bool
-	// instance tells this process's ephemeral messages from others'.
+	// instance tells this process's records and ephemeral messages from
+	// others', which alone its subscribers are told.
 	instance string
 
 	boards fanout.Boards
@@ -149,8 +150,8 @@ func scriptError(op, board string, err error) error {
 }
 
 // Append runs append.lua: look the op's key up, INCR the seq, XADD the
-// record under it, keep the key, PUBLISH the record, in one step, if the
-// log is of epoch.
+// record under it, keep the key, PUBLISH the record for the other
+// instances, in one step, if the log is of epoch.
 func (l *Log) Append(ctx context.Context, board, epoch, key string, data []byte) (uint64, bool, error) {
 	if err := store.CheckBoard(board); err != nil {
 		return 0, false, err
@@ -160,7 +161,7 @@ func (l *Log) Append(ctx context.Context, board, epoch, key string, data []byte)
 	}
 	k := keysOf(board)
 	res, err := appendScript.Run(ctx, l.rdb, append([]string{k.seq, k.log, k.epoch, k.restoring}, opsKeys(board, time.Now())...),
-		data, epoch, randomID(), k.channel, l.publishCommand(), key, int(opsLife/time.Second)).Int64Slice()
+		data, epoch, randomID(), k.channel, l.publishCommand(), key, int(opsLife/time.Second), l.instance).Int64Slice()
 	if err != nil {
 		return 0, false, scriptError("append to", board, err)
 	}
@@ -178,7 +179,7 @@ func (l *Log) Create(ctx context.Context, board string, data []byte) error {
 	}
 	k := keysOf(board)
 	err := createScript.Run(ctx, l.rdb, []string{k.seq, k.log, k.epoch, k.restoring},
-		data, randomID(), k.channel, l.publishCommand()).Err()
+		data, randomID(), k.channel, l.publishCommand(), l.instance).Err()
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "EXISTS") {
 			return fmt.Errorf("create board %s: %w", board, store.ErrExists)

@@ -89,7 +89,8 @@ func TestSubscriptionKilled(t *testing.T) {
 	srv := redistest.Start(t)
 	l := open(t, srv.URL())
 	board := boardFor(t)
-	ev := subscribe(t, l, board)
+	// Another instance's subscriber, which hears what l appends.
+	ev := subscribe(t, open(t, srv.URL()), board)
 	ev.waitResync(t) // the first subscription
 	mustAppend(t, l, board, 1)
 	ev.waitRecord(t, 1)

@@ -46,8 +46,8 @@ func newSubscriptions(l *Log) *subscriptions {
 	return &subscriptions{l: l, count: map[string]int{}, perBoard: map[string]*goredis.PubSub{}}
 }
 
-// Subscribe delivers the board's records and others' ephemeral messages to
-// ev (see store.Log). The channel is subscribed before Subscribe returns,
+// Subscribe delivers the board's records and ephemeral messages from
+// other instances to ev (see store.Log). The channel is subscribed before Subscribe returns,
 // so state loaded afterwards misses nothing that the channel carries.
 func (l *Log) Subscribe(board string, ev store.Events) (cancel func()) {
 	s, _ := l.boards.Subscribe(board, ev)
@@ -143,6 +143,10 @@ func (l *Log) receive(msg any) {
 		kind, rest, _ := strings.Cut(m.Payload, "|")
 		switch kind {
 		case "r":
+			instance, rest, _ := strings.Cut(rest, "|")
+			if instance == l.instance {
+				return // Append answered it here
+			}
 			epoch, rest, _ := strings.Cut(rest, "|")
 			seqText, data, _ := strings.Cut(rest, "|")
 			seq, err := strconv.ParseUint(seqText, 10, 64)

@@ -59,7 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Log, opts ...Option) {
 		{"LargeRecord", s.testLargeRecord},
 		{"InvalidBoard", s.testInvalidBoard},
 		{"Epoch", s.testEpoch},
-		{"Subscribe", s.testSubscribe},
+		{"SubscribeOwn", s.testSubscribeOwn},
 		{"Idempotent", s.testIdempotent},
 		{"IdempotentConcurrent", s.testIdempotentConcurrent},
 		{"IdempotentDurable", s.testIdempotentDurable},
@@ -71,7 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Log, opts ...Option) {
 			name string
 			fn   func(t *testing.T)
 		}{
-			{"SubscribeAcrossProcesses", s.testSubscribeAcrossProcesses},
+			{"Subscribe", s.testSubscribe},
 			{"Ephemeral", s.testEphemeral},
 		}...)
 	}

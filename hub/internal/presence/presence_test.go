@@ -1,4 +1,4 @@
-package hub
+package presence
 
 import (
 	"encoding/json"
@@ -13,28 +13,28 @@ import (
 // this instance and another, the change frames never add up to 1 KB in
 // any second, and a client that applies them ends with the right list.
 func TestPresencePacing(t *testing.T) {
-	p := newPresence()
+	p := New()
 	start := time.Unix(0, 0)
 	held := map[string]bool{}
 	var sentAt []time.Time
 	var sizes []int
-	other, _ := json.Marshal(presencePart{T: presencePartType, Instance: "other", Online: []string{"p5000", "p5001"}})
+	other, _ := json.Marshal(share{T: partType, Instance: "other", Online: []string{"p5000", "p5001"}})
 	for tick := range 3000 {
-		now := start.Add(time.Duration(tick) * tickEvery)
+		now := start.Add(time.Duration(tick) * 200 * time.Millisecond)
 		if tick < 100 {
 			for i := range 20 {
-				p.join(fmt.Sprintf("p%d", tick*20+i))
+				p.Join(fmt.Sprintf("p%d", tick*20+i))
 			}
 		}
 		if tick == 100 {
 			for i := range 1000 {
-				p.leave(fmt.Sprintf("p%d", i))
+				p.Leave(fmt.Sprintf("p%d", i))
 			}
 		}
 		if tick >= 100 {
-			p.heard(other, now)
+			p.Heard(other, now)
 		}
-		frame, _ := p.tick("here", now)
+		frame, _ := p.Tick("here", now)
 		if frame == nil {
 			continue
 		}

@@ -1,46 +1,51 @@
-package hub
+// Package outbox is a session's queue of frames waiting for its
+// connection's writer: bounded, joined into one write, thinned of drags a
+// newer one replaced, with the answers to the client's own ops hurried.
+package outbox
 
 import "sync"
 
-// outbox is a session's bounded queue of frames waiting to be written. It
+// Outbox is a session's bounded queue of frames waiting to be written. It
 // hands the writer everything queued at once, so several frames go out in
 // one write. While empty it holds at most keptSlots slots, which matters
 // at ten thousand idle connections.
 //
 // The room pushes and a writer takes. No goroutine waits on an outbox:
 // when the first frame arrives, or the session closes, the outbox calls
-// schedule, and the transport hands the connection to a writer. Until the
+// Schedule, and the transport hands the connection to a writer. Until the
 // writer finds the outbox empty again, later pushes only queue. mu guards
-// everything but schedule, which the transport sets before the first push.
-type outbox struct {
+// everything but Schedule and Hurry, which the transport sets before the
+// first push. The zero Outbox is empty and open.
+type Outbox struct {
 	mu        sync.Mutex
 	frames    [][]byte
 	scheduled bool // a writer has been asked for, or is writing
 	closing   bool // the session closed: the writer sends what is left and the close
 	ended     bool // the writer is done with the connection: pushes are dropped
 	// latest is where each queued ephemeral frame is in frames, by its
-	// key (see pushLatest).
-	latest   map[string]int
-	schedule func()
-	// hurry, if the transport sets it (before the first push), has the
-	// writer come to this connection before others (Pool.Hurry).
-	hurry func()
+	// key (see PushLatest).
+	latest map[string]int
+	// Schedule hands the connection to a writer.
+	Schedule func()
+	// Hurry, if the transport sets it, has the writer come to this
+	// connection before others (writers.Pool.Hurry).
+	Hurry func()
 }
 
-// push queues frame unless the outbox already holds limit frames. Once the
-// session is closing, frames are dropped and push reports true: the close
+// Push queues frame unless the outbox already holds limit frames. Once the
+// session is closing, frames are dropped and Push reports true: the close
 // already tells the client what to do.
-func (o *outbox) push(frame []byte, limit int) bool {
-	return o.pushLatest(frame, "", limit, nil)
+func (o *Outbox) Push(frame []byte, limit int) bool {
+	return o.PushLatest(frame, "", limit, nil)
 }
 
-// pushLatest is push for an ephemeral frame of a key (ephKey; "" for a
-// logged frame, which has none): where a frame of that key is still
-// queued, frame takes its place. A slow link is sent a note's latest
+// PushLatest is Push for an ephemeral frame of a key (what it is about,
+// all of it but the position; "" for a logged frame, which has none):
+// where a frame of that key is still queued, frame takes its place. A slow link is sent a note's latest
 // position, not every step of its drag, and drags do not queue up ahead
 // of the logged changes behind them. Otherwise frame is queued only if
 // allow (if set) lets its bytes through, and dropped if not.
-func (o *outbox) pushLatest(frame []byte, key string, limit int, allow func(bytes int) bool) bool {
+func (o *Outbox) PushLatest(frame []byte, key string, limit int, allow func(bytes int) bool) bool {
 	o.mu.Lock()
 	if o.closing || o.ended {
 		o.mu.Unlock()
@@ -69,26 +74,26 @@ func (o *outbox) pushLatest(frame []byte, key string, limit int, allow func(byte
 	kick := o.claim()
 	o.mu.Unlock()
 	if kick {
-		o.schedule()
+		o.Schedule()
 	}
 	return true
 }
 
-// pushAnswer queues an answer to the client's own op, and has the
+// PushAnswer queues an answer to the client's own op, and has the
 // writer come for it before the other connections it is writing for.
-func (o *outbox) pushAnswer(frame []byte, limit int) bool {
-	if !o.push(frame, limit) {
+func (o *Outbox) PushAnswer(frame []byte, limit int) bool {
+	if !o.Push(frame, limit) {
 		return false
 	}
-	if o.hurry != nil {
-		o.hurry()
+	if o.Hurry != nil {
+		o.Hurry()
 	}
 	return true
 }
 
-// close asks the writer to finish the connection: write what is queued,
+// Close asks the writer to finish the connection: write what is queued,
 // then the close frame.
-func (o *outbox) close() {
+func (o *Outbox) Close() {
 	o.mu.Lock()
 	if o.closing || o.ended {
 		o.mu.Unlock()
@@ -98,23 +103,23 @@ func (o *outbox) close() {
 	kick := o.claim()
 	o.mu.Unlock()
 	if kick {
-		o.schedule()
+		o.Schedule()
 	}
 }
 
 // claim marks the outbox scheduled and reports whether it was not, in
 // which case the caller hands it to a writer once mu is released. mu is
 // held.
-func (o *outbox) claim() bool {
+func (o *Outbox) claim() bool {
 	kick := !o.scheduled
 	o.scheduled = true
 	return kick
 }
 
-// next is the writer's call: it returns every queued frame, and closing
+// Next is the writer's call: it returns every queued frame, and closing
 // when the session has closed, in which case the outbox ends and later
 // pushes are dropped.
-func (o *outbox) next() (frames [][]byte, closing bool) {
+func (o *Outbox) Next() (frames [][]byte, closing bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	frames, o.frames = o.frames, nil
@@ -130,10 +135,10 @@ func (o *outbox) next() (frames [][]byte, closing bool) {
 // change goes to every screen) for a few words per connection.
 const keptSlots = 4
 
-// more is the writer's call after writing written, what next returned:
+// More is the writer's call after writing written, what Next returned:
 // whether there is more to do (frames queued meanwhile, or the close). If
 // not, the outbox goes back to waiting for a push to schedule it.
-func (o *outbox) more(written [][]byte) bool {
+func (o *Outbox) More(written [][]byte) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.frames == nil && cap(written) <= keptSlots {
@@ -147,8 +152,8 @@ func (o *outbox) more(written [][]byte) bool {
 	return false
 }
 
-// end drops what is queued and every later push: the connection failed.
-func (o *outbox) end() {
+// End drops what is queued and every later push: the connection failed.
+func (o *Outbox) End() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.frames, o.latest, o.ended = nil, nil, true

@@ -1,4 +1,4 @@
-package hub
+package replica
 
 import (
 	"encoding/json"
@@ -37,7 +37,7 @@ func BenchmarkEncodeChange(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if a := newApplied(e, changes); a.frames[0] == nil && a.frames[1] == nil {
+		if a := newApplied(e, changes); a.frames[Participants] == nil && a.frames[Facilitators] == nil {
 			b.Fatal("no view sees the note")
 		}
 	}
@@ -50,10 +50,10 @@ func TestWithRef(t *testing.T) {
 	frame := protocol.Chg[board.Change]{T: "chg", Seq: 42, By: "p7", At: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC),
 		Changes: []board.Change{{Entity: "note", ID: "n1", Value: board.Op{Kind: board.NoteAdd, Text: "Ask \"why\" twice", X: &x}}}}
 	for _, ref := range []string{"c1", `quote " and \ backslash`, "ünïcödé <tag> &", strings.Repeat("r", protocol.MaxOpID)} {
-		shared := encode(frame)
+		shared := protocol.Encode(frame)
 		got := withRef(shared, ref)
 		frame.Ref = ref
-		want := encode(frame)
+		want := protocol.Encode(frame)
 		frame.Ref = ""
 		var g, w map[string]any
 		if err := json.Unmarshal(got, &g); err != nil {

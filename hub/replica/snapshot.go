@@ -1,0 +1,192 @@
+package replica
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"encoding/json"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+
+	"github.com/plenary/plenary/protocol"
+)
+
+// snapStale is how many entries a cached snapshot may lag the state: a
+// joining client is sent the cached snapshot and then the entries after
+// it, so a storm of joins re-encodes the board at most once per snapStale
+// entries instead of once per join.
+const snapStale = 128
+
+// snapshotCache is the board's shared changes at seq, encoded for each
+// view and joined with commas (n of them): the body of a snap frame.
+type snapshotCache struct {
+	valid bool
+	seq   uint64
+	body  [2][]byte
+	n     [2]int
+	// behind is the bytes of the participants' chg frames applied since
+	// seq. Past a quarter of the snapshot, the cache is encoded again: a
+	// few entries can outweigh the board (moving to cluster lays out
+	// every note), and a newcomer sent them after the snapshot would draw
+	// the board twice, once as it was and once as it is.
+	behind int
+	// packed is the snapshot gzipped for the HTTP endpoint, made when
+	// first asked for.
+	packed *Packed
+}
+
+// stale reports whether the cache is too far behind a state at seq to
+// send.
+func (c *snapshotCache) stale(seq uint64) bool {
+	return !c.valid || seq-c.seq > snapStale || c.behind > len(c.body[Participants])/4
+}
+
+// snapshot is the cached snapshot, encoded again first if it is stale or
+// the recent entries no longer follow it.
+func (r *Replica) snapshot() *snapshotCache {
+	if c := &r.snap; c.stale(r.state.Seq) || !r.holdsAfter(c.seq) {
+		r.snap = r.encodeSnapshot()
+	}
+	return &r.snap
+}
+
+// holdsAfter reports whether the recent entries cover everything after seq.
+func (r *Replica) holdsAfter(seq uint64) bool {
+	oldest, ok := r.recent.oldest()
+	return seq == r.state.Seq || (ok && oldest <= seq+1)
+}
+
+func (r *Replica) encodeSnapshot() snapshotCache {
+	c := snapshotCache{valid: true, seq: r.state.Seq}
+	shared := r.state.SharedChanges()
+	for v := range c.body {
+		var body bytes.Buffer
+		for _, ch := range shared {
+			if !sharedIn(ch, View(v)) {
+				continue
+			}
+			b, err := json.Marshal(ch)
+			if err != nil {
+				slog.Error("encode snapshot change", "entity", ch.Entity, "id", ch.ID, "err", err)
+				continue
+			}
+			if c.n[v] > 0 {
+				body.WriteByte(',')
+			}
+			body.Write(b)
+			c.n[v]++
+		}
+		c.body[v] = body.Bytes()
+	}
+	return c
+}
+
+// snapHead is how a snap frame at seq of epoch begins, up to its first
+// change.
+func snapHead(seq uint64, epoch string) []byte {
+	head := append([]byte(`{"t":"snap","seq":`), strconv.FormatUint(seq, 10)...)
+	if epoch != "" {
+		head = append(head, `,"epoch":`...)
+		head = append(head, protocol.Encode(epoch)...)
+	}
+	return append(head, `,"changes":[`...)
+}
+
+// SnapshotFrame is the snap frame v is sent, and its seq, which may be a
+// little behind the state's: the entries after it (After) follow.
+func (r *Replica) SnapshotFrame(v Viewer) (frame []byte, seq uint64) {
+	c := r.snapshot()
+	var b bytes.Buffer
+	b.Write(snapHead(c.seq, r.epoch))
+	b.Write(c.body[v.View()])
+	r.writeOwn(&b, v, c)
+	b.WriteString(`]}`)
+	return b.Bytes(), c.seq
+}
+
+// PackedSnapshot is the snapshot for the HTTP endpoint, deflated once for
+// every reader of a view, and what v is sent after its view's shared
+// changes: v's own (a participant's own dots), each after a comma, up to
+// where the snap frame's changes end.
+func (r *Replica) PackedSnapshot(v Viewer) (p *Packed, own []byte) {
+	c := r.snapshot()
+	if c.packed == nil {
+		c.packed = &Packed{seq: c.seq, epoch: r.epoch, body: c.body}
+	}
+	var b bytes.Buffer
+	r.writeOwn(&b, v, c)
+	return c.packed, b.Bytes()
+}
+
+// writeOwn writes the changes addressed to v alone, after the c.n shared
+// ones of v's view.
+func (r *Replica) writeOwn(b *bytes.Buffer, v Viewer, c *snapshotCache) {
+	n := c.n[v.View()]
+	for _, own := range r.state.OwnChanges(v.Participant) {
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(protocol.Encode(own))
+		n++
+	}
+}
+
+// Packed is a cached snapshot's snap frames, each view's up to its last
+// shared change, deflated once for every reader of that view. What
+// differs between readers (their own votes, who they are) is deflated per
+// request after it: a deflate stream flushed to a byte boundary may be
+// continued by another, and gzip's checksum is continued over the rest.
+// It belongs to the snapshot it was made for; the room makes it, and the
+// first reader of each view packs that view, on the reader's goroutine.
+type Packed struct {
+	seq   uint64
+	epoch string
+	body  [2][]byte // the cache's
+	once  [2]sync.Once
+	head  [2][]byte // gzip header and the deflated frame so far, flushed
+	crc   [2]uint32 // of the frame so far
+	size  [2]int    // of the frame so far
+}
+
+// gzipHeader is a gzip member's header with no name, time or extra field.
+var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
+
+// Start writes the frame's first bytes, to the end of view v's shared
+// changes.
+func (p *Packed) Start(w io.Writer, v View) {
+	_, _ = w.Write(snapHead(p.seq, p.epoch))
+	_, _ = w.Write(p.body[v])
+}
+
+// packed is view v's frame so far, gzip header first, deflated and
+// flushed, with its checksum and length.
+func (p *Packed) packed(v View) ([]byte, uint32, int) {
+	p.once[v].Do(func() {
+		var plain bytes.Buffer
+		p.Start(&plain, v)
+		out := bytes.NewBuffer(append([]byte(nil), gzipHeader...))
+		fw, _ := flate.NewWriter(out, flate.DefaultCompression) // a valid level: cannot fail
+		_, _ = fw.Write(plain.Bytes())
+		_ = fw.Flush()
+		p.head[v], p.crc[v], p.size[v] = out.Bytes(), crc32.ChecksumIEEE(plain.Bytes()), plain.Len()
+	})
+	return p.head[v], p.crc[v], p.size[v]
+}
+
+// Gzipped is the whole gzip member of view v's frame followed by tail.
+func (p *Packed) Gzipped(v View, tail []byte) []byte {
+	head, crc, size := p.packed(v)
+	out := bytes.NewBuffer(make([]byte, 0, len(head)+len(tail)+64))
+	out.Write(head)
+	fw, _ := flate.NewWriter(out, flate.DefaultCompression)
+	_, _ = fw.Write(tail)
+	_ = fw.Close()
+	var trailer [8]byte
+	binary.LittleEndian.PutUint32(trailer[:4], crc32.Update(crc, crc32.IEEETable, tail))
+	binary.LittleEndian.PutUint32(trailer[4:], uint32(size+len(tail)))
+	out.Write(trailer[:])
+	return out.Bytes()
+}
