@@ -13,15 +13,7 @@ import (
 // hub), a post to it fails, so a session holding it from before is told
 // to reconnect instead of waiting for a welcome nobody will send.
 func TestIdleRoomTakesNoPosts(t *testing.T) {
-	h, log := newBoltHub(t)
-	data, _ := json.Marshal(board.Entry{At: time.Now(), Op: board.Op{Kind: board.BoardCreate, Title: "Idle", Prompt: "Anyone?"}})
-	if err := log.Create(t.Context(), "RQ7ZZZ", data); err != nil {
-		t.Fatal(err)
-	}
-	r, err := h.room(t.Context(), "RQ7ZZZ")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRoomOf(t, "RQ7ZZZ")
 	r.call(func() { r.idle = time.Now().Add(-2 * roomIdle) })
 	select {
 	case <-r.done:
@@ -42,15 +34,7 @@ func TestIdleRoomTakesNoPosts(t *testing.T) {
 // log took) runs before the room's other queued work, so a facilitator's
 // op does not wait behind thousands of newcomers being let in.
 func TestOpsGoFirst(t *testing.T) {
-	h, log := newBoltHub(t)
-	data, _ := json.Marshal(board.Entry{At: time.Now(), Op: board.Op{Kind: board.BoardCreate, Title: "Storm", Prompt: "Who is here?"}})
-	if err := log.Create(t.Context(), "RQ7ZZY", data); err != nil {
-		t.Fatal(err)
-	}
-	r, err := h.room(t.Context(), "RQ7ZZY")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRoomOf(t, "RQ7ZZY")
 	release := make(chan struct{})
 	r.post(func() { <-release }) // the room is busy
 	var order []string
@@ -63,4 +47,19 @@ func TestOpsGoFirst(t *testing.T) {
 	if len(order) != 101 || order[0] != "op" {
 		t.Fatalf("the op ran at %d of %d: %v", slices.Index(order, "op"), len(order), order[:min(3, len(order))])
 	}
+}
+
+// newRoomOf creates board id on a hub of its own and returns its room.
+func newRoomOf(t *testing.T, id string) *room {
+	t.Helper()
+	h, log := newBoltHub(t)
+	data, _ := json.Marshal(board.Entry{At: time.Now(), Op: board.Op{Kind: board.BoardCreate, Title: "A room", Prompt: "Who is here?"}})
+	if err := log.Create(t.Context(), id, data); err != nil {
+		t.Fatal(err)
+	}
+	r, err := h.room(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
