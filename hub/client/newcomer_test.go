@@ -19,10 +19,14 @@ import (
 	"github.com/plenary/plenary/protocol"
 )
 
-// newBoard creates a board on the server at url and returns its id and
-// a client of its facilitator.
-func newBoard(ctx context.Context, t *testing.T, url string) (string, *client.Client) {
+// start runs a server with a board on it, its facilitator connected and
+// notes notes added, and returns the server's address, the board's id
+// and the facilitator's client, with a context for the test.
+func start(t *testing.T, notes int) (ctx context.Context, url, id string, fac *client.Client) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	url = plenarytest.Start(t).URL
 	resp, err := http.Post(url+"/api/boards", "application/json", strings.NewReader(`{"title":"Newcomers","prompt":"Who joins how?"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -33,12 +37,20 @@ func newBoard(ctx context.Context, t *testing.T, url string) (string, *client.Cl
 		t.Fatalf("create a board: %d %v", resp.StatusCode, err)
 	}
 	_, token, _ := strings.Cut(created.FacilitatorURL, "#key=")
-	fac, err := client.Dial(ctx, url, client.Hello{Board: created.ID, Token: token}, client.Options{})
+	fac, err = client.Dial(ctx, url, client.Hello{Board: created.ID, Token: token}, client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fac.Close() })
-	return created.ID, fac
+	if notes > 0 {
+		addNotes(ctx, t, fac, notes)
+	}
+	return ctx, url, created.ID, fac
+}
+
+// newcomer is the hello of a newcomer who joins over HTTP under joinID.
+func newcomer(id, joinID string) client.Hello {
+	return client.Hello{Board: id, Join: &client.Join{Name: "Ana", Role: board.CivilSociety}, JoinID: joinID}
 }
 
 // addNotes has the facilitator c add n notes to a group's chart, so
@@ -62,15 +74,11 @@ func addNotes(ctx context.Context, t *testing.T, c *client.Client, n int) {
 // board over HTTP, once, and its socket only what came after; it ends
 // holding the same board as a newcomer who joined in the socket's hello.
 func TestJoinOverHTTP(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	url := plenarytest.Start(t).URL
-	id, fac := newBoard(ctx, t, url)
-	addNotes(ctx, t, fac, 5)
+	ctx, url, id, fac := start(t, 5)
 
 	var mu sync.Mutex
 	var snaps []client.Frame
-	web, err := client.Dial(ctx, url, client.Hello{Board: id, Join: &client.Join{Name: "Ana", Role: board.CivilSociety}, JoinID: "j-ana"}, client.Options{
+	web, err := client.Dial(ctx, url, newcomer(id, "j-ana"), client.Options{
 		OnFrame: func(f client.Frame, _ time.Time) {
 			if f.T == "snap" {
 				mu.Lock()
@@ -131,13 +139,10 @@ func show(replica map[string]map[string]json.RawMessage) string {
 // TestJoinAgain: a join sent again with the same id is the same newcomer,
 // added once; another id is another newcomer.
 func TestJoinAgain(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	url := plenarytest.Start(t).URL
-	id, fac := newBoard(ctx, t, url)
+	ctx, url, id, fac := start(t, 0)
 	join := func(joinID string) *client.Client {
 		t.Helper()
-		c, err := client.Dial(ctx, url, client.Hello{Board: id, Join: &client.Join{Name: "Ana", Role: board.CivilSociety}, JoinID: joinID}, client.Options{})
+		c, err := client.Dial(ctx, url, newcomer(id, joinID), client.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,18 +176,14 @@ func TestJoinAgain(t *testing.T) {
 // frame, with the bytes it took; its socket then brings only what
 // followed.
 func TestJoinOverHTTPLight(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	url := plenarytest.Start(t).URL
-	id, fac := newBoard(ctx, t, url)
-	addNotes(ctx, t, fac, 40)
+	ctx, url, id, fac := start(t, 40)
 
 	// Handed on Dial's goroutine, then on the read goroutine.
 	var mu sync.Mutex
 	var read int
 	var types []string
 	var snapSeq uint64
-	c, err := client.Dial(ctx, url, client.Hello{Board: id, Join: &client.Join{Name: "Ana", Role: board.CivilSociety}, JoinID: "j-light"}, client.Options{
+	c, err := client.Dial(ctx, url, newcomer(id, "j-light"), client.Options{
 		Light: &client.Light{
 			Read: func(n int) {
 				mu.Lock()
