@@ -141,7 +141,10 @@ func (l *load) connect(ctx context.Context, facilitators bool, window int) error
 			role = board.CivilSociety
 		}
 		for _, w := range l.boards {
-			plans = append(plans, plan{w, client.Hello{Board: w.ID, Join: &client.Join{Name: "Participant " + strconv.Itoa(i+1), Role: role}}, &w.People[i]})
+			// Each joins as the web app does: over HTTP, under a join id
+			// of its own.
+			join := &client.Join{Name: "Participant " + strconv.Itoa(i+1), Role: role}
+			plans = append(plans, plan{w, client.Hello{Board: w.ID, Join: join, JoinID: "load-" + strconv.Itoa(i+1)}, &w.People[i]})
 		}
 	}
 
@@ -204,9 +207,12 @@ plans:
 
 // failure names why a screen could not connect.
 func failure(err error) string {
+	var refusal *board.Error
 	switch code := websocket.CloseStatus(err); {
 	case code != -1:
 		return "close " + strconv.Itoa(int(code))
+	case errors.As(err, &refusal):
+		return refusal.Code
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	}

@@ -34,13 +34,21 @@ type Join = protocol.Join
 // facilitator link), or a Join. Since resumes from a seq of Epoch (see
 // Client.Epoch). View "presenter" asks for the read-only view a projector
 // shows.
+//
+// A Join with a JoinID joins as the web app does (docs/protocol.md,
+// "Joining over HTTP"): it is POSTed under that id, which a retry sends
+// again to be the same newcomer; the board comes over HTTP, gzipped; and
+// the socket's hello carries the token and resumes from the board's seq.
+// A Join without one is sent in the socket's hello, and the socket sends
+// the whole board.
 type Hello struct {
-	Board string
-	Token string
-	Join  *Join
-	Since uint64
-	Epoch string
-	View  string
+	Board  string
+	Token  string
+	Join   *Join
+	JoinID string
+	Since  uint64
+	Epoch  string
+	View   string
 }
 
 // Frame is any frame the server sends, its fields gathered from the
@@ -149,7 +157,8 @@ type Options struct {
 	// before the replica applies it: once WaitSeq or Do returns, OnFrame
 	// has seen the frame that satisfied it.
 	OnFrame func(Frame, time.Time)
-	// HTTPClient, if set, dials with it.
+	// HTTPClient, if set, makes the requests: the socket's handshake,
+	// and a JoinID's join and board.
 	HTTPClient *http.Client
 	// Light, if set, makes a light client: no replica, no frame decoded,
 	// messages streamed through a small buffer whatever their size.
@@ -161,8 +170,9 @@ type Options struct {
 	Opened func(*Client)
 }
 
-// Light is what a light client hands its caller, on the read goroutine:
-// it must be quick. Seq, Epoch, WaitSeq and the welcome still work;
+// Light is what a light client hands its caller, on the read goroutine
+// (or, for a board fetched over HTTP, on Dial's, before the read goroutine
+// starts): it must be quick. Seq, Epoch, WaitSeq and the welcome still work;
 // Replica, Online, Ephemerals, Errors and the answers Do waits for do
 // not, so a light client sends ops with Send and matches their answers
 // by the header's ref itself.
@@ -191,6 +201,22 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 	if origin == "" {
 		origin = base
 	}
+	var first *firstBoard
+	if h.Join != nil && h.JoinID != "" {
+		httpc := opt.HTTPClient
+		if httpc == nil {
+			httpc = http.DefaultClient
+		}
+		token, err := joinOverHTTP(ctx, base, origin, h, httpc)
+		if err != nil {
+			return nil, err
+		}
+		if first, err = fetchBoard(ctx, base, h.Board, token, opt.Light != nil, httpc); err != nil {
+			return nil, err
+		}
+		h.Token, h.Join = token, nil
+		h.Since, h.Epoch = first.seqEpoch()
+	}
 	conn, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{
 		HTTPHeader: http.Header{"Origin": {origin}},
 		HTTPClient: opt.HTTPClient,
@@ -216,6 +242,9 @@ func Dial(ctx context.Context, base string, h Hello, opt Options) (*Client, erro
 		refs:     "c" + strconv.FormatUint(rand.Uint64()>>32, 36) + ".",
 	}
 	hello := protocol.ClientFrame{T: "hello", V: protocol.Version, Board: h.Board, Token: h.Token, Join: h.Join, View: h.View}
+	if first != nil {
+		c.take(first)
+	}
 	if h.Since > 0 {
 		hello.Since, hello.Epoch = h.Since, h.Epoch
 		c.seq, c.epoch = h.Since, h.Epoch

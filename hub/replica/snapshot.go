@@ -151,6 +151,28 @@ type Packed struct {
 	size  [2]int    // of the frame so far
 }
 
+// deflaters keeps the flate writers the snapshots are deflated with: each
+// holds about 1 MB of tables, which every newcomer's request would
+// otherwise make garbage of, a gigabyte a thousand newcomers.
+var deflaters = sync.Pool{New: func() any {
+	fw, _ := flate.NewWriter(nil, flate.DefaultCompression) // a valid level: cannot fail
+	return fw
+}}
+
+// deflate writes b to out deflated, flushed to a byte boundary, and
+// closed (a final block) if last.
+func deflate(out *bytes.Buffer, b []byte, last bool) {
+	fw := deflaters.Get().(*flate.Writer)
+	fw.Reset(out)
+	_, _ = fw.Write(b) // a bytes.Buffer's writes cannot fail
+	if last {
+		_ = fw.Close()
+	} else {
+		_ = fw.Flush()
+	}
+	deflaters.Put(fw)
+}
+
 // gzipHeader is a gzip member's header with no name, time or extra field.
 var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
 
@@ -168,9 +190,7 @@ func (p *Packed) packed(v View) ([]byte, uint32, int) {
 		var plain bytes.Buffer
 		p.Start(&plain, v)
 		out := bytes.NewBuffer(append([]byte(nil), gzipHeader...))
-		fw, _ := flate.NewWriter(out, flate.DefaultCompression) // a valid level: cannot fail
-		_, _ = fw.Write(plain.Bytes())
-		_ = fw.Flush()
+		deflate(out, plain.Bytes(), false)
 		p.head[v], p.crc[v], p.size[v] = out.Bytes(), crc32.ChecksumIEEE(plain.Bytes()), plain.Len()
 	})
 	return p.head[v], p.crc[v], p.size[v]
@@ -181,9 +201,7 @@ func (p *Packed) Gzipped(v View, tail []byte) []byte {
 	head, crc, size := p.packed(v)
 	out := bytes.NewBuffer(make([]byte, 0, len(head)+len(tail)+64))
 	out.Write(head)
-	fw, _ := flate.NewWriter(out, flate.DefaultCompression)
-	_, _ = fw.Write(tail)
-	_ = fw.Close()
+	deflate(out, tail, true)
 	var trailer [8]byte
 	binary.LittleEndian.PutUint32(trailer[:4], crc32.Update(crc, crc32.IEEETable, tail))
 	binary.LittleEndian.PutUint32(trailer[4:], uint32(size+len(tail)))

@@ -80,7 +80,7 @@ func openBoard(ctx context.Context, t *testing.T, n int) (*Board, *measure.Meter
 		if i%2 == 1 {
 			role = board.CivilSociety
 		}
-		c, err := Dial(ctx, screens, url, w, client.Hello{Board: w.ID, Join: &client.Join{Name: "Participant " + strconv.Itoa(i+1), Role: role}}, MaxWindow)
+		c, err := Dial(ctx, screens, url, w, client.Hello{Board: w.ID, Join: &client.Join{Name: "Participant " + strconv.Itoa(i+1), Role: role}, JoinID: "j" + strconv.Itoa(i+1)}, MaxWindow)
 		if err != nil {
 			t.Fatal(err)
 		}
