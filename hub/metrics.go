@@ -5,56 +5,23 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/plenary/plenary/hub/room"
 )
 
-// metrics are the figures /metrics exposes (docs/operations.md lists
-// them). Each hub has its own registry, so that several hubs in one
-// process (the tests) count apart.
-type metrics struct {
-	registry   *prometheus.Registry
-	sessions   prometheus.Gauge // sessions attached to a room
-	boards     prometheus.Gauge // rooms loaded on this instance
-	opsApplied prometheus.Counter
-	overflows  prometheus.Counter // sessions closed because their queue was full
-	refusals   *prometheus.CounterVec
-	latency    prometheus.Histogram
-}
-
-func newMetrics() *metrics {
-	m := &metrics{
-		registry: prometheus.NewRegistry(),
-		sessions: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "plenary_sessions", Help: "Sessions attached to a board.",
-		}),
-		boards: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "plenary_boards", Help: "Boards loaded on this instance.",
-		}),
-		opsApplied: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "plenary_ops_applied_total", Help: "Ops applied to boards on this instance.",
-		}),
-		overflows: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "plenary_send_queue_overflows_total", Help: "Sessions closed because their send queue was full.",
-		}),
-		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "plenary_ops_refused_total", Help: "Ops and frames refused, by error code.",
-		}, []string{"code"}),
-		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "plenary_broadcast_seconds",
-			Help:    "From an op reaching a server to its change queued for every client here.",
-			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5},
-		}),
-	}
-	m.registry.MustRegister(m.sessions, m.boards, m.opsApplied, m.overflows, m.refusals, m.latency,
-		collectors.NewGoCollector(),
+// newMetrics is the registry of the figures /metrics exposes: the rooms'
+// (docs/operations.md lists them all), and the Go runtime's. Each hub has
+// its own registry, so that several hubs in one process (the tests) count
+// apart.
+func newMetrics(rooms *room.Metrics) *prometheus.Registry {
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(rooms.Collectors()...)
+	registry.MustRegister(collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, f := range runtimeFigures {
-		m.registry.MustRegister(f.collector())
+		registry.MustRegister(f.collector())
 	}
-	return m
-}
-
-func (m *metrics) refused(code string) {
-	m.refusals.WithLabelValues(code).Inc()
+	return registry
 }
 
 // runtimeFigure is a figure of the Go runtime that /metrics passes on
