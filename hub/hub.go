@@ -21,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/plenary/plenary/hub/internal/limits"
+	"github.com/plenary/plenary/hub/internal/metrics"
 	"github.com/plenary/plenary/hub/internal/token"
 	"github.com/plenary/plenary/hub/room"
 	"github.com/plenary/plenary/store"
@@ -44,9 +45,8 @@ type Config struct {
 // Hub holds the rooms of the boards that clients of this instance have
 // open. rooms is guarded by mu; each room's contents belong to the room.
 type Hub struct {
-	log     store.Log
-	logger  *slog.Logger
-	metrics *prometheus.Registry
+	log    store.Log
+	logger *slog.Logger
 	// env is what the rooms share: the hub builds it once and owns it.
 	env *room.Env
 	// misses limits each client address's lookups of boards that do not
@@ -90,11 +90,9 @@ func New(cfg Config) (*Hub, error) {
 	}
 	var id [6]byte
 	_, _ = rand.Read(id[:])
-	roomMetrics := room.NewMetrics()
 	h := &Hub{
 		log:         cfg.Log,
 		logger:      logger,
-		metrics:     newMetrics(roomMetrics),
 		misses:      limits.New(missesPerMinute/60.0, missBurst),
 		rooms:       map[string]*room.Room{},
 		closing:     make(chan struct{}),
@@ -106,7 +104,7 @@ func New(cfg Config) (*Hub, error) {
 		Tokens:       token.Signer{Secret: cfg.Secret},
 		Logger:       logger,
 		Instance:     hex.EncodeToString(id[:]),
-		Metrics:      roomMetrics,
+		Metrics:      metrics.New(),
 		OpRate:       opRate,
 		Ops:          limits.New(rate.Limit(opRate), 2*opRate),
 		Eph:          limits.New(EphemeralPerSecond, EphemeralPerSecond),
@@ -131,7 +129,7 @@ func (h *Hub) Logger() *slog.Logger { return h.logger }
 
 // Metrics is the registry of the figures /metrics exposes: the hub's,
 // and those a transport registers (open websockets).
-func (h *Hub) Metrics() *prometheus.Registry { return h.metrics }
+func (h *Hub) Metrics() *prometheus.Registry { return h.env.Metrics.Registry }
 
 // OpsPerSecond is how many ops one participant may send a second
 // (Config.OpsPerSecond); the fallback transport bounds its POSTs by it.

@@ -150,7 +150,7 @@ func (r *Room) admit(a attachment) {
 	r.clients[s.id] = s
 	s.inRoom.Store(true)
 	r.presence.Join(p.ID)
-	r.env.Metrics.sessions.Add(1)
+	r.env.Metrics.Sessions.Add(1)
 	s.enqueue(protocol.Encode(protocol.Welcome{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
 	r.sendState(s, a.since, a.epoch)
 	r.admitted(s)
@@ -164,7 +164,7 @@ func (r *Room) detach(s *session) {
 			return
 		}
 		delete(r.clients, s.id)
-		r.env.Metrics.sessions.Add(-1)
+		r.env.Metrics.Sessions.Add(-1)
 		r.presence.Leave(s.participant)
 		if len(r.clients) == 0 {
 			r.idle = time.Now()

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/plenary/plenary/hub/internal/limits"
+	"github.com/plenary/plenary/hub/internal/metrics"
 	"github.com/plenary/plenary/hub/internal/token"
 	"github.com/plenary/plenary/store"
 )
@@ -23,7 +24,7 @@ type Env struct {
 	// Instance names this instance in the refs of the entries it appends,
 	// so only the sender's connection is sent their acknowledgement.
 	Instance string
-	Metrics  *Metrics
+	Metrics  *metrics.Figures
 	// OpRate is how many ops a participant may send a second; Ops and Eph
 	// limit each participant (board/participant) across their sessions.
 	OpRate   int

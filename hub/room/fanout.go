@@ -16,7 +16,7 @@ import (
 // broadcast sends what each session may see of an applied entry, the
 // sender's acknowledgement first: the person who acted is waiting on it.
 func (r *Room) broadcast(e board.Entry, a *replica.Applied) {
-	r.env.Metrics.latency.Observe(time.Since(e.At).Seconds())
+	r.env.Metrics.Latency.Observe(time.Since(e.At).Seconds())
 	if holds(e) {
 		r.holdJoin(a)
 		return

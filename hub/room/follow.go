@@ -272,7 +272,7 @@ func (r *Room) apply(e board.Entry) {
 	if a.Refusal != nil {
 		r.refused(e, a.Refusal)
 	} else {
-		r.env.Metrics.opsApplied.Add(1)
+		r.env.Metrics.OpsApplied.Add(1)
 		r.broadcast(e, &a)
 	}
 	r.admitWaiting()

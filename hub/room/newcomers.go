@@ -64,7 +64,7 @@ func (r *Room) Join(ctx context.Context, j protocol.Join, id string) (token, par
 		bad = r.joined(ctx, seq, participant)
 	}
 	if bad != nil {
-		r.env.Metrics.refused(bad.Code)
+		r.env.Metrics.Refused(bad.Code)
 		return "", "", bad
 	}
 	return r.env.Tokens.Issue(r.id, participant, time.Now()), participant, nil

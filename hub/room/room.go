@@ -170,8 +170,8 @@ func (r *Room) run() {
 		r.env.Forget(r)
 		return
 	}
-	r.env.Metrics.boards.Add(1)
-	defer r.env.Metrics.boards.Add(-1)
+	r.env.Metrics.Boards.Add(1)
+	defer r.env.Metrics.Boards.Add(-1)
 	r.idle = time.Now()
 
 	tick := time.NewTicker(tickEvery)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/hub/internal/limits"
+	"github.com/plenary/plenary/hub/internal/metrics"
 	"github.com/plenary/plenary/hub/internal/token"
 	"github.com/plenary/plenary/store/bolt"
 )
@@ -75,7 +76,7 @@ func newRoomOf(t *testing.T, id string) *Room {
 		Tokens:       token.Signer{Secret: []byte("a test secret of some length")},
 		Logger:       slog.Default(),
 		Instance:     "test",
-		Metrics:      NewMetrics(),
+		Metrics:      metrics.New(),
 		OpRate:       30,
 		Ops:          limits.New(30, 60),
 		Eph:          limits.New(20, 20),

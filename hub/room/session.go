@@ -127,7 +127,7 @@ func (s *session) enqueueAnswer(frame []byte) {
 }
 
 func (s *session) overflow() {
-	s.env.Metrics.overflows.Add(1)
+	s.env.Metrics.Overflows.Add(1)
 	s.close(protocol.CloseResume, "send queue full: reconnect and resume")
 }
 
@@ -156,7 +156,7 @@ func (s *session) close(code int, msg string) {
 var errReadOnly = &board.Error{Code: protocol.CodeReadOnly, Message: "the presenter view only shows the board: change it from the facilitator's console"}
 
 func (s *session) refuse(ref string, e *board.Error) {
-	s.env.Metrics.refused(e.Code)
+	s.env.Metrics.Refused(e.Code)
 	s.enqueueAnswer(errorBytes(ref, e))
 }
 
@@ -164,7 +164,7 @@ func (s *session) refuse(ref string, e *board.Error) {
 // frame at a time, in the order read, so a participant's ops reach the log
 // in the order they were sent.
 func (s *session) handle(ctx context.Context, data []byte) {
-	f, bad := decodeFrame(data)
+	f, bad := protocol.DecodeClient(data)
 	if bad != nil {
 		if s.room == nil {
 			s.refuse("", bad)
@@ -410,4 +410,12 @@ func randomSeed() uint64 {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
 	return binary.LittleEndian.Uint64(b[:])
+}
+
+// pong answers a ping, through the session's queue like any frame: a
+// client that hears it knows its link to the server carries frames.
+var pong = protocol.Encode(protocol.Pong{T: "pong"})
+
+func errorBytes(ref string, e *board.Error) []byte {
+	return protocol.Encode(protocol.Err{T: "err", Ref: ref, Code: e.Code, Msg: e.Message})
 }

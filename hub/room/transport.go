@@ -7,6 +7,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/plenary/plenary/protocol"
 )
 
 // Session is a transport's handle on one session: a screen (Open) or the
@@ -102,7 +104,7 @@ func (s Session) Leave() {
 // HelloHolder is the board and participant a hello's token names, or ""
 // for a join, or a hello that is not valid (the session refuses it).
 func (env *Env) HelloHolder(hello []byte) (boardID, participant string) {
-	f, bad := decodeFrame(hello)
+	f, bad := protocol.DecodeClient(hello)
 	if bad != nil || f.T != "hello" || f.Token == "" {
 		return "", ""
 	}

@@ -1,14 +1,10 @@
-package room
+package protocol
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/plenary/plenary/protocol"
-)
-
-// FuzzDecodeFrame: no frame a client can send makes the decoder panic, and
+// FuzzDecodeClient: no frame a client can send makes the decoder panic, and
 // whatever it accepts is a frame the session knows how to handle.
-func FuzzDecodeFrame(f *testing.F) {
+func FuzzDecodeClient(f *testing.F) {
 	for _, seed := range []string{
 		`{"t":"hello","v":1,"board":"K7P2QX","token":"abc"}`,
 		`{"t":"hello","v":1,"board":"K7P2QX","join":{"name":"Ana","role":"civil-society"}}`,
@@ -20,9 +16,9 @@ func FuzzDecodeFrame(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		frame, bad := decodeFrame(data)
+		frame, bad := DecodeClient(data)
 		if (frame == nil) == (bad == nil) {
-			t.Fatalf("decodeFrame(%q) = %v, %v: want exactly one", data, frame, bad)
+			t.Fatalf("DecodeClient(%q) = %v, %v: want exactly one", data, frame, bad)
 		}
 		if bad != nil {
 			if bad.Code == "" || bad.Message == "" {
@@ -36,7 +32,7 @@ func FuzzDecodeFrame(f *testing.F) {
 				t.Fatalf("accepted a hello without board or identity: %q", data)
 			}
 		case "op":
-			if frame.Op == nil || frame.ID == "" || len(frame.ID) > protocol.MaxOpID {
+			if frame.Op == nil || frame.ID == "" || len(frame.ID) > MaxOpID {
 				t.Fatalf("accepted an op without op or id: %q", data)
 			}
 		case "eph":
