@@ -7,13 +7,13 @@ package hub
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"strings"
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/room"
 	"github.com/plenary/plenary/protocol"
 	"github.com/plenary/plenary/store"
 )
@@ -24,22 +24,18 @@ const idAlphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 const idLen = 6
 
-// Refusals of a request for a board, beside those of its ops and joins.
-var (
-	errNoSuchBoard = &board.Error{Code: protocol.CodeNoBoard, Message: "there is no workshop with that code"}
-	errClosed      = &board.Error{Code: protocol.CodeUnavailable, Message: "the workshop was closed; try again"}
-	errBadLink     = &board.Error{Code: protocol.CodeBadToken, Message: "this link or session is not valid for this workshop"}
-	errStranger    = &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop"}
-)
+// errNoSuchBoard refuses a request, or a hello, for a board that does not
+// exist.
+var errNoSuchBoard = &board.Error{Code: protocol.CodeNoBoard, Message: "there is no workshop with that code"}
 
 // Board is a board this instance holds, as a request named it. Its state
 // stays its room's: a Board only posts to the room.
 type Board struct {
-	r *room
+	r *room.Room
 }
 
 // ID is the board's join code.
-func (b Board) ID() string { return b.r.id }
+func (b Board) ID() string { return b.r.ID() }
 
 // Board loads the board whose join code is id, for a request from the
 // client address addr. It refuses, as a *board.Error, a board that does
@@ -48,10 +44,9 @@ func (b Board) ID() string { return b.r.id }
 func (h *Hub) Board(ctx context.Context, id, addr string) (Board, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	r, err := h.room(ctx, strings.ToUpper(id))
+	r, err := h.find(ctx, strings.ToUpper(id), addr)
 	switch {
-	case errors.Is(err, errNoBoard):
-		h.misses.Of(addr).Allow()
+	case errors.Is(err, errNoSuchBoard):
 		return Board{}, errNoSuchBoard
 	case err != nil:
 		return Board{}, h.unavailable(err)
@@ -67,9 +62,9 @@ func (h *Hub) Holder(ctx context.Context, id, token, addr string) (Board, string
 	if err != nil {
 		return Board{}, "", err
 	}
-	participant, err := h.tokens.open(token, b.r.id, time.Now())
+	participant, err := b.r.Holder(token)
 	if err != nil {
-		return Board{}, "", errBadLink
+		return Board{}, "", err
 	}
 	return b, participant, nil
 }
@@ -77,11 +72,19 @@ func (h *Hub) Holder(ctx context.Context, id, token, addr string) (Board, string
 // Read runs fn with the board's state on the room's goroutine, which owns
 // it, and returns once fn has: fn must not keep st, nor anything in it.
 // It refuses a room that has closed meanwhile.
-func (b Board) Read(fn func(st *board.State)) error {
-	if !b.r.call(func() { fn(b.r.replica.State()) }) {
-		return errClosed
-	}
-	return nil
+func (b Board) Read(fn func(st *board.State)) error { return b.r.Read(fn) }
+
+// Join makes a newcomer of j, as a hello with a join does, and returns
+// the session token that names them and their participant id; id, drawn
+// by the client, makes a join sent again the same newcomer (room.Join).
+func (b Board) Join(ctx context.Context, j protocol.Join, id string) (token, participant string, err error) {
+	return b.r.Join(ctx, j, id)
+}
+
+// Snapshot is the board's first snapshot as participant is sent it over
+// HTTP, gzipped, or the frames after since (room.Snapshot).
+func (b Board) Snapshot(ctx context.Context, participant string, presenter bool, since uint64, epoch string) (*room.Snapshot, error) {
+	return b.r.Snapshot(ctx, participant, presenter, since, epoch)
 }
 
 // Create starts a board with e, a board.create entry already checked, and
@@ -100,7 +103,7 @@ func (h *Hub) Create(ctx context.Context, e board.Entry) (id, token string, err 
 		if err != nil {
 			return "", "", h.unavailable(err)
 		}
-		return id, h.tokens.issue(id, "p1", e.At), nil
+		return id, h.env.Tokens.Issue(id, "p1", e.At), nil
 	}
 	return "", "", &board.Error{Code: protocol.CodeUnavailable, Message: "could not find a free join code; try again"}
 }
@@ -137,8 +140,4 @@ func validBoardID(id string) bool {
 		}
 	}
 	return true
-}
-
-func equalSecret(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

@@ -1,7 +1,7 @@
-// Package hub is the application: one room per board this instance
-// holds, the sessions of the people watching it, their ops checked and
-// appended to the board's log, fan-out of changes and ephemeral traffic,
-// and presence. It speaks frames, not HTTP: the transports (hub/socket,
+// Package hub is the application's directory of boards: the room
+// (hub/room) of each board this instance holds, found by join code or
+// token, loaded on demand and let go when idle, with the store's health,
+// the limits and the metrics every room shares. It speaks frames, not HTTP: the transports (hub/socket,
 // hub/fallback) carry a Session's frames, and the HTTP API (hub/api)
 // serves its boards. It knows the store only by its interface;
 // cmd/plenary decides which store is in use.
@@ -21,6 +21,9 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/plenary/plenary/hub/internal/limits"
+	"github.com/plenary/plenary/hub/internal/metrics"
+	"github.com/plenary/plenary/hub/internal/token"
+	"github.com/plenary/plenary/hub/room"
 	"github.com/plenary/plenary/store"
 )
 
@@ -42,18 +45,16 @@ type Config struct {
 // Hub holds the rooms of the boards that clients of this instance have
 // open. rooms is guarded by mu; each room's contents belong to the room.
 type Hub struct {
-	log      store.Log
-	tokens   tokens
-	logger   *slog.Logger
-	instance string
-	metrics  *metrics
-	opRate   int
-	// ops and eph limit each participant (board/participant); misses
-	// each client address.
-	ops, eph, misses *limits.Keyed
+	log    store.Log
+	logger *slog.Logger
+	// env is what the rooms share: the hub builds it once and owns it.
+	env *room.Env
+	// misses limits each client address's lookups of boards that do not
+	// exist.
+	misses *limits.Keyed
 
 	mu    sync.Mutex
-	rooms map[string]*room
+	rooms map[string]*room.Room
 
 	// drawBoardID draws a new board's join code: newBoardID, or in a
 	// test one that collides on purpose.
@@ -67,9 +68,8 @@ type Hub struct {
 	// storeUp is what the last ping of the store found (probeStore).
 	storeUp atomic.Bool
 
-	nextSession atomic.Uint64
-	closing     chan struct{}
-	closeOnce   sync.Once
+	closing   chan struct{}
+	closeOnce sync.Once
 	// background counts goroutines that must finish before Close returns
 	// (snapshot writes).
 	background sync.WaitGroup
@@ -92,18 +92,31 @@ func New(cfg Config) (*Hub, error) {
 	_, _ = rand.Read(id[:])
 	h := &Hub{
 		log:         cfg.Log,
-		tokens:      tokens{secret: cfg.Secret},
 		logger:      logger,
-		instance:    hex.EncodeToString(id[:]),
-		metrics:     newMetrics(),
-		opRate:      opRate,
-		ops:         limits.New(rate.Limit(opRate), 2*opRate),
-		eph:         limits.New(EphemeralPerSecond, EphemeralPerSecond),
 		misses:      limits.New(missesPerMinute/60.0, missBurst),
-		rooms:       map[string]*room{},
+		rooms:       map[string]*room.Room{},
 		closing:     make(chan struct{}),
 		outbound:    make(chan outbound, outboundLen),
 		drawBoardID: newBoardID,
+	}
+	h.env = &room.Env{
+		Log:          cfg.Log,
+		Tokens:       token.Signer{Secret: cfg.Secret},
+		Logger:       logger,
+		Instance:     hex.EncodeToString(id[:]),
+		Metrics:      metrics.New(),
+		OpRate:       opRate,
+		Ops:          limits.New(rate.Limit(opRate), 2*opRate),
+		Eph:          limits.New(EphemeralPerSecond, EphemeralPerSecond),
+		Closing:      h.closing,
+		Background:   &h.background,
+		StoreUp:      h.storeUp.Load,
+		StoreStalled: h.storeStalled,
+		Publish:      h.publish,
+		Find:         h.find,
+		Forget:       h.forget,
+		ForgetIfIdle: h.forgetIfIdle,
+		Missed:       h.missed,
 	}
 	h.storeUp.Store(true)
 	go h.publishLoop()
@@ -116,11 +129,11 @@ func (h *Hub) Logger() *slog.Logger { return h.logger }
 
 // Metrics is the registry of the figures /metrics exposes: the hub's,
 // and those a transport registers (open websockets).
-func (h *Hub) Metrics() *prometheus.Registry { return h.metrics.registry }
+func (h *Hub) Metrics() *prometheus.Registry { return h.env.Metrics.Registry }
 
 // OpsPerSecond is how many ops one participant may send a second
 // (Config.OpsPerSecond); the fallback transport bounds its POSTs by it.
-func (h *Hub) OpsPerSecond() int { return h.opRate }
+func (h *Hub) OpsPerSecond() int { return h.env.OpRate }
 
 // StoreUp reports what the last ping of the store found (probeStore),
 // at once: /readyz answers by it.
@@ -164,6 +177,15 @@ func (h *Hub) storeStalled() {
 
 const outboundLen = 4096
 
+// publish hands frame to the publisher for board's other instances,
+// never waiting: a lost drag position is replaced by the next one.
+func (h *Hub) publish(board string, frame []byte) {
+	select {
+	case h.outbound <- outbound{board: board, frame: frame}:
+	default:
+	}
+}
+
 type outbound struct {
 	board string
 	frame []byte
@@ -189,14 +211,14 @@ func (h *Hub) publishLoop() {
 func (h *Hub) Close(ctx context.Context) error {
 	h.closeOnce.Do(func() { close(h.closing) })
 	h.mu.Lock()
-	rooms := make([]*room, 0, len(h.rooms))
+	rooms := make([]*room.Room, 0, len(h.rooms))
 	for _, r := range h.rooms {
 		rooms = append(rooms, r)
 	}
 	h.mu.Unlock()
 	for _, r := range rooms {
 		select {
-		case <-r.done:
+		case <-r.Done():
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -212,33 +234,41 @@ func (h *Hub) Close(ctx context.Context) error {
 }
 
 // room returns the loaded room of a board, loading it if need be; the
-// error is errNoBoard when the board does not exist.
-func (h *Hub) room(ctx context.Context, id string) (*room, error) {
+// error is room.ErrNoBoard when the board does not exist.
+func (h *Hub) room(ctx context.Context, id string) (*room.Room, error) {
 	if !validBoardID(id) {
-		return nil, errNoBoard
+		return nil, room.ErrNoBoard
 	}
 	h.mu.Lock()
 	r := h.rooms[id]
 	if r == nil {
-		r = newRoom(h, id)
+		r = room.New(h.env, id)
 		h.rooms[id] = r
-		go r.run()
 	}
 	h.mu.Unlock()
-	select {
-	case <-r.loaded:
-		return r, r.loadErr
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := r.Loaded(ctx); err != nil {
+		return nil, err
 	}
+	return r, nil
+}
+
+// find is room for a client at addr: it refuses a board that does not
+// exist with errNoSuchBoard, counted against addr (see LookupWait).
+func (h *Hub) find(ctx context.Context, id, addr string) (*room.Room, error) {
+	r, err := h.room(ctx, id)
+	if errors.Is(err, room.ErrNoBoard) {
+		h.misses.Of(addr).Allow()
+		return nil, errNoSuchBoard
+	}
+	return r, err
 }
 
 // forget removes r, which failed to load, so the next request tries again.
-func (h *Hub) forget(r *room) {
+func (h *Hub) forget(r *room.Room) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.rooms[r.id] == r {
-		delete(h.rooms, r.id)
+	if h.rooms[r.ID()] == r {
+		delete(h.rooms, r.ID())
 	}
 }
 
@@ -248,7 +278,7 @@ func (h *Hub) missed(board string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if r := h.rooms[board]; r != nil {
-		r.missed.Store(true)
+		r.Missed()
 	}
 }
 
@@ -257,12 +287,12 @@ func (h *Hub) missed(board string) {
 // meanwhile, and once r has left, every post to it fails: whoever still
 // holds r tells its client to reconnect, instead of waiting for a room
 // that is gone.
-func (h *Hub) forgetIfIdle(r *room) bool {
+func (h *Hub) forgetIfIdle(r *room.Room) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !r.leaveIfIdle() {
+	if !r.LeaveIfIdle() {
 		return false
 	}
-	delete(h.rooms, r.id)
+	delete(h.rooms, r.ID())
 	return true
 }

@@ -1,4 +1,4 @@
-package hub
+package room
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ type heldJoins struct {
 func holds(e board.Entry) bool { return e.Op.Kind == board.ParticipantJoin }
 
 // holdJoin keeps a, a join, to be sent with the next batch.
-func (r *room) holdJoin(a *replica.Applied) {
+func (r *Room) holdJoin(a *replica.Applied) {
 	j := &r.joins
 	if j.last == 0 {
 		j.first = a.Seq
@@ -63,7 +63,7 @@ func (r *room) holdJoin(a *replica.Applied) {
 
 // admitted notes that s was sent the board up to the room's seq while
 // joins were held.
-func (r *room) admitted(s *session) {
+func (r *Room) admitted(s *session) {
 	j := &r.joins
 	if j.last == 0 {
 		return
@@ -78,7 +78,7 @@ func (r *room) admitted(s *session) {
 // anyone's: first is owed an answer that must follow them, and is waiting
 // on it (nil when nobody is). A sender that is not a screen here (a
 // POSTed frame's) is owed no joins.
-func (r *room) sendJoins(first *session) {
+func (r *Room) sendJoins(first *session) {
 	j := &r.joins
 	if j.last == 0 {
 		return
@@ -95,7 +95,7 @@ func (r *room) sendJoins(first *session) {
 }
 
 // sendJoinsTo sends s the joins held for it.
-func (r *room) sendJoinsTo(s *session) {
+func (r *Room) sendJoinsTo(s *session) {
 	j := &r.joins
 	from, late := j.admitted[s.id]
 	switch {
@@ -113,7 +113,7 @@ func (r *room) sendJoinsTo(s *session) {
 
 // dropJoins forgets the joins held: every session has them, or has been
 // sent the board since.
-func (r *room) dropJoins() {
+func (r *Room) dropJoins() {
 	j := &r.joins
 	*j = heldJoins{} // the sessions' queues hold the bodies sent
 }

@@ -1,4 +1,4 @@
-package hub
+package room
 
 import (
 	"context"
@@ -58,9 +58,9 @@ const StoreWait = 3 * time.Second
 // the transport's writers.
 type session struct {
 	id  uint64
-	hub *Hub
+	env *Env
 
-	room        *room
+	room        *Room
 	participant string
 	facilitator bool
 	// addr is the client's address, which the limit on join code
@@ -90,8 +90,8 @@ type session struct {
 	closeMsg  string
 }
 
-func newSession(h *Hub, addr string) *session {
-	return &session{id: h.nextSession.Add(1), hub: h, addr: addr}
+func newSession(env *Env, addr string) *session {
+	return &session{id: env.nextSession.Add(1), env: env, addr: addr}
 }
 
 // viewer is who s shows the board to, for the frames the room sends it.
@@ -102,10 +102,10 @@ func (s *session) viewer() replica.Viewer {
 
 // become makes s the session of participant on board r, under that
 // participant's limits.
-func (s *session) become(r *room, participant string) {
+func (s *session) become(r *Room, participant string) {
 	s.room, s.participant = r, participant
 	key := r.id + "/" + participant
-	s.ops, s.eph = s.hub.ops.Of(key), s.hub.eph.Of(key)
+	s.ops, s.eph = s.env.Ops.Of(key), s.env.Eph.Of(key)
 }
 
 // enqueue hands a frame to the writer without ever blocking: a client too
@@ -127,7 +127,7 @@ func (s *session) enqueueAnswer(frame []byte) {
 }
 
 func (s *session) overflow() {
-	s.hub.metrics.overflows.Add(1)
+	s.env.Metrics.Overflows.Add(1)
 	s.close(protocol.CloseResume, "send queue full: reconnect and resume")
 }
 
@@ -156,7 +156,7 @@ func (s *session) close(code int, msg string) {
 var errReadOnly = &board.Error{Code: protocol.CodeReadOnly, Message: "the presenter view only shows the board: change it from the facilitator's console"}
 
 func (s *session) refuse(ref string, e *board.Error) {
-	s.hub.metrics.refused(e.Code)
+	s.env.Metrics.Refused(e.Code)
 	s.enqueueAnswer(errorBytes(ref, e))
 }
 
@@ -164,7 +164,7 @@ func (s *session) refuse(ref string, e *board.Error) {
 // frame at a time, in the order read, so a participant's ops reach the log
 // in the order they were sent.
 func (s *session) handle(ctx context.Context, data []byte) {
-	f, bad := decodeFrame(data)
+	f, bad := protocol.DecodeClient(data)
 	if bad != nil {
 		if s.room == nil {
 			s.refuse("", bad)
@@ -204,16 +204,15 @@ func refOf(data []byte) string {
 
 func (s *session) hello(ctx context.Context, f *protocol.ClientFrame) {
 	boardID := strings.ToUpper(f.Board)
-	r, err := s.hub.room(ctx, boardID)
-	if errors.Is(err, errNoBoard) {
-		s.hub.misses.Of(s.addr).Allow()
-		s.refuse("", errNoSuchBoard)
-		s.close(protocol.CloseBadHello, errNoSuchBoard.Message)
+	r, err := s.env.Find(ctx, boardID, s.addr)
+	if refusal, ok := errors.AsType[*board.Error](err); ok {
+		s.refuse("", refusal)
+		s.close(protocol.CloseBadHello, refusal.Message)
 		return
 	}
 	if err != nil {
 		// The store is away: a reconnect a little later finds the board.
-		s.hub.logger.Warn("load board", "board", boardID, "err", err)
+		s.env.Logger.Warn("load board", "board", boardID, "err", err)
 		e := &board.Error{Code: protocol.CodeUnavailable, Message: "the workshop cannot be loaded just now; trying again"}
 		s.refuse("", e)
 		s.close(protocol.CloseTryAgain, e.Message)
@@ -221,7 +220,7 @@ func (s *session) hello(ctx context.Context, f *protocol.ClientFrame) {
 	}
 	now := time.Now()
 	if f.Token != "" {
-		participant, err := s.hub.tokens.open(f.Token, boardID, now)
+		participant, err := s.env.Tokens.Open(f.Token, boardID, now)
 		if err != nil {
 			s.refuse("", errBadLink)
 			s.close(protocol.CloseBadToken, "bad token")
@@ -232,14 +231,14 @@ func (s *session) hello(ctx context.Context, f *protocol.ClientFrame) {
 		r.attach(s, 0, f.Since, f.Epoch, f.Token)
 		return
 	}
-	participant, seq, bad := s.hub.join(ctx, r, *f.Join, "")
+	participant, seq, bad := r.join(ctx, *f.Join, "")
 	if bad != nil {
 		s.refuse("", bad)
 		s.close(helloCloseCode(bad), bad.Message)
 		return
 	}
 	s.become(r, participant)
-	r.attach(s, seq, 0, "", s.hub.tokens.issue(boardID, participant, now))
+	r.attach(s, seq, 0, "", s.env.Tokens.Issue(boardID, participant, now))
 }
 
 // helloCloseCode is how a refused hello ends: a store or a room that is
@@ -257,7 +256,7 @@ func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 		if s.rateStrikes > maxRateStrikes {
 			s.close(protocol.CloseRateLimits, "too many ops too fast")
 		}
-		s.refuse(f.ID, &board.Error{Code: protocol.CodeRateLimited, Message: fmt.Sprintf("slow down: at most %d changes a second", s.hub.opRate)})
+		s.refuse(f.ID, &board.Error{Code: protocol.CodeRateLimited, Message: fmt.Sprintf("slow down: at most %d changes a second", s.env.OpRate)})
 		return
 	}
 	s.rateStrikes = 0
@@ -273,7 +272,7 @@ func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 	if e.Op.Kind == board.GroupsForm {
 		e.Seed = randomSeed()
 	}
-	if !s.hub.storeUp.Load() {
+	if !s.env.StoreUp() {
 		// An earlier try of this op may have reached the store before it
 		// went away, so "not applied" cannot be said.
 		s.refuse(f.ID, errUnknownOutcome)
@@ -283,7 +282,7 @@ func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 	defer cancel()
 	defer func() {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			s.hub.storeStalled()
+			s.env.StoreStalled()
 		}
 	}()
 	key := opKey(s.participant, f.ID)
@@ -292,10 +291,10 @@ func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 		// A resend of an op that was applied may be refused by the
 		// board as it is now (its dot spent, its note moved): it gets
 		// the answer the op got the first time.
-		seq, err := s.hub.log.SeqOf(ctx, s.room.id, key)
+		seq, err := s.env.Log.SeqOf(ctx, s.room.id, key)
 		switch {
 		case err != nil:
-			s.hub.logger.Warn("look up op", "board", s.room.id, "err", err)
+			s.env.Logger.Warn("look up op", "board", s.room.id, "err", err)
 			s.refuse(f.ID, errUnknownOutcome)
 		case seq != 0:
 			s.room.answer(s, seq, f.ID)
@@ -304,7 +303,7 @@ func (s *session) op(ctx context.Context, f *protocol.ClientFrame) {
 		}
 		return
 	}
-	seq, dup, bad := s.hub.append(ctx, s.room, epoch, key, e)
+	seq, dup, bad := s.room.append(ctx, epoch, key, e)
 	switch {
 	case bad != nil:
 		s.refuse(f.ID, bad)
@@ -327,13 +326,13 @@ var errUnknownOutcome = &board.Error{Code: protocol.CodeUnknownOutcome, Message:
 // When the log is not of that epoch (Redis lost the board, and it is
 // being given back from the instances' copies), the op waits for the room
 // to reload the board as it was given back, and goes on top of it.
-func (h *Hub) append(ctx context.Context, r *room, epoch, key string, e board.Entry) (seq uint64, dup bool, bad *board.Error) {
+func (r *Room) append(ctx context.Context, epoch, key string, e board.Entry) (seq uint64, dup bool, bad *board.Error) {
 	e, data, err := replica.EncodeEntry(e)
 	if err != nil {
 		return 0, false, &board.Error{Code: board.CodeBadOp, Message: fmt.Sprintf("cannot encode op: %v", err)}
 	}
 	for {
-		seq, dup, err := h.log.Append(ctx, r.id, epoch, key, data)
+		seq, dup, err := r.env.Log.Append(ctx, r.id, epoch, key, data)
 		if errors.Is(err, store.ErrReset) || errors.Is(err, store.ErrRestoring) {
 			if epoch, err = r.epochAfter(ctx, epoch); err == nil {
 				continue
@@ -343,7 +342,7 @@ func (h *Hub) append(ctx context.Context, r *room, epoch, key string, e board.En
 			// The entry may be in the log all the same, and nothing
 			// else brings it to this room.
 			r.missed.Store(true)
-			h.logger.Warn("append", "board", r.id, "err", err)
+			r.env.Logger.Warn("append", "board", r.id, "err", err)
 			return 0, false, errUnknownOutcome
 		}
 		if !dup {
@@ -370,7 +369,7 @@ func (s *session) ephemeral(f *protocol.ClientFrame) {
 // client's own id, so that whichever instance applies the entry, only the
 // sender's connection gets the acknowledgement.
 func (s *session) ref(clientRef string) string {
-	return s.hub.instance + "." + strconv.FormatUint(s.id, 10) + "." + clientRef
+	return s.env.Instance + "." + strconv.FormatUint(s.id, 10) + "." + clientRef
 }
 
 // opKey is an op's idempotency key in the log: its sender and the id the
@@ -411,4 +410,12 @@ func randomSeed() uint64 {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
 	return binary.LittleEndian.Uint64(b[:])
+}
+
+// pong answers a ping, through the session's queue like any frame: a
+// client that hears it knows its link to the server carries frames.
+var pong = protocol.Encode(protocol.Pong{T: "pong"})
+
+func errorBytes(ref string, e *board.Error) []byte {
+	return protocol.Encode(protocol.Err{T: "err", Ref: ref, Code: e.Code, Msg: e.Message})
 }

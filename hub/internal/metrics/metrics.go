@@ -1,4 +1,7 @@
-package hub
+// Package metrics is the figures /metrics exposes (docs/operations.md
+// lists them): the hub's and its rooms', which count into them, and the
+// Go runtime's.
+package metrics
 
 import (
 	runtimemetrics "runtime/metrics"
@@ -7,54 +10,56 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-// metrics are the figures /metrics exposes (docs/operations.md lists
-// them). Each hub has its own registry, so that several hubs in one
-// process (the tests) count apart.
-type metrics struct {
-	registry   *prometheus.Registry
-	sessions   prometheus.Gauge // sessions attached to a room
-	boards     prometheus.Gauge // rooms loaded on this instance
-	opsApplied prometheus.Counter
-	overflows  prometheus.Counter // sessions closed because their queue was full
-	refusals   *prometheus.CounterVec
-	latency    prometheus.Histogram
+// Figures are one hub's figures, in a registry of their own, so that
+// several hubs in one process (the tests) count apart. A transport adds
+// its own to Registry (open websockets).
+type Figures struct {
+	Registry   *prometheus.Registry
+	Sessions   prometheus.Gauge // sessions attached to a room
+	Boards     prometheus.Gauge // rooms loaded on this instance
+	OpsApplied prometheus.Counter
+	Overflows  prometheus.Counter // sessions closed because their queue was full
+	Refusals   *prometheus.CounterVec
+	Latency    prometheus.Histogram
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
-		registry: prometheus.NewRegistry(),
-		sessions: prometheus.NewGauge(prometheus.GaugeOpts{
+// New makes and registers a hub's figures.
+func New() *Figures {
+	m := &Figures{
+		Registry: prometheus.NewRegistry(),
+		Sessions: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "plenary_sessions", Help: "Sessions attached to a board.",
 		}),
-		boards: prometheus.NewGauge(prometheus.GaugeOpts{
+		Boards: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "plenary_boards", Help: "Boards loaded on this instance.",
 		}),
-		opsApplied: prometheus.NewCounter(prometheus.CounterOpts{
+		OpsApplied: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "plenary_ops_applied_total", Help: "Ops applied to boards on this instance.",
 		}),
-		overflows: prometheus.NewCounter(prometheus.CounterOpts{
+		Overflows: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "plenary_send_queue_overflows_total", Help: "Sessions closed because their send queue was full.",
 		}),
-		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "plenary_ops_refused_total", Help: "Ops and frames refused, by error code.",
 		}, []string{"code"}),
-		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+		Latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "plenary_broadcast_seconds",
 			Help:    "From an op reaching a server to its change queued for every client here.",
 			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5},
 		}),
 	}
-	m.registry.MustRegister(m.sessions, m.boards, m.opsApplied, m.overflows, m.refusals, m.latency,
+	m.Registry.MustRegister(m.Sessions, m.Boards, m.OpsApplied, m.Overflows, m.Refusals, m.Latency,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, f := range runtimeFigures {
-		m.registry.MustRegister(f.collector())
+		m.Registry.MustRegister(f.collector())
 	}
 	return m
 }
 
-func (m *metrics) refused(code string) {
-	m.refusals.WithLabelValues(code).Inc()
+// Refused counts a refusal of an op or frame by its error code.
+func (m *Figures) Refused(code string) {
+	m.Refusals.WithLabelValues(code).Inc()
 }
 
 // runtimeFigure is a figure of the Go runtime that /metrics passes on

@@ -1,4 +1,4 @@
-package hub
+package room
 
 // How a room passes on what is not logged: drags, cursors and presence.
 
@@ -12,7 +12,7 @@ import (
 
 // ephemeral passes a drag or cursor on to the board's other sessions here
 // and, through the store, on other instances.
-func (r *room) ephemeral(from *session, frame []byte) {
+func (r *Room) ephemeral(from *session, frame []byte) {
 	if r.tryPost(func() { r.fanOutEphemeral(from, from.participant, frame) }) {
 		r.publish(frame)
 	}
@@ -21,19 +21,14 @@ func (r *room) ephemeral(from *session, frame []byte) {
 // publish hands an ephemeral frame to the hub's publisher for the board's
 // other instances, never waiting: a lost drag position is replaced by the
 // next one.
-func (r *room) publish(frame []byte) {
-	select {
-	case r.hub.outbound <- outbound{board: r.id, frame: frame}:
-	default:
-	}
-}
+func (r *Room) publish(frame []byte) { r.env.Publish(r.id, frame) }
 
 // fanOutEphemeral passes a drag or cursor on to the sessions that can see
 // it: in brainstorm a participant's drag is on their group's chart, which
 // only the group and the facilitators have open; from share on, the whole
 // plenary watches. from is the sending session when it is on this
 // instance; sender is the participant it came from.
-func (r *room) fanOutEphemeral(from *session, sender string, frame []byte) {
+func (r *Room) fanOutEphemeral(from *session, sender string, frame []byte) {
 	key := ephKey(frame)
 	st := r.replica.State()
 	group := ""
@@ -76,8 +71,8 @@ func senderOf(frame []byte) string {
 // that is due, and tells other instances who is online here. Unlike drags,
 // presence goes through the logged queue: a client that missed a change
 // would hold a wrong list until it reconnected.
-func (r *room) sendPresence(now time.Time) {
-	frame, part := r.presence.Tick(r.hub.instance, now)
+func (r *Room) sendPresence(now time.Time) {
+	frame, part := r.presence.Tick(r.env.Instance, now)
 	if frame != nil {
 		for _, s := range r.clients {
 			s.enqueue(frame)

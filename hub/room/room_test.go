@@ -1,12 +1,19 @@
-package hub
+package room
 
 import (
 	"encoding/json"
+	"log/slog"
+	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/internal/limits"
+	"github.com/plenary/plenary/hub/internal/metrics"
+	"github.com/plenary/plenary/hub/internal/token"
+	"github.com/plenary/plenary/store/bolt"
 )
 
 // TestIdleRoomTakesNoPosts: once a room has left (idle, forgotten by the
@@ -49,16 +56,42 @@ func TestOpsGoFirst(t *testing.T) {
 	}
 }
 
-// newRoomOf creates board id on a hub of its own and returns its room.
-func newRoomOf(t *testing.T, id string) *room {
+// newRoomOf creates board id on an embedded store of its own and returns
+// its room, loaded, in an Env of its own: a directory of that one room.
+func newRoomOf(t *testing.T, id string) *Room {
 	t.Helper()
-	h, log := newBoltHub(t)
+	log, err := bolt.Open(filepath.Join(t.TempDir(), "plenary.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = log.Close() })
 	data, _ := json.Marshal(board.Entry{At: time.Now(), Op: board.Op{Kind: board.BoardCreate, Title: "A room", Prompt: "Who is here?"}})
 	if err := log.Create(t.Context(), id, data); err != nil {
 		t.Fatal(err)
 	}
-	r, err := h.room(t.Context(), id)
-	if err != nil {
+	closing := make(chan struct{})
+	var background sync.WaitGroup
+	env := &Env{
+		Log:          log,
+		Tokens:       token.Signer{Secret: []byte("a test secret of some length")},
+		Logger:       slog.Default(),
+		Instance:     "test",
+		Metrics:      metrics.New(),
+		OpRate:       30,
+		Ops:          limits.New(30, 60),
+		Eph:          limits.New(20, 20),
+		Closing:      closing,
+		Background:   &background,
+		StoreUp:      func() bool { return true },
+		StoreStalled: func() {},
+		Publish:      func(string, []byte) {},
+		Forget:       func(*Room) {},
+		ForgetIfIdle: func(r *Room) bool { return r.LeaveIfIdle() },
+		Missed:       func(string) {},
+	}
+	r := New(env, id)
+	t.Cleanup(func() { close(closing); <-r.Done(); background.Wait() })
+	if err := r.Loaded(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	return r

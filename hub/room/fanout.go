@@ -1,4 +1,4 @@
-package hub
+package room
 
 // How a room tells its sessions what each may see of an entry: the
 // replica encodes each entry once per view, and the same bytes go to
@@ -15,14 +15,14 @@ import (
 
 // broadcast sends what each session may see of an applied entry, the
 // sender's acknowledgement first: the person who acted is waiting on it.
-func (r *room) broadcast(e board.Entry, a *replica.Applied) {
-	r.hub.metrics.latency.Observe(time.Since(e.At).Seconds())
+func (r *Room) broadcast(e board.Entry, a *replica.Applied) {
+	r.env.Metrics.Latency.Observe(time.Since(e.At).Seconds())
 	if holds(e) {
 		r.holdJoin(a)
 		return
 	}
 	var sender *session
-	senderID, clientRef, fromHere := parseRef(r.hub.instance, e.Ref)
+	senderID, clientRef, fromHere := parseRef(r.env.Instance, e.Ref)
 	if fromHere {
 		sender = r.sender(senderID)
 	}
@@ -40,8 +40,8 @@ func (r *room) broadcast(e board.Entry, a *replica.Applied) {
 
 // refused tells the sender, if it is connected here, why its op was
 // refused when the log reached it.
-func (r *room) refused(e board.Entry, refusal *board.Error) {
-	if senderID, clientRef, ok := parseRef(r.hub.instance, e.Ref); ok {
+func (r *Room) refused(e board.Entry, refusal *board.Error) {
+	if senderID, clientRef, ok := parseRef(r.env.Instance, e.Ref); ok {
 		if s := r.sender(senderID); s != nil {
 			s.refuse(clientRef, refusal)
 		}
@@ -60,7 +60,7 @@ type owed struct {
 // first time, at seq: its change frame with the ref, or its refusal. An
 // op another instance appended may not have reached this room yet: the
 // answer then waits for it.
-func (r *room) answer(s *session, seq uint64, ref string) {
+func (r *Room) answer(s *session, seq uint64, ref string) {
 	r.post(func() {
 		if seq > r.replica.Seq() {
 			r.owed = append(r.owed, owed{s: s, seq: seq, ref: ref})
@@ -72,7 +72,7 @@ func (r *room) answer(s *session, seq uint64, ref string) {
 }
 
 // payOwed answers the ops sent again whose seq the room has reached.
-func (r *room) payOwed() {
+func (r *Room) payOwed() {
 	if len(r.owed) == 0 {
 		return
 	}
@@ -88,7 +88,7 @@ func (r *room) payOwed() {
 // answerNow answers from the recent entries; an entry older than those
 // gets a bare acknowledgement: s has been sent the board since, with the
 // op in it.
-func (r *room) answerNow(s *session, seq uint64, ref string) {
+func (r *Room) answerNow(s *session, seq uint64, ref string) {
 	if r.sender(s.id) != s {
 		return // gone: the client sends the op again when it is back
 	}
@@ -107,7 +107,7 @@ func (r *room) answerNow(s *session, seq uint64, ref string) {
 // room still holds them all, else a snapshot and the entries after it. A
 // seq of another epoch than the room's is of another history, so it is
 // sent a snapshot too.
-func (r *room) sendState(s *session, since uint64, epoch string) {
+func (r *Room) sendState(s *session, since uint64, epoch string) {
 	if !r.replica.Resumable(since, epoch) {
 		var frame []byte
 		frame, since = r.replica.SnapshotFrame(s.viewer())
@@ -118,6 +118,6 @@ func (r *room) sendState(s *session, since uint64, epoch string) {
 
 // replay sends what v is sent of each recent entry after seq: to its
 // session's socket (s.enqueue), or to the snapshot endpoint's resume.
-func (r *room) replay(v replica.Viewer, seq uint64, send func([]byte)) {
+func (r *Room) replay(v replica.Viewer, seq uint64, send func([]byte)) {
 	r.replica.After(seq, func(a *replica.Applied) { send(a.FrameFor(v, "")) })
 }

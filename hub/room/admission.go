@@ -1,10 +1,11 @@
-package hub
+package room
 
 // How a room checks ops and joins against its state, and lets sessions in
 // and out.
 
 import (
 	"context"
+	"crypto/subtle"
 	"slices"
 	"time"
 
@@ -36,7 +37,7 @@ type attachment struct {
 // The op goes ahead of the room's other work once the room has let its
 // sender in; before that it queues behind the sender's own admission, so
 // the sender is in the room to be answered when the op is applied.
-func (r *room) check(ctx context.Context, s *session, e board.Entry) (string, *board.Error) {
+func (r *Room) check(ctx context.Context, s *session, e board.Entry) (string, *board.Error) {
 	type checked struct {
 		epoch string
 		bad   *board.Error
@@ -69,7 +70,7 @@ func (r *room) check(ctx context.Context, s *session, e board.Entry) (string, *b
 // checkJoin is check for a join, which also needs the passcode. It also
 // returns the board's participant offset, which names the newcomer (see
 // board.ParticipantID) and is set once, when the board is created.
-func (r *room) checkJoin(e board.Entry, passcode string) (epoch string, offset uint64, bad *board.Error) {
+func (r *Room) checkJoin(e board.Entry, passcode string) (epoch string, offset uint64, bad *board.Error) {
 	if !r.call(func() {
 		st := r.replica.State()
 		epoch, offset = r.replica.Epoch(), st.ParticipantOffset
@@ -87,7 +88,7 @@ func (r *room) checkJoin(e board.Entry, passcode string) (epoch string, offset u
 
 // attach lets s in once the state holds its participant. since, in epoch,
 // is the last seq s holds.
-func (r *room) attach(s *session, minSeq, since uint64, epoch, token string) {
+func (r *Room) attach(s *session, minSeq, since uint64, epoch, token string) {
 	if !r.post(func() {
 		if minSeq == 0 {
 			ctx, cancel := context.WithTimeout(context.Background(), StoreWait)
@@ -106,7 +107,7 @@ func (r *room) attach(s *session, minSeq, since uint64, epoch, token string) {
 // through another instance a moment ago (POST /join answers once that
 // instance has applied the join), before this one has heard of it. It
 // runs on the room's goroutine.
-func (r *room) lookUp(ctx context.Context, participant string) *board.Participant {
+func (r *Room) lookUp(ctx context.Context, participant string) *board.Participant {
 	if p := r.replica.State().Participants[participant]; p != nil {
 		return p
 	}
@@ -114,7 +115,7 @@ func (r *room) lookUp(ctx context.Context, participant string) *board.Participan
 	return r.replica.State().Participants[participant]
 }
 
-func (r *room) admitWaiting() {
+func (r *Room) admitWaiting() {
 	if len(r.waiting) == 0 {
 		return
 	}
@@ -127,7 +128,7 @@ func (r *room) admitWaiting() {
 	})
 }
 
-func (r *room) admit(a attachment) {
+func (r *Room) admit(a attachment) {
 	s := a.s
 	p := r.replica.State().Participants[s.participant]
 	switch {
@@ -149,7 +150,7 @@ func (r *room) admit(a attachment) {
 	r.clients[s.id] = s
 	s.inRoom.Store(true)
 	r.presence.Join(p.ID)
-	r.hub.metrics.sessions.Add(1)
+	r.env.Metrics.Sessions.Add(1)
 	s.enqueue(protocol.Encode(protocol.Welcome{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
 	r.sendState(s, a.since, a.epoch)
 	r.admitted(s)
@@ -157,16 +158,20 @@ func (r *room) admit(a attachment) {
 }
 
 // detach forgets s when its connection ends.
-func (r *room) detach(s *session) {
+func (r *Room) detach(s *session) {
 	r.post(func() {
 		if r.clients[s.id] != s {
 			return
 		}
 		delete(r.clients, s.id)
-		r.hub.metrics.sessions.Add(-1)
+		r.env.Metrics.Sessions.Add(-1)
 		r.presence.Leave(s.participant)
 		if len(r.clients) == 0 {
 			r.idle = time.Now()
 		}
 	})
+}
+
+func equalSecret(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

@@ -1,4 +1,4 @@
-package hub
+package room
 
 import (
 	"bytes"
@@ -46,8 +46,7 @@ func (s *Snapshot) Gzipped() []byte { return s.packed.Gzipped(s.v, s.tail) }
 // view if presenter. since and epoch are the last seq a page coming back
 // after a drop holds (zero and "" for none): when the room holds every
 // entry after since, the answer is those entries (see resume).
-func (b Board) Snapshot(ctx context.Context, participant string, presenter bool, since uint64, epoch string) (*Snapshot, error) {
-	r := b.r
+func (r *Room) Snapshot(ctx context.Context, participant string, presenter bool, since uint64, epoch string) (*Snapshot, error) {
 	var (
 		snap    Snapshot
 		refusal error
@@ -88,7 +87,7 @@ func (b Board) Snapshot(ctx context.Context, participant string, presenter bool,
 // the recent entries after it: the very frames a hello with since would
 // replay to its socket, one per line. It is at most the replica's recent
 // history. Refused entries, which send no frame, leave no line.
-func (r *room) resume(reader replica.Viewer, since uint64) *bytes.Buffer {
+func (r *Room) resume(reader replica.Viewer, since uint64) *bytes.Buffer {
 	var out bytes.Buffer
 	r.replay(reader, since, func(frame []byte) {
 		if len(frame) == 0 {

@@ -1,4 +1,4 @@
-package hub
+package room
 
 // How a room follows its board's log: loading its replica, applying
 // entries in seq order, catching up over gaps, and giving the board back
@@ -17,7 +17,7 @@ import (
 
 // load builds the replica from the latest snapshot and the log after it,
 // waiting out a restore being decided.
-func (r *room) load() error {
+func (r *Room) load() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	rep, err := r.loadReplica(ctx)
@@ -33,7 +33,7 @@ func (r *room) load() error {
 		return err
 	}
 	if !rep.State().Created {
-		return errNoBoard
+		return ErrNoBoard
 	}
 	r.replica, r.snapSeq = rep, rep.Seq()
 	return nil
@@ -43,8 +43,8 @@ func (r *room) load() error {
 // latest snapshot, then every entry after it, all of one epoch. It holds
 // the changes of those entries, for clients that resume from a seq among
 // them.
-func (r *room) loadReplica(ctx context.Context) (*replica.Replica, error) {
-	snap, err := r.hub.log.LoadSnapshot(ctx, r.id)
+func (r *Room) loadReplica(ctx context.Context) (*replica.Replica, error) {
+	snap, err := r.env.Log.LoadSnapshot(ctx, r.id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
@@ -70,9 +70,9 @@ var errBehind = errors.New("the log no longer holds the next entry")
 // be the next one: Apply takes whatever seq it is given, so a gap anywhere
 // in what the log returns (entries trimmed, or lost from a damaged log) is
 // an error, never applied across.
-func (r *room) readLog(ctx context.Context, rep *replica.Replica, apply func(board.Entry)) error {
+func (r *Room) readLog(ctx context.Context, rep *replica.Replica, apply func(board.Entry)) error {
 	for {
-		recs, err := r.hub.log.Read(ctx, r.id, rep.Epoch(), rep.Seq(), loadReads)
+		recs, err := r.env.Log.Read(ctx, r.id, rep.Epoch(), rep.Seq(), loadReads)
 		if err != nil {
 			return fmt.Errorf("read log of %s after %d: %w", r.id, rep.Seq(), err)
 		}
@@ -106,8 +106,8 @@ func (r *room) readLog(ctx context.Context, rep *replica.Replica, apply func(boa
 // would hold the room, and with it the acknowledgements of ops already
 // appended, until the read gave up. For the same reason a read is given
 // no longer than an op is, and one that runs out marks the store away.
-func (r *room) catchUp(ctx context.Context) {
-	if !r.hub.storeUp.Load() {
+func (r *Room) catchUp(ctx context.Context) {
+	if !r.env.StoreUp() {
 		r.missed.Store(true)
 		return
 	}
@@ -115,7 +115,7 @@ func (r *room) catchUp(ctx context.Context) {
 	defer cancel()
 	defer func() {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			r.hub.storeStalled()
+			r.env.StoreStalled()
 		}
 	}()
 	err := r.readLog(ctx, r.replica, r.apply)
@@ -129,7 +129,7 @@ func (r *room) catchUp(ctx context.Context) {
 	}
 	if err != nil {
 		if !errors.Is(err, store.ErrRestoring) {
-			r.hub.logger.Warn("catch up", "board", r.id, "err", err)
+			r.env.Logger.Warn("catch up", "board", r.id, "err", err)
 		}
 		r.missed.Store(true)
 	}
@@ -140,21 +140,21 @@ func (r *room) catchUp(ctx context.Context) {
 // subscription may lose a record (Redis pub/sub delivers at most once);
 // a lost record shows as a gap when the next one arrives, but the last of
 // a burst would be missing from every screen of this instance until then.
-func (r *room) checkHead() {
-	if !r.hub.storeUp.Load() {
+func (r *Room) checkHead() {
+	if !r.env.StoreUp() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), StoreWait)
 	defer cancel()
-	if last, err := r.hub.log.Last(ctx, r.id); err == nil && last != r.replica.Seq() {
+	if last, err := r.env.Log.Last(ctx, r.id); err == nil && last != r.replica.Seq() {
 		r.missed.Store(true)
 	}
 }
 
 // restore offers the store this room's copy of a board whose log it lost.
 // It returns store.ErrRestoring while copies are still taken.
-func (r *room) restore(ctx context.Context) error {
-	restorer, ok := r.hub.log.(store.Restorer)
+func (r *Room) restore(ctx context.Context) error {
+	restorer, ok := r.env.Log.(store.Restorer)
 	if !ok {
 		return fmt.Errorf("the store lost board %s and cannot take it back", r.id)
 	}
@@ -174,7 +174,7 @@ func (r *room) restore(ctx context.Context) error {
 // epochAfter waits until the room holds the board in an epoch other than
 // old, for a session whose append was refused because the log is not of
 // old any more, and returns it.
-func (r *room) epochAfter(ctx context.Context, old string) (string, error) {
+func (r *Room) epochAfter(ctx context.Context, old string) (string, error) {
 	r.missed.Store(true)
 	for {
 		var epoch string
@@ -196,12 +196,12 @@ func (r *room) epochAfter(ctx context.Context, old string) (string, error) {
 // reload replaces the replica with a fresh load and sends every client a
 // snapshot, since the changes between cannot be known. Entries held for a
 // gap are of the old replica and are dropped.
-func (r *room) reload(ctx context.Context) error {
+func (r *Room) reload(ctx context.Context) error {
 	rep, err := r.loadReplica(ctx)
 	if err != nil {
 		return err
 	}
-	r.hub.logger.Info("reloaded board", "board", r.id, "from", r.replica.Seq(), "to", rep.Seq(), "epoch", rep.Epoch())
+	r.env.Logger.Info("reloaded board", "board", r.id, "from", r.replica.Seq(), "to", rep.Seq(), "epoch", rep.Epoch())
 	r.replica, r.snapSeq = rep, rep.Seq()
 	clear(r.pending)
 	r.dropJoins()
@@ -220,9 +220,9 @@ func (r *room) reload(ctx context.Context) error {
 // this value, and the store's subscription does not bring it back (see
 // store.Log). If the room has left meanwhile, whichever room holds the
 // board now reads the entry from the log.
-func (r *room) receive(e board.Entry, epoch string) {
+func (r *Room) receive(e board.Entry, epoch string) {
 	if !r.postOp(func() { r.deliver(e, epoch) }) {
-		r.hub.missed(r.id)
+		r.env.Missed(r.id)
 	}
 }
 
@@ -233,7 +233,7 @@ func (r *room) receive(e board.Entry, epoch string) {
 // room up to everything appended so far. An entry of another epoch is of
 // another history than the replica's: the room catches up from the log,
 // which reloads the board.
-func (r *room) deliver(e board.Entry, epoch string) {
+func (r *Room) deliver(e board.Entry, epoch string) {
 	switch seq := r.replica.Seq(); {
 	case epoch != r.replica.Epoch():
 		r.missed.Store(true)
@@ -249,7 +249,7 @@ func (r *room) deliver(e board.Entry, epoch string) {
 	r.applyPending()
 }
 
-func (r *room) applyPending() {
+func (r *Room) applyPending() {
 	for seq := range r.pending {
 		if seq <= r.replica.Seq() {
 			delete(r.pending, seq)
@@ -267,12 +267,12 @@ func (r *room) applyPending() {
 
 // apply applies the next entry and tells every client what it may see of
 // the result.
-func (r *room) apply(e board.Entry) {
+func (r *Room) apply(e board.Entry) {
 	a := r.replica.Apply(e)
 	if a.Refusal != nil {
 		r.refused(e, a.Refusal)
 	} else {
-		r.hub.metrics.opsApplied.Add(1)
+		r.env.Metrics.OpsApplied.Add(1)
 		r.broadcast(e, &a)
 	}
 	r.admitWaiting()
@@ -284,23 +284,23 @@ func (r *room) apply(e board.Entry) {
 
 // saveSnapshot stores the state in the background; the log keeps the
 // entries, so a snapshot that fails to save loses nothing.
-func (r *room) saveSnapshot() {
+func (r *Room) saveSnapshot() {
 	if r.replica == nil || r.replica.Seq() == r.snapSeq {
 		return
 	}
 	snap, err := r.replica.Encode()
 	if err != nil {
-		r.hub.logger.Error("encode snapshot", "board", r.id, "err", err)
+		r.env.Logger.Error("encode snapshot", "board", r.id, "err", err)
 		return
 	}
 	r.snapSeq = snap.Seq
-	r.hub.background.Add(1)
+	r.env.Background.Add(1)
 	go func() {
-		defer r.hub.background.Done()
+		defer r.env.Background.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := r.hub.log.SaveSnapshot(ctx, r.id, snap); err != nil {
-			r.hub.logger.Warn("save snapshot", "board", r.id, "seq", snap.Seq, "err", err)
+		if err := r.env.Log.SaveSnapshot(ctx, r.id, snap); err != nil {
+			r.env.Logger.Warn("save snapshot", "board", r.id, "seq", snap.Seq, "err", err)
 		}
 	}()
 }

@@ -1,4 +1,4 @@
-package hub
+package room
 
 // How a newcomer joins a board: in a hello with a join, or with Join
 // (POST /api/boards/:id/join). The web app joins over HTTP, and then
@@ -20,16 +20,16 @@ import (
 // participant id and the seq of their join. A join the log took under key
 // before is that newcomer again: nothing is appended, even if the board
 // as it is now would refuse them (its last places taken since).
-func (h *Hub) join(ctx context.Context, r *room, j protocol.Join, key string) (participant string, seq uint64, bad *board.Error) {
+func (r *Room) join(ctx context.Context, j protocol.Join, key string) (participant string, seq uint64, bad *board.Error) {
 	ctx, cancel := context.WithTimeout(ctx, StoreWait)
 	defer cancel()
 	e := board.Entry{At: time.Now(), Op: board.Op{Kind: board.ParticipantJoin, Name: j.Name, Role: j.Role}}
 	epoch, offset, bad := r.checkJoin(e, j.Passcode)
 	if bad != nil && key != "" && bad.Code != protocol.CodeBadPasscode && bad.Code != protocol.CodeUnavailable {
-		seq, err := h.log.SeqOf(ctx, r.id, key)
+		seq, err := r.env.Log.SeqOf(ctx, r.id, key)
 		switch {
 		case err != nil:
-			h.logger.Warn("look up join", "board", r.id, "err", err)
+			r.env.Logger.Warn("look up join", "board", r.id, "err", err)
 			return "", 0, errUnknownOutcome
 		case seq != 0:
 			return board.ParticipantID(seq, offset), seq, nil
@@ -38,7 +38,7 @@ func (h *Hub) join(ctx context.Context, r *room, j protocol.Join, key string) (p
 	if bad != nil {
 		return "", 0, bad
 	}
-	seq, _, bad = h.append(ctx, r, epoch, key, e)
+	seq, _, bad = r.append(ctx, epoch, key, e)
 	if bad != nil {
 		return "", 0, bad
 	}
@@ -55,27 +55,26 @@ func joinKey(id string) string { return "join/" + id }
 // newcomer (joinKey). It answers once this instance's replica holds the
 // newcomer, so the token opens the board's snapshot and socket at once.
 // A refusal is a *board.Error.
-func (b Board) Join(ctx context.Context, j protocol.Join, id string) (token, participant string, err error) {
+func (r *Room) Join(ctx context.Context, j protocol.Join, id string) (token, participant string, err error) {
 	if id == "" || len(id) > protocol.MaxOpID {
 		return "", "", &board.Error{Code: protocol.CodeBadFrame, Message: fmt.Sprintf("a join needs an id of 1 to %d characters", protocol.MaxOpID)}
 	}
-	r := b.r
-	participant, seq, bad := r.hub.join(ctx, r, j, joinKey(id))
+	participant, seq, bad := r.join(ctx, j, joinKey(id))
 	if bad == nil {
 		bad = r.joined(ctx, seq, participant)
 	}
 	if bad != nil {
-		r.hub.metrics.refused(bad.Code)
+		r.env.Metrics.Refused(bad.Code)
 		return "", "", bad
 	}
-	return r.hub.tokens.issue(r.id, participant, time.Now()), participant, nil
+	return r.env.Tokens.Issue(r.id, participant, time.Now()), participant, nil
 }
 
 // joined waits, within ctx, for the room to apply the log up to seq, a
 // join's, and says whether that made participant: the log may take a
 // join that Apply then refuses, when joins racing it took the board's
 // last places.
-func (r *room) joined(ctx context.Context, seq uint64, participant string) *board.Error {
+func (r *Room) joined(ctx context.Context, seq uint64, participant string) *board.Error {
 	var caughtUp, in bool
 	if !r.call(func() {
 		if r.replica.Seq() < seq {

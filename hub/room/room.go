@@ -1,4 +1,10 @@
-package hub
+// Package room is one board held by this instance: its goroutine, which
+// owns the board's replica, the sessions of the people watching it, their
+// ops checked and appended to the log, and the fan-out of changes and
+// ephemeral traffic to them. Rooms and sessions reach into each other, so
+// they live together; the hub keeps the directory of rooms and hands each
+// what it shares with the others in an Env.
+package room
 
 import (
 	"context"
@@ -29,15 +35,23 @@ const (
 	loadReads = 1000
 )
 
-var errNoBoard = errors.New("no such board")
+// ErrNoBoard is what loading a board that does not exist fails with.
+var ErrNoBoard = errors.New("no such board")
+
+// Refusals of a request for a board, beside those of its ops and joins.
+var (
+	errClosed   = &board.Error{Code: protocol.CodeUnavailable, Message: "the workshop was closed; try again"}
+	errBadLink  = &board.Error{Code: protocol.CodeBadToken, Message: "this link or session is not valid for this workshop"}
+	errStranger = &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop"}
+)
 
 // room is one board held by this instance: its replica of the board, and
 // the sessions that hold it. Everything in it belongs to the room's own
 // goroutine (run); other goroutines reach it only by posting funcs to its
 // inboxes, so the state has one owner and no lock.
-type room struct {
+type Room struct {
 	id  string
-	hub *Hub
+	env *Env
 
 	inbox chan func()
 	// ops is the inbox of the op path, checking an op and applying what
@@ -77,10 +91,12 @@ type room struct {
 	headSeen time.Time // when checkHead last looked
 }
 
-func newRoom(h *Hub, id string) *room {
-	return &room{
+// New starts the room of board id, which loads the board on its own
+// goroutine: Loaded says when it has.
+func New(env *Env, id string) *Room {
+	r := &Room{
 		id:       id,
-		hub:      h,
+		env:      env,
 		inbox:    make(chan func(), inboxLen),
 		ops:      make(chan func(), inboxLen),
 		done:     make(chan struct{}),
@@ -91,11 +107,32 @@ func newRoom(h *Hub, id string) *room {
 		presence: presence.New(),
 		pending:  map[uint64]board.Entry{},
 	}
+	go r.run()
+	return r
 }
+
+// Loaded waits, within ctx, for the room to load its board, and returns
+// why it could not: ErrNoBoard for a board that does not exist.
+func (r *Room) Loaded(ctx context.Context) error {
+	select {
+	case <-r.loaded:
+		return r.loadErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Done is closed once the room has stopped: it left, idle, or the hub
+// closed and the room saved its board.
+func (r *Room) Done() <-chan struct{} { return r.done }
+
+// Missed tells the room to read the log: it may lack an entry this
+// instance appended for a room of the board that has left.
+func (r *Room) Missed() { r.missed.Store(true) }
 
 // sender is the session a log ref names on this instance: a screen, or a
 // POST waiting for its answers.
-func (r *room) sender(id uint64) *session {
+func (r *Room) sender(id uint64) *session {
 	if s := r.clients[id]; s != nil {
 		return s
 	}
@@ -106,10 +143,10 @@ func (r *room) sender(id uint64) *session {
 // seq: loading first would miss what other instances appended in between.
 // What this instance appends is handed over by the session that appended
 // it (receive), never by the subscription.
-func (r *room) run() {
+func (r *Room) run() {
 	defer close(r.done)
 	defer r.stopPosts()
-	cancel := r.hub.log.Subscribe(r.id, store.Events{
+	cancel := r.env.Log.Subscribe(r.id, store.Events{
 		Record: func(rec store.Record) {
 			e := replica.DecodeEntry(rec)
 			if !r.tryPost(func() { r.deliver(e, rec.Epoch) }) {
@@ -130,11 +167,11 @@ func (r *room) run() {
 	r.loadErr = r.load()
 	close(r.loaded)
 	if r.loadErr != nil {
-		r.hub.forget(r)
+		r.env.Forget(r)
 		return
 	}
-	r.hub.metrics.boards.Add(1)
-	defer r.hub.metrics.boards.Add(-1)
+	r.env.Metrics.Boards.Add(1)
+	defer r.env.Metrics.Boards.Add(-1)
 	r.idle = time.Now()
 
 	tick := time.NewTicker(tickEvery)
@@ -161,11 +198,11 @@ func (r *room) run() {
 			}
 			r.sendJoins(nil)
 			r.sendPresence(now)
-			if len(r.clients) == 0 && len(r.waiting) == 0 && now.Sub(r.idle) > roomIdle && r.hub.forgetIfIdle(r) {
+			if len(r.clients) == 0 && len(r.waiting) == 0 && now.Sub(r.idle) > roomIdle && r.env.ForgetIfIdle(r) {
 				r.saveSnapshot()
 				return
 			}
-		case <-r.hub.closing:
+		case <-r.env.Closing:
 			r.saveSnapshot()
 			for _, s := range r.clients {
 				s.close(protocol.CloseGoingAway, "the server is restarting: reconnect")
@@ -177,12 +214,12 @@ func (r *room) run() {
 
 // post runs fn on the room's goroutine, waiting for room in the inbox. It
 // reports false if the room has left, and then fn never runs.
-func (r *room) post(fn func()) bool { return r.postTo(r.inbox, fn) }
+func (r *Room) post(fn func()) bool { return r.postTo(r.inbox, fn) }
 
 // postOp is post for the op path, which the room serves first.
-func (r *room) postOp(fn func()) bool { return r.postTo(r.ops, fn) }
+func (r *Room) postOp(fn func()) bool { return r.postTo(r.ops, fn) }
 
-func (r *room) postTo(inbox chan func(), fn func()) bool {
+func (r *Room) postTo(inbox chan func(), fn func()) bool {
 	r.gate.Lock()
 	if r.left {
 		r.gate.Unlock()
@@ -213,7 +250,7 @@ func (r *room) postTo(inbox chan func(), fn func()) bool {
 
 // tryPost is post for callers that must never block: the store's delivery
 // goroutine and ephemeral traffic, which is dropped first under load.
-func (r *room) tryPost(fn func()) bool {
+func (r *Room) tryPost(fn func()) bool {
 	r.gate.Lock()
 	defer r.gate.Unlock()
 	if r.left {
@@ -227,9 +264,9 @@ func (r *room) tryPost(fn func()) bool {
 	}
 }
 
-// leaveIfIdle stops the room taking posts, unless one is queued or under
+// LeaveIfIdle stops the room taking posts, unless one is queued or under
 // way; it reports whether the room left.
-func (r *room) leaveIfIdle() bool {
+func (r *Room) LeaveIfIdle() bool {
 	r.gate.Lock()
 	defer r.gate.Unlock()
 	if r.posting > 0 || len(r.inbox) > 0 || len(r.ops) > 0 {
@@ -240,14 +277,37 @@ func (r *room) leaveIfIdle() bool {
 }
 
 // stopPosts makes every later post fail, whatever stopped the room.
-func (r *room) stopPosts() {
+func (r *Room) stopPosts() {
 	r.gate.Lock()
 	defer r.gate.Unlock()
 	r.left = true
 }
 
+// ID is the board's join code.
+func (r *Room) ID() string { return r.id }
+
+// Holder is the participant token names on this board; it refuses a token
+// that is forged, expired or for another board.
+func (r *Room) Holder(token string) (participant string, err error) {
+	participant, err = r.env.Tokens.Open(token, r.id, time.Now())
+	if err != nil {
+		return "", errBadLink
+	}
+	return participant, nil
+}
+
+// Read runs fn with the board's state on the room's goroutine, which owns
+// it, and returns once fn has: fn must not keep st, nor anything in it.
+// It refuses a room that has closed meanwhile.
+func (r *Room) Read(fn func(st *board.State)) error {
+	if !r.call(func() { fn(r.replica.State()) }) {
+		return errClosed
+	}
+	return nil
+}
+
 // call runs fn on the room's goroutine and waits for it to finish.
-func (r *room) call(fn func()) bool {
+func (r *Room) call(fn func()) bool {
 	finished := make(chan struct{})
 	if !r.post(func() { fn(); close(finished) }) {
 		return false
