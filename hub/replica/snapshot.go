@@ -14,14 +14,10 @@ import (
 	"github.com/plenary/plenary/protocol"
 )
 
-// snapStale is how many entries a cached snapshot may lag the state, or a
-// quarter of the changes it holds if more: a joining client is sent the
-// cached snapshot and then the entries after it, so a storm of joins
-// re-encodes the board once the board has grown by a quarter rather than
-// once per join. Encoding blocks the room, and a board of 5,000 people
-// takes tens of milliseconds: every 128 joins, a storm made every tenth
-// op wait that long; growing by a quarter, the encodings of a whole storm
-// add up to a few of the largest.
+// snapStale is how many entries a cached snapshot may lag the state: a
+// joining client is sent the cached snapshot and then the entries after
+// it, so a storm of joins re-encodes the board at most once per snapStale
+// entries instead of once per join.
 const snapStale = 128
 
 // snapshotCache is the board's shared changes at seq, encoded for each
@@ -32,7 +28,7 @@ type snapshotCache struct {
 	body  [2][]byte
 	n     [2]int
 	// behind is the bytes of the participants' chg frames applied since
-	// seq. Past half the snapshot, the cache is encoded again: a
+	// seq. Past a quarter of the snapshot, the cache is encoded again: a
 	// few entries can outweigh the board (moving to cluster lays out
 	// every note), and a newcomer sent them after the snapshot would draw
 	// the board twice, once as it was and once as it is.
@@ -45,7 +41,7 @@ type snapshotCache struct {
 // stale reports whether the cache is too far behind a state at seq to
 // send.
 func (c *snapshotCache) stale(seq uint64) bool {
-	return !c.valid || seq-c.seq > max(snapStale, uint64(c.n[Participants]/4)) || c.behind > len(c.body[Participants])/2
+	return !c.valid || seq-c.seq > snapStale || c.behind > len(c.body[Participants])/4
 }
 
 // snapshot is the cached snapshot, encoded again first if it is stale or
