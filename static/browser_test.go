@@ -446,6 +446,10 @@ func TestWorkshop(t *testing.T) {
 		`[...document.querySelectorAll(%s)].some((o) => o.textContent === 'Shared calendar and intake')`, js(third+" [role=menuitem]")))
 	ben.do(chromedp.KeyEvent(kb.Escape))
 	ben.waitFor("the menu closed, the keyboard on its button", fmt.Sprintf(`document.activeElement === document.querySelector(%s) && !document.querySelector(%s)`, js(third+" .theme-menu"), js(third+" [role=menuitem]")))
+	// The room sees the whole canvas again, as the facilitator shows it.
+	was := eval[string](fac, `document.querySelector('.world-viewport').dataset.scale`)
+	fac.click(".zoom-fit")
+	fac.waitFor("the canvas fitted", fmt.Sprintf(`document.querySelector('.world-viewport').dataset.scale !== %s`, js(was)))
 	fac.screenshot("cluster")
 
 	// Vote: dots within the budget of two; the tally shows on the plenary.
