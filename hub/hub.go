@@ -71,7 +71,7 @@ type Hub struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 	// background counts goroutines that must finish before Close returns
-	// (snapshot writes).
+	// (snapshot writes, the store probe, the ephemeral publisher).
 	background sync.WaitGroup
 }
 
@@ -119,8 +119,10 @@ func New(cfg Config) (*Hub, error) {
 		Missed:       h.missed,
 	}
 	h.storeUp.Store(true)
-	go h.publishLoop()
-	go h.probeStore()
+	// Close waits for both: past it, the store is closed and the logger
+	// may be gone.
+	h.background.Go(h.publishLoop)
+	h.background.Go(h.probeStore)
 	return h, nil
 }
 
