@@ -11,7 +11,6 @@ import (
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/hub/client"
 	"github.com/plenary/plenary/protocol"
-	"github.com/plenary/plenary/store/redis/redistest"
 )
 
 // joinOverHTTP posts a join to board id and decodes a 200's answer.
@@ -164,13 +163,8 @@ func TestJoinOverHTTPGuessing(t *testing.T) {
 // the log before it refuses the token: the snapshot and the websocket
 // both take it at once.
 func TestJoinThroughAnotherInstance(t *testing.T) {
-	srv := redistest.Start(t)
-	a := instance(t, srv.URL())
-	lossy := &lossyLog{Log: openRedis(t, srv.URL())}
-	b := startServerOn(t, lossy)
-	created := a.create("Two doors", "Who came in by the other?")
-	fac := a.facilitator(created)
-	watcher := b.dial(client.Hello{Board: created.ID, Token: fac.Token})
+	p := startLossyPair(t, "Two doors", "Who came in by the other?")
+	a, b, lossy, created, fac, watcher := p.a, p.b, p.lossy, p.created, p.fac, p.watcher
 	if err := watcher.WaitSeq(ctxT(t), fac.Seq()); err != nil {
 		t.Fatal(err)
 	}

@@ -64,17 +64,33 @@ func (l *lossyLog) Subscribe(board string, ev store.Events) (cancel func()) {
 	return l.Log.Subscribe(board, ev)
 }
 
+// lossyPair is two instances on one redis-server, the second on a
+// lossyLog, a board created on the first, its facilitator there and the
+// facilitator's second screen on the other instance.
+type lossyPair struct {
+	a, b         *testServer
+	lossy        *lossyLog
+	created      created
+	fac, watcher *client.Client
+}
+
+func startLossyPair(t *testing.T, title, prompt string) lossyPair {
+	t.Helper()
+	srv := redistest.Start(t)
+	p := lossyPair{a: instance(t, srv.URL()), lossy: &lossyLog{Log: openRedis(t, srv.URL())}}
+	p.b = startServerOn(t, p.lossy)
+	p.created = p.a.create(title, prompt)
+	p.fac = p.a.facilitator(p.created)
+	p.watcher = p.b.dial(client.Hello{Board: p.created.ID, Token: p.fac.Token})
+	return p
+}
+
 // TestLostLastRecord: an instance whose subscription lost the last change
 // of a burst, with nothing after it to show the gap, still brings its
 // screens up to the board.
 func TestLostLastRecord(t *testing.T) {
-	srv := redistest.Start(t)
-	a := instance(t, srv.URL())
-	lossy := &lossyLog{Log: openRedis(t, srv.URL())}
-	b := startServerOn(t, lossy)
-	created := a.create("Lossy", "Who hears the last word?")
-	fac := a.facilitator(created)
-	watcher := b.dial(client.Hello{Board: created.ID, Token: fac.Token})
+	p := startLossyPair(t, "Lossy", "Who hears the last word?")
+	a, lossy, created, fac, watcher := p.a, p.lossy, p.created, p.fac, p.watcher
 	f := do(t, fac, board.Op{Kind: board.BoardEdit, Title: "Lossy", Prompt: "The last word"})
 	// The watcher's instance hears the board live before it loses a
 	// record of it.
