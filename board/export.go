@@ -1,6 +1,5 @@
 package board
 
-
 // Export is a whole board as a document: what export.json holds and what
 // board.create reads back (Op.Import) to start a new board as its copy.
 // Votes are kept as tallies, not per person: a ballot is secret, even from
