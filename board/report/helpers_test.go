@@ -7,14 +7,11 @@ import (
 	"github.com/plenary/plenary/board"
 )
 
-// start is when every test workshop begins.
-var start = time.Date(2019, 9, 12, 9, 0, 0, 0, time.UTC)
-
 // facilitator is the board's creator, named after the create entry's seq.
-const facilitator = "p1"
+var facilitator = board.ParticipantID(1, 0)
 
-// workshop drives a board through its log as the hub does: one entry per
-// op, seq by seq, a second apart.
+// workshop is a board driven through its log as the hub drives it: one
+// entry per op, seq by seq, a second apart.
 type workshop struct {
 	t testing.TB
 	s *board.State
@@ -24,7 +21,7 @@ type workshop struct {
 func (w *workshop) must(actor string, op board.Op) []board.Change {
 	w.t.Helper()
 	seq := w.s.Seq + 1
-	changes, err := w.s.Apply(board.Entry{Seq: seq, Actor: actor, At: start.Add(time.Duration(seq) * time.Second), Seed: seq, Op: op})
+	changes, err := w.s.Apply(board.Entry{Seq: seq, Actor: actor, At: time.Unix(int64(seq), 0).UTC(), Seed: seq, Op: op})
 	if err != nil {
 		w.t.Fatalf("%s by %q: %v", op.Kind, actor, err)
 	}
