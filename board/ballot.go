@@ -111,7 +111,7 @@ func (s *State) votable(item string) *Error {
 	}
 	idea := ideaOf(n.Text)
 	for id, other := range s.Notes {
-		if other.Theme == "" && compareIDs(id, item) < 0 && ideaOf(other.Text) == idea {
+		if other.Theme == "" && CompareIDs(id, item) < 0 && ideaOf(other.Text) == idea {
 			return refuse(CodeBadOp, "note %s says the same: vote for it", id)
 		}
 	}

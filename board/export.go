@@ -1,10 +1,5 @@
 package board
 
-import (
-	"cmp"
-	"slices"
-)
-
 // Export is a whole board as a document: what export.json holds and what
 // board.create reads back (Op.Import) to start a new board as its copy.
 // Votes are kept as tallies, not per person: a ballot is secret, even from
@@ -41,8 +36,8 @@ const ExportVersion = 2
 // passcode is left out, since the document is shared, and so are the notes'
 // authors on an anonymous board.
 func (s *State) Export() Export {
-	tallies := s.tallies()
-	ranking := rank(tallies)
+	results, _ := s.Results(true)
+	ranking := results.Ranking
 	x := Export{
 		Version:         ExportVersion,
 		Title:           s.Info.Title,
@@ -54,7 +49,7 @@ func (s *State) Export() Export {
 		Participants:    values(s.Participants),
 		Notes:           values(s.Notes),
 		Themes:          values(s.Themes),
-		Tallies:         values(tallies),
+		Tallies:         values(results.Tallies),
 		Ranking:         ranking.Ranks,
 		TopCivilServant: ranking.TopCivilServant,
 		TopCivilSociety: ranking.TopCivilSociety,
@@ -76,39 +71,4 @@ func values[V any](m map[string]*V) []V {
 		out = append(out, *m[id])
 	}
 	return out
-}
-
-// notesByChart is every note, chart by chart in group order, and in the
-// order they were written on each chart: the order a reader of the flip
-// charts expects.
-func (s *State) notesByChart() []*Note {
-	notes := make([]*Note, 0, len(s.Notes))
-	for _, id := range sortedIDs(s.Notes) {
-		notes = append(notes, s.Notes[id])
-	}
-	slices.SortStableFunc(notes, func(a, b *Note) int { return compareIDs(a.Chart, b.Chart) })
-	return notes
-}
-
-// label is how an export names a theme or note: the theme's name, or the
-// note's text.
-func (s *State) label(item string) string {
-	if t := s.Themes[item]; t != nil {
-		return s.themeName(t)
-	}
-	if n := s.Notes[item]; n != nil {
-		return n.Text
-	}
-	return item
-}
-
-// themeName is a theme's name, or what clients show for a theme without one.
-func (s *State) themeName(t *Theme) string { return cmp.Or(t.Name, s.words().untitledTheme) }
-
-// groupName is the name of the group whose flip chart is chart.
-func (s *State) groupName(chart string) string {
-	if g := s.Groups[chart]; g != nil {
-		return g.Name
-	}
-	return chart
 }

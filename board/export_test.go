@@ -1,8 +1,6 @@
 package board
 
 import (
-	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -11,18 +9,10 @@ import (
 
 // reported is a workshop run to its end: two groups' notes, two themes, a
 // vote with a tie for first, and the discussion of the top ideas.
-func reported(t *testing.T, anonymous bool) *room {
-	return reportedIn(t, anonymous, English)
-}
-
-// reportedIn is reported on a board whose language is switched to lang
-// once its groups are formed.
-func reportedIn(t *testing.T, anonymous bool, lang Language) *room {
+func reported(t *testing.T) *room {
 	r := newRoom(t)
 	set := DefaultSettings()
-	set.Anonymous = anonymous
 	set.Passcode = "belize2019"
-	set.Language = lang
 	r.must(facilitator, Op{Kind: BoardSettings, Settings: &set})
 	r.must(r.ana, Op{Kind: GroupRename, Group: "g1", Name: "Toledo table"})
 	clinic := r.note(r.ana, "g1", "One shared calendar of mobile clinic visits")
@@ -41,148 +31,6 @@ func reportedIn(t *testing.T, anonymous bool, lang Language) *room {
 	r.must(r.ana, Op{Kind: DiscussSet, Item: access, Field: "owner", Text: "Ministry of Health"})
 	r.must(r.ben, Op{Kind: DiscussSet, Item: access, Field: "next", Text: "Draft the calendar by October"})
 	return r
-}
-
-func TestMarkdown(t *testing.T) {
-	md := string(reported(t, false).s.Markdown(false))
-	for _, want := range []string{
-		"# Community of Practice Inception Workshop",
-		"> What are our shared ideas for working together?",
-		"Participants: 4 (civil servants: 2, civil society: 2). Groups: 2.",
-		"### Toledo table",
-		"- One shared calendar of mobile clinic visits (civil servant, Ana)",
-		"### Group 2",
-		`- Community radio slot \| ministries answer questions (civil servant, Cleo)`,
-		"### Reaching rural families",
-		"### Untitled theme",
-		"| 1 (tie) | Reaching rural families | 2 | 1 | 1 |",
-		`| 1 (tie) | Community radio slot \| ministries answer questions | 2 | 1 | 1 |`,
-		"### Top three of civil servants\n\n- Community radio slot \\| ministries answer questions (rank 1; votes: 1)\n- Reaching rural families (rank 1; votes: 1)\n",
-		"### Top three of civil society\n\n- Community radio slot \\| ministries answer questions (rank 1; votes: 1)\n",
-		"## Top ideas",
-		"- **Owner:** Ministry of Health",
-		"- **Next step:** Draft the calendar by October",
-		"- **What is possible:** —",
-	} {
-		if !strings.Contains(md, want) {
-			t.Errorf("the report lacks %q:\n%s", want, md)
-		}
-	}
-	anonymous := string(reported(t, true).s.Markdown(false))
-	for _, name := range []string{"Ana", "Ben", "Cleo", "Dev"} {
-		if strings.Contains(anonymous, name) {
-			t.Errorf("an anonymous report names %s:\n%s", name, anonymous)
-		}
-	}
-	if !strings.Contains(anonymous, "(civil servant)") {
-		t.Error("an anonymous report lost the authors' roles")
-	}
-}
-
-func TestCSV(t *testing.T) {
-	rows := csvRows(t, reported(t, false).s.CSV())
-	want := [][]string{
-		{"chart", "group", "author_role", "text", "theme", "votes"},
-		{"g1", "Toledo table", "civil servant", "One shared calendar of mobile clinic visits", "Reaching rural families", "2"},
-		{"g1", "Toledo table", "civil society", "Transport vouchers so rural families can reach clinics", "Reaching rural families", "2"},
-		{"g2", "Group 2", "civil servant", "Community radio slot | ministries answer questions", "", "2"},
-		{"g2", "Group 2", "civil society", `'=HYPERLINK("x")`, "Untitled theme", "0"},
-	}
-	if !reflect.DeepEqual(rows, want) {
-		t.Errorf("CSV =\n%q\nwant\n%q", rows, want)
-	}
-}
-
-// csvRows reads a CSV export as a spreadsheet program does: it must start
-// with a UTF-8 byte-order mark (else accents are garbled) and end its lines
-// with CRLF.
-func csvRows(t *testing.T, doc []byte) [][]string {
-	t.Helper()
-	body, ok := bytes.CutPrefix(doc, []byte("\xEF\xBB\xBF"))
-	if !ok {
-		t.Fatalf("the CSV has no UTF-8 byte-order mark: %q", doc[:min(len(doc), 20)])
-	}
-	if !bytes.HasSuffix(body, []byte("\r\n")) || bytes.Count(body, []byte("\n")) != bytes.Count(body, []byte("\r\n")) {
-		t.Errorf("the CSV's lines do not all end in CRLF: %q", body)
-	}
-	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
-
-// TestCSVQuoting writes notes with what breaks a naive CSV (commas, quotes,
-// line breaks, accents, a leading space) and reads them back intact.
-func TestCSVQuoting(t *testing.T) {
-	r := newRoom(t)
-	texts := []string{
-		"Clínicas móviles, una vez al mes",
-		`El "día del vecino" en cada distrito`,
-		"Two lines:\nradio and posters",
-		`Semicolon; and a closing quote"`,
-	}
-	for _, text := range texts {
-		r.note(r.ana, "g1", text)
-	}
-	rows := csvRows(t, r.s.CSV())
-	if len(rows) != len(texts)+1 {
-		t.Fatalf("%d rows, want %d: %q", len(rows), len(texts)+1, rows)
-	}
-	for i, text := range texts {
-		if got := rows[i+1][3]; got != text {
-			t.Errorf("row %d text = %q, want %q", i+1, got, text)
-		}
-	}
-}
-
-// TestExportsInSpanish reads the Markdown and CSV of a board whose language
-// is Spanish: every word the board writes is Spanish, group names included,
-// while what people wrote stays as they wrote it.
-func TestExportsInSpanish(t *testing.T) {
-	r := reportedIn(t, false, Spanish)
-	md := string(r.s.Markdown(true))
-	for _, want := range []string{
-		"Participantes: 4 (función pública: 2, sociedad civil: 2). Grupos: 2.",
-		"## Papelógrafos",
-		"### Toledo table",
-		"### Grupo 2",
-		"- One shared calendar of mobile clinic visits (función pública, Ana)",
-		"### Tema sin nombre",
-		"| Puesto | Idea | Votos | Función pública | Sociedad civil |",
-		"| 1 (empate) | Reaching rural families | 2 | 1 | 1 |",
-		"## Ideas principales",
-		"Votos: 2 (función pública: 1, sociedad civil: 1).",
-		"- **Responsable:** Ministry of Health",
-		"- **Próximo paso:** Draft the calendar by October",
-		"- **Qué es posible:** —",
-	} {
-		if !strings.Contains(md, want) {
-			t.Errorf("the Spanish report lacks %q:\n%s", want, md)
-		}
-	}
-	for _, english := range []string{"Flip charts", "Results", "Top ideas", "Owner", "civil servant", "Group 2", "(tie)", "Untitled"} {
-		if strings.Contains(md, english) {
-			t.Errorf("the Spanish report says %q:\n%s", english, md)
-		}
-	}
-	set := r.s.Info.Settings
-	set.HideTallies = true
-	r.must(facilitator, Op{Kind: BoardSettings, Settings: &set})
-	if hidden := string(r.s.Markdown(false)); !strings.Contains(hidden, "## Resultados\n\nLos votos están ocultos hasta que la persona facilitadora los muestre.") {
-		t.Errorf("a participant's Spanish report while tallies are hidden does not say why:\n%s", hidden)
-	}
-	rows := csvRows(t, r.s.CSV())
-	want := [][]string{
-		{"papelógrafo", "grupo", "rol_autor", "texto", "tema", "votos"},
-		{"g1", "Toledo table", "función pública", "One shared calendar of mobile clinic visits", "Reaching rural families", "2"},
-		{"g1", "Toledo table", "sociedad civil", "Transport vouchers so rural families can reach clinics", "Reaching rural families", "2"},
-		{"g2", "Grupo 2", "función pública", "Community radio slot | ministries answer questions", "", "2"},
-		{"g2", "Grupo 2", "sociedad civil", `'=HYPERLINK("x")`, "Tema sin nombre", "0"},
-	}
-	if !reflect.DeepEqual(rows, want) {
-		t.Errorf("Spanish CSV =\n%q\nwant\n%q", rows, want)
-	}
 }
 
 // TestLanguageRenamesDefaults switches a board's language back and forth:
@@ -237,7 +85,7 @@ func copyOf(t *testing.T, x Export) *workshop {
 // TestExportImported: a copy's export is the original's, field by field,
 // and what happens on the copy next takes none of its ids.
 func TestExportImported(t *testing.T) {
-	old := reported(t, false)
+	old := reported(t)
 	exported := old.s.Export()
 	if exported.Settings.Passcode != "" {
 		t.Error("the export holds the passcode")
@@ -273,7 +121,7 @@ func TestExportImported(t *testing.T) {
 // TestCopiedTallyDropped: dots carried over on a note that joins a theme
 // stop counting, as cast ones are given back.
 func TestCopiedTallyDropped(t *testing.T) {
-	exported := reported(t, false).s.Export()
+	exported := reported(t).s.Export()
 	w := copyOf(t, exported)
 	radio, theme := exported.Tallies[0].Item, exported.Themes[1].ID
 	w.phase(Cluster)
@@ -289,7 +137,7 @@ func TestCopiedTallyDropped(t *testing.T) {
 // TestImportVersion1: a version 1 document, as logs hold in board.create
 // entries, is read for its content only, as it was when logged.
 func TestImportVersion1(t *testing.T) {
-	exported := reported(t, false).s.Export()
+	exported := reported(t).s.Export()
 	exported.Version = 1
 	copied := copyOf(t, exported).s.Export()
 	for i := range exported.Notes {
@@ -305,7 +153,7 @@ func TestImportVersion1(t *testing.T) {
 }
 
 func TestImportRefused(t *testing.T) {
-	good := func() *Export { return new(reported(t, false).s.Export()) }
+	good := func() *Export { return new(reported(t).s.Export()) }
 	tests := []struct {
 		name   string
 		change func(x *Export)

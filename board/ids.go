@@ -51,9 +51,9 @@ func wellFormed(prefix, id string) bool {
 	return n > 0 && id == prefix+strconv.FormatUint(n, 10)
 }
 
-// compareIDs orders ids by their number, that is by when they were made, so
+// CompareIDs orders ids by their number, that is by when they were made, so
 // "n9" comes before "n10"; equal numbers fall back to the text.
-func compareIDs(a, b string) int {
+func CompareIDs(a, b string) int {
 	if c := cmp.Compare(idNumber(a), idNumber(b)); c != 0 {
 		return c
 	}
@@ -63,5 +63,5 @@ func compareIDs(a, b string) int {
 // sortedIDs is the keys of m in id order, so that nothing Apply does depends
 // on the order Go iterates a map in.
 func sortedIDs[V any](m map[string]V) []string {
-	return slices.SortedFunc(maps.Keys(m), compareIDs)
+	return slices.SortedFunc(maps.Keys(m), CompareIDs)
 }

@@ -52,7 +52,7 @@ func (c *canvas) place(n *Note) {
 func (s *State) layOut() []Change {
 	c := s.canvas()
 	var out []Change
-	for _, n := range s.notesByChart() {
+	for _, n := range s.NotesByChart() {
 		if !n.Placed {
 			c.place(n)
 			out = append(out, s.noteChanges(n)...)

@@ -1,5 +1,7 @@
 package board
 
+import "slices"
+
 // mayWrite refuses a participant's writing on a chart that is not theirs:
 // in brainstorm each group writes on its own flip chart only. The
 // facilitator writes anywhere, in any phase.
@@ -234,4 +236,16 @@ func (s *State) changeNote(n *Note, change func()) mutation {
 		change()
 		return s.noteChanges(n)
 	}
+}
+
+// NotesByChart is every note, chart by chart in group order, and in the
+// order they were written on each chart: the order a reader of the flip
+// charts expects.
+func (s *State) NotesByChart() []*Note {
+	notes := make([]*Note, 0, len(s.Notes))
+	for _, id := range sortedIDs(s.Notes) {
+		notes = append(notes, s.Notes[id])
+	}
+	slices.SortStableFunc(notes, func(a, b *Note) int { return CompareIDs(a.Chart, b.Chart) })
+	return notes
 }

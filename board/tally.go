@@ -102,6 +102,24 @@ func top(ranks []Rank) []Rank {
 	return ranks[:n]
 }
 
+// Results is the dots as a record of the workshop holds them: the tally of
+// every item with dots, by item id, and the ranking they make.
+type Results struct {
+	Tallies map[string]*Tally
+	Ranking Ranking
+}
+
+// Results is the tallies and the ranking as one reader, a facilitator or
+// not, may see them now; ok is false while they are hidden from that reader
+// (see tallyAudience), and then Results is empty.
+func (s *State) Results(facilitator bool) (r Results, ok bool) {
+	if !facilitator && s.tallyAudience() != Everyone {
+		return Results{}, false
+	}
+	tallies := s.tallies()
+	return Results{Tallies: tallies, Ranking: rank(tallies)}, true
+}
+
 // tallyAudience is who sees tallies and the ranking: everyone while tallies
 // are live or once revealed, otherwise the facilitator alone, so early votes
 // do not sway later ones.

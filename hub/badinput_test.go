@@ -303,9 +303,11 @@ func TestBoardFull(t *testing.T) {
 // appendMany appends n entries straight to the board's log, many at once,
 // as instances racing each other would. On the embedded store no other
 // instance appends, so its subscription tells the room nothing of them:
-// the room reads them from the log (see caughtUp).
-func appendMany(t *testing.T, ts *testServer, id string, n int, entry func(int) board.Entry) {
+// the room reads them from the log (see caughtUp). It returns the
+// highest seq appended.
+func appendMany(t *testing.T, ts *testServer, id string, n int, entry func(int) board.Entry) (last uint64) {
 	t.Helper()
+	var mu sync.Mutex
 	var wg sync.WaitGroup
 	work := make(chan int)
 	for range 32 {
@@ -314,9 +316,13 @@ func appendMany(t *testing.T, ts *testServer, id string, n int, entry func(int) 
 			defer wg.Done()
 			for i := range work {
 				data, _ := json.Marshal(entry(i))
-				if _, _, err := ts.log.Append(context.Background(), id, "", "", data); err != nil {
+				seq, _, err := ts.log.Append(context.Background(), id, "", "", data)
+				if err != nil {
 					t.Error(err)
 				}
+				mu.Lock()
+				last = max(last, seq)
+				mu.Unlock()
 			}
 		}()
 	}
@@ -325,6 +331,7 @@ func appendMany(t *testing.T, ts *testServer, id string, n int, entry func(int) 
 	}
 	close(work)
 	wg.Wait()
+	return last
 }
 
 // TestLastPlacesRace: newcomers race for a board's last two places. Two

@@ -227,10 +227,8 @@ func TestSlowClientIsClosed(t *testing.T) {
 	prompt := strings.Repeat("a long prompt ", 70)
 	edits := 0
 	for overflows(t, ts) < len(stuck) && edits < 40000 {
-		appendMany(t, ts, b.ID, 50, func(i int) board.Entry {
-			return board.Entry{Actor: fac.You, At: time.Now(), Op: board.Op{Kind: board.BoardEdit, Title: fmt.Sprintf("Edit %d", edits+i), Prompt: prompt}}
-		})
-		edits += 50
+		editMany(t, ts, b.ID, fac, edits, prompt)
+		edits += editBatch
 	}
 	closes := make([]error, len(stuck))
 	codes := make([]int, len(stuck))
@@ -251,6 +249,25 @@ func TestSlowClientIsClosed(t *testing.T) {
 	assertConverged(t, ts.log, b.ID, fac)
 	back := ts.dial(client.Hello{Board: b.ID, Token: fac.Token, Since: 2})
 	assertConverged(t, ts.log, b.ID, back)
+}
+
+// editBatch is how many edits editMany appends at once: fewer than a
+// session's queue holds, so a client that reads is never closed for
+// falling behind, however fast the log takes them.
+const editBatch = 500
+
+// editMany appends editBatch edits of prompt to the board's log, numbered
+// from edits, and waits until fac, which reads, has them all. The room
+// learns of them from the log in one catch-up, whose frames reach every
+// session's queue at once.
+func editMany(t *testing.T, ts *testServer, id string, fac *client.Client, edits int, prompt string) {
+	t.Helper()
+	last := appendMany(t, ts, id, editBatch, func(i int) board.Entry {
+		return board.Entry{Actor: fac.You, At: time.Now(), Op: board.Op{Kind: board.BoardEdit, Title: fmt.Sprintf("Edit %d", edits+i), Prompt: prompt}}
+	})
+	if err := fac.WaitSeq(ctxT(t), last); err != nil {
+		t.Fatalf("%s: %v", fac.You, err)
+	}
 }
 
 // overflows is how many sessions the server has closed for a full queue.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/internal/plenarytest"
 )
 
@@ -42,13 +41,11 @@ func TestStuckWriteIsEnded(t *testing.T) {
 	// and a write has been blocked on it for the write timeout, or until
 	// its queue has overflowed, by which time a write is blocked on it.
 	prompt := strings.Repeat("a long prompt ", 70)
-	for edits := 0; overflows(t, ts) < 1 && connections() > open; edits += 50 {
+	for edits := 0; overflows(t, ts) < 1 && connections() > open; edits += editBatch {
 		if edits >= 40000 {
 			t.Fatalf("the stuck client neither overflowed nor was dropped after %d changes", edits)
 		}
-		appendMany(t, ts, b.ID, 50, func(i int) board.Entry {
-			return board.Entry{Actor: fac.You, At: time.Now(), Op: board.Op{Kind: board.BoardEdit, Title: fmt.Sprintf("Edit %d", edits+i), Prompt: prompt}}
-		})
+		editMany(t, ts, b.ID, fac, edits, prompt)
 	}
 	if !waitFor(func() bool { return connections() == open }) {
 		t.Fatalf("%d connections open, want %d: the stuck write was never ended", connections(), open)

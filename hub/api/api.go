@@ -28,6 +28,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/board/report"
 	"github.com/plenary/plenary/hub"
 	"github.com/plenary/plenary/hub/fallback"
 	"github.com/plenary/plenary/hub/internal/limits"
@@ -156,8 +157,8 @@ func (srv *server) routes(sockets *socket.Server, streams *fallback.Server) *ech
 	boards.GET("", srv.boardInfo, lookups)
 	boards.POST("/join", srv.joinBoard, sameSite, lookups)
 	boards.GET("/snapshot", srv.boardSnapshot, lookups)
-	boards.GET("/export.md", srv.export("text/markdown; charset=utf-8", (*board.State).Markdown, true), lookups)
-	boards.GET("/export.csv", srv.export("text/csv; charset=utf-8", facilitatorsOnly((*board.State).CSV), false), lookups)
+	boards.GET("/export.md", srv.export("text/markdown; charset=utf-8", report.Markdown, true), lookups)
+	boards.GET("/export.csv", srv.export("text/csv; charset=utf-8", facilitatorsOnly(report.CSV), false), lookups)
 	boards.GET("/export.json", srv.export("application/json", facilitatorsOnly(exportJSON), false), lookups)
 	boards.POST("/frames", streams.Frames, sameSite, lookups)
 
