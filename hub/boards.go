@@ -14,6 +14,7 @@ import (
 
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/hub/room"
+	"github.com/plenary/plenary/hub/session"
 	"github.com/plenary/plenary/protocol"
 	"github.com/plenary/plenary/store"
 )
@@ -29,9 +30,11 @@ const idLen = 6
 var errNoSuchBoard = &board.Error{Code: protocol.CodeNoBoard, Message: "there is no workshop with that code"}
 
 // Board is a board this instance holds, as a request named it. Its state
-// stays its room's: a Board only posts to the room.
+// stays its room's: a Board only posts to the room. env is the hub's, for
+// the sessions opened on it.
 type Board struct {
-	r *room.Room
+	r   *room.Room
+	env *session.Env
 }
 
 // ID is the board's join code.
@@ -51,7 +54,7 @@ func (h *Hub) Board(ctx context.Context, id, addr string) (Board, error) {
 	case err != nil:
 		return Board{}, h.unavailable(err)
 	}
-	return Board{r: r}, nil
+	return Board{r: r, env: h.env}, nil
 }
 
 // Holder is Board for a request that carries a session token: it also

@@ -1,8 +1,9 @@
 // Package hub is the application's directory of boards: the room
 // (hub/room) of each board this instance holds, found by join code or
 // token, loaded on demand and let go when idle, with the store's health,
-// the limits and the metrics every room shares. It speaks frames, not HTTP: the transports (hub/socket,
-// hub/fallback) carry a Session's frames, and the HTTP API (hub/api)
+// the limits and the metrics every room shares. It speaks frames, not
+// HTTP: the transports (hub/socket, hub/fallback) carry the frames of a
+// Session (hub/session), and the HTTP API (hub/api)
 // serves its boards. It knows the store only by its interface;
 // cmd/plenary decides which store is in use.
 package hub
@@ -24,6 +25,7 @@ import (
 	"github.com/plenary/plenary/hub/internal/metrics"
 	"github.com/plenary/plenary/hub/internal/token"
 	"github.com/plenary/plenary/hub/room"
+	"github.com/plenary/plenary/hub/session"
 	"github.com/plenary/plenary/store"
 )
 
@@ -47,8 +49,9 @@ type Config struct {
 type Hub struct {
 	log    store.Log
 	logger *slog.Logger
-	// env is what the rooms share: the hub builds it once and owns it.
-	env *room.Env
+	// env is what the rooms and sessions share: the hub builds it once and
+	// owns it.
+	env *session.Env
 	// misses limits each client address's lookups of boards that do not
 	// exist.
 	misses *limits.Keyed
@@ -99,24 +102,26 @@ func New(cfg Config) (*Hub, error) {
 		outbound:    make(chan outbound, outboundLen),
 		drawBoardID: newBoardID,
 	}
-	h.env = &room.Env{
-		Log:          cfg.Log,
-		Tokens:       token.Signer{Secret: cfg.Secret},
-		Logger:       logger,
-		Instance:     hex.EncodeToString(id[:]),
-		Metrics:      metrics.New(),
-		OpRate:       opRate,
-		Ops:          limits.New(rate.Limit(opRate), 2*opRate),
-		Eph:          limits.New(EphemeralPerSecond, EphemeralPerSecond),
-		Closing:      h.closing,
-		Background:   &h.background,
-		StoreUp:      h.storeUp.Load,
-		StoreStalled: h.storeStalled,
-		Publish:      h.publish,
-		Find:         h.find,
-		Forget:       h.forget,
-		ForgetIfIdle: h.forgetIfIdle,
-		Missed:       h.missed,
+	h.env = &session.Env{
+		Env: &room.Env{
+			Log:          cfg.Log,
+			Tokens:       token.Signer{Secret: cfg.Secret},
+			Logger:       logger,
+			Instance:     hex.EncodeToString(id[:]),
+			Metrics:      metrics.New(),
+			Closing:      h.closing,
+			Background:   &h.background,
+			StoreUp:      h.storeUp.Load,
+			StoreStalled: h.storeStalled,
+			Publish:      h.publish,
+			Forget:       h.forget,
+			ForgetIfIdle: h.forgetIfIdle,
+			Missed:       h.missed,
+		},
+		Find:   h.find,
+		OpRate: opRate,
+		Ops:    limits.New(rate.Limit(opRate), 2*opRate),
+		Eph:    limits.New(EphemeralPerSecond, EphemeralPerSecond),
 	}
 	h.storeUp.Store(true)
 	// Close waits for both: past it, the store is closed and the logger
@@ -244,7 +249,7 @@ func (h *Hub) room(ctx context.Context, id string) (*room.Room, error) {
 	h.mu.Lock()
 	r := h.rooms[id]
 	if r == nil {
-		r = room.New(h.env, id)
+		r = room.New(h.env.Env, id)
 		h.rooms[id] = r
 	}
 	h.mu.Unlock()

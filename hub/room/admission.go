@@ -1,29 +1,48 @@
 package room
 
-// How a room checks ops and joins against its state, and lets sessions in
-// and out.
+// How a room checks ops and joins against its state, takes them to the
+// log, and lets sessions in and out.
 
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/internal/line"
+	"github.com/plenary/plenary/hub/replica"
 	"github.com/plenary/plenary/protocol"
+	"github.com/plenary/plenary/store"
 )
+
+// StoreWait is the longest an op waits for the store, from the check
+// against the board to the append (docs/protocol.md): past it the op is
+// answered unknown_outcome, and the client sends it again. A transport
+// that waits for an op's answer waits a little longer.
+const StoreWait = 3 * time.Second
+
+// ErrUnknownOutcome answers an op that may or may not have reached the
+// log: the client sends it again with the same id, and the log's
+// idempotency key makes that safe.
+var ErrUnknownOutcome = &board.Error{Code: protocol.CodeUnknownOutcome, Message: "the change may not have been saved: it is being sent again"}
 
 // attachment is a session waiting to be let in once the room's state has
 // reached minSeq (the seq of its own join).
 type attachment struct {
-	s      *session
+	s      *Seat
 	minSeq uint64
 	since  uint64
 	epoch  string // of since
 	token  string
+	// presenter marks a read-only session shown to the room (hello's
+	// view "presenter"): it sees the board as participants do.
+	presenter bool
 }
 
-// check validates e against the room's state without changing it, so an
+// Check validates e against the room's state without changing it, so an
 // op that is sure to be refused is never logged. This replica may lag the
 // log (another instance's change is still on its way), so before refusing
 // it catches up, within ctx, and checks again: the sender may have seen a
@@ -37,14 +56,14 @@ type attachment struct {
 // The op goes ahead of the room's other work once the room has let its
 // sender in; before that it queues behind the sender's own admission, so
 // the sender is in the room to be answered when the op is applied.
-func (r *Room) check(ctx context.Context, s *session, e board.Entry) (string, *board.Error) {
+func (r *Room) Check(ctx context.Context, s *Seat, e board.Entry) (string, *board.Error) {
 	type checked struct {
 		epoch string
 		bad   *board.Error
 	}
 	result := make(chan checked, 1) // the room never waits for the op
 	post := r.post
-	if s.inRoom.Load() {
+	if s.in.Load() {
 		post = r.postOp
 	}
 	if !post(func() {
@@ -56,7 +75,7 @@ func (r *Room) check(ctx context.Context, s *session, e board.Entry) (string, *b
 		}
 		result <- c
 	}) {
-		return "", errUnknownOutcome
+		return "", ErrUnknownOutcome
 	}
 	select {
 	case c := <-result:
@@ -64,7 +83,43 @@ func (r *Room) check(ctx context.Context, s *session, e board.Entry) (string, *b
 	case <-r.done:
 	case <-ctx.Done():
 	}
-	return "", errUnknownOutcome
+	return "", ErrUnknownOutcome
+}
+
+// Append makes e durable in the board's log under the op's key, in the
+// epoch of the room's state it was checked against, and hands e, as the
+// log holds it, to the room: the one way an entry this instance appends
+// reaches its room. dup says the log took the op before, at seq, and
+// appended nothing.
+//
+// When the log is not of that epoch (Redis lost the board, and it is
+// being given back from the instances' copies), the op waits for the room
+// to reload the board as it was given back, and goes on top of it.
+func (r *Room) Append(ctx context.Context, epoch, key string, e board.Entry) (seq uint64, dup bool, bad *board.Error) {
+	e, data, err := replica.EncodeEntry(e)
+	if err != nil {
+		return 0, false, &board.Error{Code: board.CodeBadOp, Message: fmt.Sprintf("cannot encode op: %v", err)}
+	}
+	for {
+		seq, dup, err := r.env.Log.Append(ctx, r.id, epoch, key, data)
+		if errors.Is(err, store.ErrReset) || errors.Is(err, store.ErrRestoring) {
+			if epoch, err = r.epochAfter(ctx, epoch); err == nil {
+				continue
+			}
+		}
+		if err != nil {
+			// The entry may be in the log all the same, and nothing
+			// else brings it to this room.
+			r.missed.Store(true)
+			r.env.Logger.Warn("append", "board", r.id, "err", err)
+			return 0, false, ErrUnknownOutcome
+		}
+		if !dup {
+			e.Seq = seq
+			r.receive(e, epoch)
+		}
+		return seq, dup, nil
+	}
 }
 
 // checkJoin is check for a join, which also needs the passcode. It also
@@ -86,19 +141,69 @@ func (r *Room) checkJoin(e board.Entry, passcode string) (epoch string, offset u
 	return epoch, offset, bad
 }
 
-// attach lets s in once the state holds its participant. since, in epoch,
-// is the last seq s holds.
-func (r *Room) attach(s *session, minSeq, since uint64, epoch, token string) {
+// Attach lets the session id in, on l, as the participant token names,
+// once the state holds them, in the participants' view if presenter.
+// since, in epoch, is the last seq it holds. It refuses a token that is
+// forged, expired or for another board.
+func (r *Room) Attach(id uint64, l *line.Line, token string, presenter bool, since uint64, epoch string) (*Seat, *board.Error) {
+	participant, err := r.env.Tokens.Open(token, r.id, time.Now())
+	if err != nil {
+		return nil, errBadLink
+	}
+	s := &Seat{Line: l, id: id, participant: participant}
+	r.attach(attachment{s: s, since: since, epoch: epoch, token: token, presenter: presenter})
+	return s, nil
+}
+
+// AttachNewcomer makes a newcomer of j, as a hello with a join asks, and
+// lets the session id in, on l, as them once the state holds their join.
+func (r *Room) AttachNewcomer(ctx context.Context, id uint64, l *line.Line, j protocol.Join) (*Seat, *board.Error) {
+	participant, seq, bad := r.join(ctx, j, "")
+	if bad != nil {
+		return nil, bad
+	}
+	s := &Seat{Line: l, id: id, participant: participant}
+	r.attach(attachment{s: s, minSeq: seq, token: r.env.Tokens.Issue(r.id, participant, time.Now())})
+	return s, nil
+}
+
+// AttachSender lets the session id in, on l, as participant's sender of
+// one POST's frames: it is sent the answers to them, not the board. It
+// refuses a participant the board does not hold.
+func (r *Room) AttachSender(id uint64, l *line.Line, participant string) (*Seat, error) {
+	s := &Seat{Line: l, id: id, participant: participant, poster: true}
+	var refusal error
+	if !r.call(func() {
+		p := r.replica.State().Participants[participant]
+		if p == nil {
+			refusal = errStranger
+			return
+		}
+		s.facilitator = p.Facilitator
+		r.posters[s.id] = s
+		s.in.Store(true)
+	}) {
+		return nil, errClosed
+	}
+	if refusal != nil {
+		return nil, refusal
+	}
+	return s, nil
+}
+
+// attach lets a.s in once the state holds its participant.
+func (r *Room) attach(a attachment) {
+	s := a.s
 	if !r.post(func() {
-		if minSeq == 0 {
+		if a.minSeq == 0 {
 			ctx, cancel := context.WithTimeout(context.Background(), StoreWait)
 			r.lookUp(ctx, s.participant)
 			cancel()
 		}
-		r.waiting = append(r.waiting, attachment{s: s, minSeq: minSeq, since: since, epoch: epoch, token: token})
+		r.waiting = append(r.waiting, a)
 		r.admitWaiting()
 	}) {
-		s.close(protocol.CloseGoingAway, "the workshop was closed: reconnect")
+		s.Close(protocol.CloseGoingAway, "the workshop was closed: reconnect")
 	}
 }
 
@@ -136,30 +241,35 @@ func (r *Room) admit(a attachment) {
 		// A join the log took and Apply refused. checkJoin passed it,
 		// so what changed meanwhile is that joins racing it took the
 		// board's last places.
-		s.refuse("", errBoardFull)
-		s.close(protocol.CloseBadHello, errBoardFull.Message)
+		s.Refuse("", errBoardFull)
+		s.Close(protocol.CloseBadHello, errBoardFull.Message)
 		return
 	case p == nil:
-		s.refuse("", &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop: join again"})
-		s.close(protocol.CloseBadToken, "unknown participant")
+		s.Refuse("", &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop: join again"})
+		s.Close(protocol.CloseBadToken, "unknown participant")
 		return
 	}
 	// A presenter is watched by the room, so it gets the participants'
 	// view even on a facilitator's token.
-	s.facilitator = p.Facilitator && !s.presenter
+	s.facilitator = p.Facilitator && !a.presenter
 	r.clients[s.id] = s
-	s.inRoom.Store(true)
+	s.in.Store(true)
 	r.presence.Join(p.ID)
 	r.env.Metrics.Sessions.Add(1)
-	s.enqueue(protocol.Encode(protocol.Welcome{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
+	s.Enqueue(protocol.Encode(protocol.Welcome{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
 	r.sendState(s, a.since, a.epoch)
 	r.admitted(s)
-	s.enqueue(r.presence.Full())
+	s.Enqueue(r.presence.Full())
 }
 
-// detach forgets s when its connection ends.
-func (r *Room) detach(s *session) {
+// Leave forgets s when its connection ends: the room then no longer
+// counts it online nor sends it anything.
+func (r *Room) Leave(s *Seat) {
 	r.post(func() {
+		if s.poster {
+			delete(r.posters, s.id)
+			return
+		}
 		if r.clients[s.id] != s {
 			return
 		}

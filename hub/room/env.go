@@ -1,19 +1,17 @@
 package room
 
 import (
-	"context"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 
-	"github.com/plenary/plenary/hub/internal/limits"
 	"github.com/plenary/plenary/hub/internal/metrics"
 	"github.com/plenary/plenary/hub/internal/token"
 	"github.com/plenary/plenary/store"
 )
 
-// Env is what every room and session of one hub share: the hub builds it
-// once, in hub.New, and owns what it points to. The rooms reach the hub's
+// Env is what every room of one hub shares, and the sessions on them
+// (hub/session's Env holds one): the hub builds it once, in hub.New, and
+// owns what it points to. The rooms reach the hub's
 // directory of boards only through its funcs, so a room never holds the
 // hub itself.
 type Env struct {
@@ -25,10 +23,6 @@ type Env struct {
 	// so only the sender's connection is sent their acknowledgement.
 	Instance string
 	Metrics  *metrics.Figures
-	// OpRate is how many ops a participant may send a second; Ops and Eph
-	// limit each participant (board/participant) across their sessions.
-	OpRate   int
-	Ops, Eph *limits.Keyed
 	// Closing is closed when the hub closes: every room then saves its
 	// board and tells its screens to reconnect.
 	Closing <-chan struct{}
@@ -41,10 +35,6 @@ type Env struct {
 	// Publish hands an ephemeral frame to other instances, never waiting.
 	Publish func(board string, frame []byte)
 
-	// Find is the room of board id, loaded if need be, for a client at
-	// addr: a hello's. It refuses a board that does not exist with a
-	// *board.Error, counted against addr.
-	Find func(ctx context.Context, id, addr string) (*Room, error)
 	// Forget takes a room that failed to load out of the directory, so
 	// the next request tries again.
 	Forget func(*Room)
@@ -53,6 +43,4 @@ type Env struct {
 	ForgetIfIdle func(*Room) bool
 	// Missed tells the room holding board, if any, to read the log.
 	Missed func(board string)
-
-	nextSession atomic.Uint64
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/plenary/plenary/board"
 )
 
-// ephemeral passes a drag or cursor on to the board's other sessions here
+// Ephemeral passes a drag or cursor on to the board's other sessions here
 // and, through the store, on other instances.
-func (r *Room) ephemeral(from *session, frame []byte) {
+func (r *Room) Ephemeral(from *Seat, frame []byte) {
 	if r.tryPost(func() { r.fanOutEphemeral(from, from.participant, frame) }) {
 		r.publish(frame)
 	}
@@ -28,7 +28,7 @@ func (r *Room) publish(frame []byte) { r.env.Publish(r.id, frame) }
 // only the group and the facilitators have open; from share on, the whole
 // plenary watches. from is the sending session when it is on this
 // instance; sender is the participant it came from.
-func (r *Room) fanOutEphemeral(from *session, sender string, frame []byte) {
+func (r *Room) fanOutEphemeral(from *Seat, sender string, frame []byte) {
 	key := ephKey(frame)
 	st := r.replica.State()
 	group := ""
@@ -44,7 +44,7 @@ func (r *Room) fanOutEphemeral(from *session, sender string, frame []byte) {
 				continue
 			}
 		}
-		s.enqueueEphemeral(frame, key)
+		s.EnqueueEphemeral(frame, key)
 	}
 }
 
@@ -75,7 +75,7 @@ func (r *Room) sendPresence(now time.Time) {
 	frame, part := r.presence.Tick(r.env.Instance, now)
 	if frame != nil {
 		for _, s := range r.clients {
-			s.enqueue(frame)
+			s.Enqueue(frame)
 		}
 	}
 	if part != nil {

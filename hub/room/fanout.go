@@ -21,29 +21,29 @@ func (r *Room) broadcast(e board.Entry, a *replica.Applied) {
 		r.holdJoin(a)
 		return
 	}
-	var sender *session
-	senderID, clientRef, fromHere := parseRef(r.env.Instance, e.Ref)
+	var sender *Seat
+	senderID, clientRef, fromHere := replica.ParseRef(r.env.Instance, e.Ref)
 	if fromHere {
 		sender = r.sender(senderID)
 	}
 	r.sendJoins(sender)
 	if sender != nil {
-		sender.enqueueAnswer(a.FrameFor(sender.viewer(), clientRef))
+		sender.EnqueueAnswer(a.FrameFor(sender.viewer(), clientRef))
 	}
 	for _, s := range r.clients {
 		if s == sender {
 			continue
 		}
-		s.enqueue(a.FrameFor(s.viewer(), ""))
+		s.Enqueue(a.FrameFor(s.viewer(), ""))
 	}
 }
 
 // refused tells the sender, if it is connected here, why its op was
 // refused when the log reached it.
 func (r *Room) refused(e board.Entry, refusal *board.Error) {
-	if senderID, clientRef, ok := parseRef(r.env.Instance, e.Ref); ok {
+	if senderID, clientRef, ok := replica.ParseRef(r.env.Instance, e.Ref); ok {
 		if s := r.sender(senderID); s != nil {
-			s.refuse(clientRef, refusal)
+			s.Refuse(clientRef, refusal)
 		}
 	}
 }
@@ -51,16 +51,16 @@ func (r *Room) refused(e board.Entry, refusal *board.Error) {
 // owed is an answer to an op sent again, waiting for the room to reach
 // the seq the log took the op at.
 type owed struct {
-	s   *session
+	s   *Seat
 	seq uint64
 	ref string
 }
 
-// answer tells s, which sent an op again under ref, what the op got the
+// Answer tells s, which sent an op again under ref, what the op got the
 // first time, at seq: its change frame with the ref, or its refusal. An
 // op another instance appended may not have reached this room yet: the
 // answer then waits for it.
-func (r *Room) answer(s *session, seq uint64, ref string) {
+func (r *Room) Answer(s *Seat, seq uint64, ref string) {
 	r.post(func() {
 		if seq > r.replica.Seq() {
 			r.owed = append(r.owed, owed{s: s, seq: seq, ref: ref})
@@ -88,18 +88,18 @@ func (r *Room) payOwed() {
 // answerNow answers from the recent entries; an entry older than those
 // gets a bare acknowledgement: s has been sent the board since, with the
 // op in it.
-func (r *Room) answerNow(s *session, seq uint64, ref string) {
+func (r *Room) answerNow(s *Seat, seq uint64, ref string) {
 	if r.sender(s.id) != s {
 		return // gone: the client sends the op again when it is back
 	}
 	r.sendJoins(s)
 	switch a := r.replica.Find(seq); {
 	case a == nil:
-		s.enqueueAnswer(protocol.Encode(protocol.Chg[board.Change]{T: "chg", Seq: seq, Ref: ref, Changes: []board.Change{}}))
+		s.EnqueueAnswer(protocol.Encode(protocol.Chg[board.Change]{T: "chg", Seq: seq, Ref: ref, Changes: []board.Change{}}))
 	case a.Refusal != nil:
-		s.refuse(ref, a.Refusal)
+		s.Refuse(ref, a.Refusal)
 	default:
-		s.enqueueAnswer(a.FrameFor(s.viewer(), ref))
+		s.EnqueueAnswer(a.FrameFor(s.viewer(), ref))
 	}
 }
 
@@ -107,17 +107,17 @@ func (r *Room) answerNow(s *session, seq uint64, ref string) {
 // room still holds them all, else a snapshot and the entries after it. A
 // seq of another epoch than the room's is of another history, so it is
 // sent a snapshot too.
-func (r *Room) sendState(s *session, since uint64, epoch string) {
+func (r *Room) sendState(s *Seat, since uint64, epoch string) {
 	if !r.replica.Resumable(since, epoch) {
 		var frame []byte
 		frame, since = r.replica.SnapshotFrame(s.viewer())
-		s.enqueue(frame)
+		s.Enqueue(frame)
 	}
-	r.replay(s.viewer(), since, s.enqueue)
+	r.replay(s.viewer(), since, s.Enqueue)
 }
 
 // replay sends what v is sent of each recent entry after seq: to its
-// session's socket (s.enqueue), or to the snapshot endpoint's resume.
+// session's socket (s.Enqueue), or to the snapshot endpoint's resume.
 func (r *Room) replay(v replica.Viewer, seq uint64, send func([]byte)) {
 	r.replica.After(seq, func(a *replica.Applied) { send(a.FrameFor(v, "")) })
 }

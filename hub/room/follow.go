@@ -164,7 +164,7 @@ func (r *Room) restore(ctx context.Context) error {
 	}
 	var keys []store.OpKey
 	r.replica.After(0, func(a *replica.Applied) {
-		if key := opKeyOf(a.Actor, a.Ref); key != "" {
+		if key := replica.OpKeyOf(a.Actor, a.Ref); key != "" {
 			keys = append(keys, store.OpKey{Key: key, Seq: a.Seq})
 		}
 	})

@@ -63,7 +63,7 @@ func (r *Room) holdJoin(a *replica.Applied) {
 
 // admitted notes that s was sent the board up to the room's seq while
 // joins were held.
-func (r *Room) admitted(s *session) {
+func (r *Room) admitted(s *Seat) {
 	j := &r.joins
 	if j.last == 0 {
 		return
@@ -78,7 +78,7 @@ func (r *Room) admitted(s *session) {
 // anyone's: first is owed an answer that must follow them, and is waiting
 // on it (nil when nobody is). A sender that is not a screen here (a
 // POSTed frame's) is owed no joins.
-func (r *Room) sendJoins(first *session) {
+func (r *Room) sendJoins(first *Seat) {
 	j := &r.joins
 	if j.last == 0 {
 		return
@@ -95,7 +95,7 @@ func (r *Room) sendJoins(first *session) {
 }
 
 // sendJoinsTo sends s the joins held for it.
-func (r *Room) sendJoinsTo(s *session) {
+func (r *Room) sendJoinsTo(s *Seat) {
 	j := &r.joins
 	from, late := j.admitted[s.id]
 	switch {
@@ -103,11 +103,11 @@ func (r *Room) sendJoinsTo(s *session) {
 	case late || j.owned[s.participant]:
 		r.replica.After(max(from, j.first-1), func(a *replica.Applied) {
 			if a.Refusal == nil && a.Seq <= j.last {
-				s.enqueue(a.FrameFor(s.viewer(), ""))
+				s.Enqueue(a.FrameFor(s.viewer(), ""))
 			}
 		})
 	default:
-		s.enqueue(j.body[s.viewer().View()].Bytes())
+		s.Enqueue(j.body[s.viewer().View()].Bytes())
 	}
 }
 

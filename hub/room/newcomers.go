@@ -30,7 +30,7 @@ func (r *Room) join(ctx context.Context, j protocol.Join, key string) (participa
 		switch {
 		case err != nil:
 			r.env.Logger.Warn("look up join", "board", r.id, "err", err)
-			return "", 0, errUnknownOutcome
+			return "", 0, ErrUnknownOutcome
 		case seq != 0:
 			return board.ParticipantID(seq, offset), seq, nil
 		}
@@ -38,7 +38,7 @@ func (r *Room) join(ctx context.Context, j protocol.Join, key string) (participa
 	if bad != nil {
 		return "", 0, bad
 	}
-	seq, _, bad = r.append(ctx, epoch, key, e)
+	seq, _, bad = r.Append(ctx, epoch, key, e)
 	if bad != nil {
 		return "", 0, bad
 	}
@@ -82,7 +82,7 @@ func (r *Room) joined(ctx context.Context, seq uint64, participant string) *boar
 		}
 		caughtUp, in = r.replica.Seq() >= seq, r.replica.State().Participants[participant] != nil
 	}) || !caughtUp {
-		return errUnknownOutcome
+		return ErrUnknownOutcome
 	}
 	if !in {
 		return errBoardFull

@@ -1,9 +1,11 @@
 // Package room is one board held by this instance: its goroutine, which
-// owns the board's replica, the sessions of the people watching it, their
-// ops checked and appended to the log, and the fan-out of changes and
-// ephemeral traffic to them. Rooms and sessions reach into each other, so
-// they live together; the hub keeps the directory of rooms and hands each
-// what it shares with the others in an Env.
+// owns the board's replica, the seats of the sessions watching it (who is
+// in it, and what each is sent), their ops checked and appended to the
+// log, and the fan-out of changes and ephemeral traffic to them. The
+// sessions (hub/session) read their connections' frames and come to the
+// room through its exported methods; the room never reaches back into
+// them. The hub keeps the directory of rooms and hands each what it
+// shares with the others in an Env.
 package room
 
 import (
@@ -45,10 +47,10 @@ var (
 	errStranger = &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop"}
 )
 
-// room is one board held by this instance: its replica of the board, and
-// the sessions that hold it. Everything in it belongs to the room's own
-// goroutine (run); other goroutines reach it only by posting funcs to its
-// inboxes, so the state has one owner and no lock.
+// Room is one board held by this instance: its replica of the board, and
+// the seats of the sessions that hold it. Everything in it belongs to the
+// room's own goroutine (run); other goroutines reach it only by posting
+// funcs to its inboxes, so the state has one owner and no lock.
 type Room struct {
 	id  string
 	env *Env
@@ -77,10 +79,10 @@ type Room struct {
 	// reloaded is closed, and made anew, whenever the room reloads the
 	// board, so a session waiting for a new epoch wakes up.
 	reloaded chan struct{}
-	clients  map[uint64]*session
-	// posters are the sessions of POSTed frames (OpenSender) waiting
+	clients  map[uint64]*Seat
+	// posters are the seats of POSTed frames (AttachSender) waiting
 	// for the answers to their ops: senders, not screens.
-	posters  map[uint64]*session
+	posters  map[uint64]*Seat
 	presence *presence.List
 	waiting  []attachment
 	joins    heldJoins              // joins applied, not yet sent
@@ -102,8 +104,8 @@ func New(env *Env, id string) *Room {
 		done:     make(chan struct{}),
 		loaded:   make(chan struct{}),
 		reloaded: make(chan struct{}),
-		clients:  map[uint64]*session{},
-		posters:  map[uint64]*session{},
+		clients:  map[uint64]*Seat{},
+		posters:  map[uint64]*Seat{},
 		presence: presence.New(),
 		pending:  map[uint64]board.Entry{},
 	}
@@ -130,9 +132,9 @@ func (r *Room) Done() <-chan struct{} { return r.done }
 // instance appended for a room of the board that has left.
 func (r *Room) Missed() { r.missed.Store(true) }
 
-// sender is the session a log ref names on this instance: a screen, or a
+// sender is the seat a log ref names on this instance: a screen, or a
 // POST waiting for its answers.
-func (r *Room) sender(id uint64) *session {
+func (r *Room) sender(id uint64) *Seat {
 	if s := r.clients[id]; s != nil {
 		return s
 	}
@@ -141,8 +143,8 @@ func (r *Room) sender(id uint64) *session {
 
 // run subscribes first, then loads, then applies what arrived meanwhile by
 // seq: loading first would miss what other instances appended in between.
-// What this instance appends is handed over by the session that appended
-// it (receive), never by the subscription.
+// What this instance appends is handed over by Append (receive), never by
+// the subscription.
 func (r *Room) run() {
 	defer close(r.done)
 	defer r.stopPosts()
@@ -205,7 +207,7 @@ func (r *Room) run() {
 		case <-r.env.Closing:
 			r.saveSnapshot()
 			for _, s := range r.clients {
-				s.close(protocol.CloseGoingAway, "the server is restarting: reconnect")
+				s.Close(protocol.CloseGoingAway, "the server is restarting: reconnect")
 			}
 			return
 		}

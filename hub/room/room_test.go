@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
-	"github.com/plenary/plenary/hub/internal/limits"
 	"github.com/plenary/plenary/hub/internal/metrics"
 	"github.com/plenary/plenary/hub/internal/token"
 	"github.com/plenary/plenary/store/bolt"
@@ -77,9 +76,6 @@ func newRoomOf(t *testing.T, id string) *Room {
 		Logger:       slog.Default(),
 		Instance:     "test",
 		Metrics:      metrics.New(),
-		OpRate:       30,
-		Ops:          limits.New(30, 60),
-		Eph:          limits.New(20, 20),
 		Closing:      closing,
 		Background:   &background,
 		StoreUp:      func() bool { return true },

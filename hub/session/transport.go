@@ -1,4 +1,4 @@
-package room
+package session
 
 // What a transport needs of a session: open one, hand it the frames it
 // reads, drain its outbox and learn how it closed, and let it go.
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plenary/plenary/hub/internal/line"
+	"github.com/plenary/plenary/hub/room"
 	"github.com/plenary/plenary/protocol"
 )
 
@@ -25,36 +27,20 @@ type Session struct {
 // the last More that reported false; then the transport has a writer
 // call Next. hurry, if not nil, asks that writer to come before others:
 // the answer to the client's own op is queued.
-func (env *Env) Open(addr string, schedule, hurry func()) Session {
-	s := newSession(env, addr)
-	s.out.Schedule, s.out.Hurry = schedule, hurry
-	return Session{s}
+func Open(env *Env, addr string, schedule, hurry func()) Session {
+	return Session{newSession(env, addr, schedule, hurry)}
 }
 
-// OpenSender starts a session of participant on the board that sends
+// OpenSender starts a session of participant on board r that sends
 // frames and is sent only the answers to them, not the board: the
 // fallback's POSTs. It refuses a participant the board does not hold.
-func (r *Room) OpenSender(participant, addr string, schedule func()) (Session, error) {
-	s := newSession(r.env, addr)
-	s.out.Schedule = schedule
-	s.become(r, participant)
-	var refusal error
-	if !r.call(func() {
-		p := r.replica.State().Participants[participant]
-		if p == nil {
-			refusal = errStranger
-			return
-		}
-		s.facilitator = p.Facilitator
-		r.posters[s.id] = s
-		s.inRoom.Store(true)
-	}) {
-		return Session{}, errClosed
+func OpenSender(env *Env, r *room.Room, participant, addr string, schedule func()) (Session, error) {
+	s := newSession(env, addr, schedule, nil)
+	seat, err := r.AttachSender(s.id, s.line, participant)
+	if err != nil {
+		return Session{}, err
 	}
-	if refusal != nil {
-		return Session{}, refusal
-	}
-	s.poster = true
+	s.sit(r, seat)
 	return Session{s}, nil
 }
 
@@ -69,41 +55,36 @@ func (s Session) Handle(ctx context.Context, frame []byte) { s.s.handle(ctx, fra
 // Next is the writer's call: every queued frame (an item may hold several
 // frames, one per line), and closing once the session has closed, after
 // which the transport sends what Closed says and Next returns no more.
-func (s Session) Next() (frames [][]byte, closing bool) { return s.s.out.Next() }
+func (s Session) Next() (frames [][]byte, closing bool) { return s.s.line.Next() }
 
 // More is the writer's call after writing written, what Next returned:
 // whether there is more to write. If not, the session calls schedule
 // again when there is.
-func (s Session) More(written [][]byte) bool { return s.s.out.More(written) }
+func (s Session) More(written [][]byte) bool { return s.s.line.More(written) }
 
 // Failed drops what is queued and all that would be: the transport
 // could not write it.
-func (s Session) Failed() { s.s.out.End() }
+func (s Session) Failed() { s.s.line.Failed() }
 
 // Close ends the session, once; the transport sends code and msg to the
 // client after what is queued.
-func (s Session) Close(code int, msg string) { s.s.close(code, msg) }
+func (s Session) Close(code int, msg string) { s.s.line.Close(code, msg) }
 
 // Closed is the close code and message a closed session ends with.
-func (s Session) Closed() (code int, msg string) { return s.s.closeCode, s.s.closeMsg }
+func (s Session) Closed() (code int, msg string) { return s.s.line.Closed() }
 
 // Leave takes the session off its board, which then no longer counts it
 // online nor sends it anything. The transport calls it once the session
 // has closed and its connection ended.
 func (s Session) Leave() {
-	ss := s.s
-	switch r := ss.room; {
-	case r == nil:
-	case ss.poster:
-		r.post(func() { delete(r.posters, ss.id) })
-	default:
-		r.detach(ss)
+	if s.s.room != nil {
+		s.s.room.Leave(s.s.seat)
 	}
 }
 
 // HelloHolder is the board and participant a hello's token names, or ""
 // for a join, or a hello that is not valid (the session refuses it).
-func (env *Env) HelloHolder(hello []byte) (boardID, participant string) {
+func HelloHolder(env *Env, hello []byte) (boardID, participant string) {
 	f, bad := protocol.DecodeClient(hello)
 	if bad != nil || f.T != "hello" || f.Token == "" {
 		return "", ""
@@ -119,4 +100,4 @@ func (env *Env) HelloHolder(hello []byte) (boardID, participant string) {
 // UnknownOutcome is the err frame that answers the op of id when the
 // transport could wait no longer for its answer: the client sends it
 // again, and the log's idempotency key makes that safe.
-func UnknownOutcome(id string) []byte { return errorBytes(id, errUnknownOutcome) }
+func UnknownOutcome(id string) []byte { return line.ErrorFrame(id, room.ErrUnknownOutcome) }
