@@ -18,7 +18,7 @@ import (
 func (r *Room) broadcast(e board.Entry, a *replica.Applied) {
 	r.env.Metrics.Latency.Observe(time.Since(e.At).Seconds())
 	if holds(e) {
-		r.holdJoin(a)
+		r.hold(a)
 		return
 	}
 	var sender *Seat
@@ -26,7 +26,10 @@ func (r *Room) broadcast(e board.Entry, a *replica.Applied) {
 	if fromHere {
 		sender = r.sender(senderID)
 	}
-	r.sendJoins(sender)
+	if r.joins.last != 0 {
+		r.holdWithJoins(sender, a, clientRef)
+		return
+	}
 	if sender != nil {
 		sender.EnqueueAnswer(a.FrameFor(sender.viewer(), clientRef))
 	}

@@ -16,10 +16,11 @@ const maxHeldJoins = 256
 // write per join: 5,000 people joining a room is 12.5 million frames, and
 // the writes of everything else, the facilitator's acknowledgements
 // included, wait behind them. Held, they go to each session together, as
-// one queued item of one line per change frame, once a tick or just before
-// the room sends anything else with a seq: every session still gets every
-// seq, in order, and a newcomer learns of the others within a tick, as it
-// does of who is online.
+// one queued item of one line per change frame, once a tick. What the room
+// applies while joins are held waits with them, except for its sender
+// (holdWithJoins): every session still gets every seq, in order, and
+// learns of a newcomer, or of another's change made during a storm of
+// joins, within a tick, as it does of who is online.
 type heldJoins struct {
 	first, last uint64 // the seqs held, first to last (none held while last is 0)
 	// body is each shared view's frames, one per line.
@@ -37,8 +38,9 @@ type heldJoins struct {
 // is waiting on.
 func holds(e board.Entry) bool { return e.Op.Kind == board.ParticipantJoin }
 
-// holdJoin keeps a, a join, to be sent with the next batch.
-func (r *Room) holdJoin(a *replica.Applied) {
+// hold keeps a, a join or an entry applied while joins are held, to be
+// sent with the next batch.
+func (r *Room) hold(a *replica.Applied) {
 	j := &r.joins
 	if j.last == 0 {
 		j.first = a.Seq
@@ -59,6 +61,24 @@ func (r *Room) holdJoin(a *replica.Applied) {
 	if a.Seq-j.first+1 >= maxHeldJoins {
 		r.sendJoins(nil)
 	}
+}
+
+// holdWithJoins answers sender now, with the joins held before a, and
+// holds a for everyone else, to go with the joins at the next flush.
+// Sending everyone a at once (and the joins before it) would add a write
+// to every screen for each op: in a storm of joins, two or three times
+// the writes the ticks alone make, and the writes a facilitator's next op
+// waits behind.
+func (r *Room) holdWithJoins(sender *Seat, a *replica.Applied, clientRef string) {
+	switch {
+	case sender != nil && r.clients[sender.id] == sender:
+		r.sendJoinsTo(sender)
+		sender.EnqueueAnswer(a.FrameFor(sender.viewer(), clientRef))
+		r.admitted(sender)
+	case sender != nil: // a POSTed frame's sender, owed no joins
+		sender.EnqueueAnswer(a.FrameFor(sender.viewer(), clientRef))
+	}
+	r.hold(a)
 }
 
 // admitted notes that s was sent the board up to the room's seq while

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"path/filepath"
@@ -10,8 +11,11 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/internal/line"
 	"github.com/plenary/plenary/hub/internal/metrics"
 	"github.com/plenary/plenary/hub/internal/token"
+	"github.com/plenary/plenary/hub/replica"
+	"github.com/plenary/plenary/protocol"
 	"github.com/plenary/plenary/store/bolt"
 )
 
@@ -91,4 +95,82 @@ func newRoomOf(t *testing.T, id string) *Room {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestOthersWaitWithTheJoins: while joins are held, an op's sender is
+// answered at once, after the joins before it, and everyone else is sent
+// the joins and the op together at the next flush, in seq order: one write
+// each per flush, however many ops come meanwhile.
+func TestOthersWaitWithTheJoins(t *testing.T) {
+	r := newRoomOf(t, "RQ7ZZA")
+	ana, anaLine := newcomer(t, r, 1, "Ana")
+	_, benLine := newcomer(t, r, 2, "Ben")
+	var joined, renamed uint64
+	r.call(func() {
+		r.sendJoins(nil)
+		drain(anaLine)
+		drain(benLine)
+		joined = r.replica.Seq() + 1
+		r.apply(board.Entry{Seq: joined, At: time.Now(), Op: board.Op{Kind: board.ParticipantJoin, Name: "Cy", Role: board.CivilSociety}})
+		renamed = joined + 1
+		r.apply(board.Entry{Seq: renamed, At: time.Now(), Actor: ana.Participant(), Ref: replica.Ref(r.env.Instance, ana.id, "op1"), Op: board.Op{Kind: board.ParticipantRename, Name: "Ana María"}})
+	})
+	if got, want := seqsIn(drain(anaLine)), []uint64{joined, renamed}; !slices.Equal(got, want) {
+		t.Fatalf("the sender was sent seqs %v, want %v at once", got, want)
+	}
+	if got := drain(benLine); len(got) != 0 {
+		t.Fatalf("another was sent %d frames before the flush, want none", len(got))
+	}
+	r.call(func() { r.sendJoins(nil) })
+	if got, want := seqsIn(drain(benLine)), []uint64{joined, renamed}; !slices.Equal(got, want) {
+		t.Fatalf("another was sent seqs %v at the flush, want %v", got, want)
+	}
+	if got := drain(anaLine); len(got) != 0 {
+		t.Fatalf("the sender was sent %d more frames at the flush, want none", len(got))
+	}
+}
+
+// newcomer joins name to r as a civil servant, from session id on a line
+// of its own, and waits until the room has let them in.
+func newcomer(t *testing.T, r *Room, id uint64, name string) (*Seat, *line.Line) {
+	t.Helper()
+	l := line.New(r.env.Metrics, func() {}, nil)
+	s, bad := r.AttachNewcomer(t.Context(), id, l, protocol.Join{Name: name, Role: board.CivilServant})
+	if bad != nil {
+		t.Fatal(bad)
+	}
+	for !s.in.Load() {
+		r.call(func() {})
+	}
+	return s, l
+}
+
+// drain takes every frame queued on l, one per line.
+func drain(l *line.Line) [][]byte {
+	var frames [][]byte
+	for {
+		items, _ := l.Next()
+		if len(items) == 0 {
+			return frames
+		}
+		for _, item := range items {
+			frames = append(frames, bytes.Split(item, []byte("\n"))...)
+		}
+		l.More(items)
+	}
+}
+
+// seqsIn is the seq of each change frame among frames.
+func seqsIn(frames [][]byte) []uint64 {
+	var seqs []uint64
+	for _, f := range frames {
+		var chg struct {
+			T   string `json:"t"`
+			Seq uint64 `json:"seq"`
+		}
+		if json.Unmarshal(f, &chg) == nil && chg.T == "chg" {
+			seqs = append(seqs, chg.Seq)
+		}
+	}
+	return seqs
 }
