@@ -16,11 +16,12 @@ const maxHeldJoins = 256
 // write per join: 5,000 people joining a room is 12.5 million frames, and
 // the writes of everything else, the facilitator's acknowledgements
 // included, wait behind them. Held, they go to each session together, as
-// one queued item of one line per change frame, once a tick. What the room
+// one queued item of one line per change frame, once a batch of ticks
+// (ticksPerBatch: a second, in a room of thousands). What the room
 // applies while joins are held waits with them, except for its sender
 // (holdWithJoins): every session still gets every seq, in order, and
 // learns of a newcomer, or of another's change made during a storm of
-// joins, within a tick, as it does of who is online.
+// joins, within a batch, as it does of who is online.
 type heldJoins struct {
 	first, last uint64 // the seqs held, first to last (none held while last is 0)
 	// body is each shared view's frames, one per line.

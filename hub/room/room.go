@@ -91,6 +91,7 @@ type Room struct {
 	snapSeq  uint64                 // of the last snapshot saved
 	idle     time.Time
 	headSeen time.Time // when checkHead last looked
+	ticks    uint64    // ticks so far, for ticksPerBatch
 }
 
 // New starts the room of board id, which loads the board on its own
@@ -198,8 +199,10 @@ func (r *Room) run() {
 			if r.missed.Swap(false) {
 				r.catchUp(context.Background())
 			}
-			r.sendJoins(nil)
-			r.sendPresence(now)
+			if r.ticks++; r.ticks%ticksPerBatch(len(r.clients)) == 0 {
+				r.sendJoins(nil)
+				r.sendPresence(now)
+			}
 			if len(r.clients) == 0 && len(r.waiting) == 0 && now.Sub(r.idle) > roomIdle && r.env.ForgetIfIdle(r) {
 				r.saveSnapshot()
 				return
@@ -213,6 +216,12 @@ func (r *Room) run() {
 		}
 	}
 }
+
+// ticksPerBatch is how many ticks a room of n screens holds joins and
+// presence for: one below a thousand screens, up to five (a second) for
+// five thousand. Each batch is a write to every screen; in a storm of
+// joins into a large room, those writes are most of the server's work.
+func ticksPerBatch(n int) uint64 { return uint64(min(max(n/1000, 1), 5)) }
 
 // post runs fn on the room's goroutine, waiting for room in the inbox. It
 // reports false if the room has left, and then fn never runs.

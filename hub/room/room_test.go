@@ -174,3 +174,17 @@ func seqsIn(frames [][]byte) []uint64 {
 	}
 	return seqs
 }
+
+// TestLargeRoomsBatchLonger: a workshop's room sends joins and presence
+// every tick; a room of thousands every few, never more than a second
+// apart.
+func TestLargeRoomsBatchLonger(t *testing.T) {
+	for screens, want := range map[int]uint64{0: 1, 27: 1, 999: 1, 2000: 2, 5000: 5, 1 << 20: 5} {
+		if got := ticksPerBatch(screens); got != want {
+			t.Errorf("a room of %d screens batches %d ticks, want %d", screens, got, want)
+		}
+	}
+	if most := time.Duration(ticksPerBatch(1<<30)) * tickEvery; most > time.Second {
+		t.Errorf("a batch may wait %v, want at most a second", most)
+	}
+}
