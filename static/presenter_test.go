@@ -218,11 +218,13 @@ func TestPresenter(t *testing.T) {
 		r.do(c, board.Op{Kind: board.DiscussSet, Item: id, Field: "owner", Text: fmt.Sprintf("%s and a partner", c.You)})
 		r.do(c, board.Op{Kind: board.DiscussSet, Item: id, Field: "next", Text: "Draft a one-page plan by the next meeting"})
 		r.do(c, board.Op{Kind: board.DiscussSet, Item: id, Field: "how", Text: "A pilot in two districts, reported at the CoP"})
+		r.do(c, board.Op{Kind: board.DiscussSet, Item: id, Field: "possible", Text: "Start in two districts with the staff we have"})
 	}
 	for _, p := range screens {
 		for i, id := range ranking.Top {
 			p.waitText(fmt.Sprintf(`.agreed[data-item=%q] .agreed-owner`, id), fmt.Sprintf("%s and a partner", r.people[i].You))
 			p.waitText(fmt.Sprintf(`.agreed[data-item=%q] .agreed-next`, id), "Draft a one-page plan")
+			p.waitText(fmt.Sprintf(`.agreed[data-item=%q] .agreed-possible`, id), "Start in two districts")
 		}
 		p.checkFits()
 		p.checkTimer()

@@ -12,7 +12,8 @@ import { showConflict } from './note.js';
 import { limits } from './config.js';
 import { itemTitle, splitText } from './items.js';
 
-const fields = [
+/** discussFields is a top item's fields, in the order every screen shows them. */
+export const discussFields = [
   { name: 'possible', long: true },
   { name: 'how', long: true },
   { name: 'owner', long: false },
@@ -29,7 +30,7 @@ export function renderDiscuss(ctx) {
     const title = h('h2', { class: 'item-title' });
     const tally = h('p', { class: 'tally' });
     const inputs = {};
-    const body = fields.map(({ name, long }) => {
+    const body = discussFields.map(({ name, long }) => {
       const input = h(long ? 'textarea' : 'input', { class: `field-${name}`, maxlength: limits.discussText, rows: long ? '3' : null, id: `${id}-${name}` });
       const conflict = h('div', { class: 'conflict', role: 'alert', hidden: true });
       // Texts are compared as the server saves them, trimmed.
@@ -86,7 +87,7 @@ export function renderDiscuss(ctx) {
     const tally = replica.get('tally', id);
     setText(c.tally, tally ? splitText(tally) : '');
     const d = replica.get('discussion', id);
-    for (const { name } of fields) {
+    for (const { name } of discussFields) {
       c.inputs[name].patch(d?.[name] ?? '');
       c.inputs[name].setAttribute('aria-label', t('discuss.fieldOf', { field: t(`discuss.${name}`), item: title }));
     }

@@ -19,6 +19,7 @@ import { qrSVG } from './qr.js';
 import { byId } from './replica.js';
 import { renderCharts } from './render_charts.js';
 import { renderCluster } from './render_cluster.js';
+import { discussFields } from './render_discuss.js';
 import { voteItems, itemTitle, splitBars, turnoutText, sectorTops } from './items.js';
 import { countdown } from './render_board.js';
 import { connStatus } from './status.js';
@@ -242,7 +243,7 @@ function discuss(ctx) {
         h('p', { class: 'agreed-rank' }, t('discuss.rank', { n: r.rank })),
         h('h2', { class: 'agreed-title' }, itemTitle(replica, r.item)),
         tally ? splitBars(tally, top[0].votes) : null,
-        h('dl', {}, ['owner', 'next', 'how'].flatMap((field) => [
+        h('dl', {}, discussFields.flatMap(({ name: field }) => [
           h('dt', {}, t(`discuss.${field}`)),
           h('dd', { class: `agreed-${field}` }, d[field] || '—')])));
     }));
