@@ -188,6 +188,11 @@ func TestAccessibility(t *testing.T) {
 		p.waitFor("the top three", fmt.Sprintf(`document.querySelector('.ranking .top-item')?.dataset.item === %q`, themes[0]))
 	}
 	check("vote, revealed")
+	// The top three read as a list: each title right after its rank, not
+	// squeezed into a narrow column of its own.
+	laptop.waitFor("each top title beside its rank", `[...document.querySelectorAll('.ranking .top-item')].every((li) => {
+		const box = li.getBoundingClientRect(), rank = li.querySelector('.rank').getBoundingClientRect(), title = li.querySelector('.rank-title').getClientRects()[0]
+		return title.top < rank.bottom && title.left - box.left < box.width / 4 })`)
 	laptop.screenshot("room-vote")
 	// On a phone the top three are on the first screen, above the items,
 	// and however far the page scrolls the timer and the connection state
