@@ -494,6 +494,12 @@ func TestWorkshop(t *testing.T) {
 	fac.waitText(owner, "District council clerk")
 	fac.screenshot("discuss")
 
+	// What people take home: Ben's record, in his screen's Spanish.
+	ben.click(".discuss .report-button")
+	ben.waitText(".report-body", "Qué es posible")
+	ben.waitText(".report-body", "District council clerk with the women's cooperative")
+	ben.click(".report-actions button:not(.primary)")
+
 	// Export: the facilitator's Markdown button downloads the record.
 	body := fac.download(".export-md")
 	for _, want := range []string{"Community of Practice Inception Workshop", "Shared calendar and intake", ideas[0], "District council clerk"} {

@@ -5,6 +5,14 @@
 import { h } from './dom.js';
 import { t } from './i18n.js';
 
+/** discussFields is a top item's questions, in the order every screen and the record show them. */
+export const discussFields = [
+  { name: 'possible', long: true },
+  { name: 'how', long: true },
+  { name: 'owner', long: false },
+  { name: 'next', long: false },
+];
+
 /** voteItems lists the items on the server's ballot, in its order: themes that hold a note, then loose notes, one per idea. */
 export function voteItems(replica) {
   return (replica.get('ballot', 'ballot')?.items ?? []).map((id) => {

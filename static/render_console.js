@@ -85,7 +85,7 @@ export function renderConsole(ctx) {
     h('section', { class: 'exports', 'data-refusals': '' },
       h('h2', {}, t('console.export')),
       h('p', {}, exportButton('md'), ' ', exportButton('csv'), ' ', exportButton('json')),
-      h('button', { type: 'button', class: 'report-button', onclick: () => showReport(ctx) }, t('console.report'))));
+      h('button', { type: 'button', class: 'report-button', onclick: () => showReport(ctx) }, t('report.open'))));
 
   const rows = new Map();
   const lists = new Map();

@@ -10,21 +10,18 @@ import { h, setText, debounce } from './dom.js';
 import { t } from './i18n.js';
 import { showConflict } from './note.js';
 import { limits } from './config.js';
-import { itemTitle, splitText } from './items.js';
+import { itemTitle, splitText, discussFields } from './items.js';
+import { showReport } from './report.js';
 
-/** discussFields is a top item's fields, in the order every screen shows them. */
-export const discussFields = [
-  { name: 'possible', long: true },
-  { name: 'how', long: true },
-  { name: 'owner', long: false },
-  { name: 'next', long: false },
-];
 
 /** renderDiscuss is the discuss screen. */
 export function renderDiscuss(ctx) {
   const { replica } = ctx;
   const el = h('div', { class: 'discuss' });
   let cards = new Map();
+  // What people take home: the record in this screen's language. The
+  // facilitator's is in the console.
+  const takeHome = ctx.facilitator ? [] : [h('p', {}, h('button', { type: 'button', class: 'report-button', onclick: () => showReport(ctx) }, t('report.open')))];
 
   function card(id, rank) {
     const title = h('h2', { class: 'item-title' });
@@ -98,7 +95,7 @@ export function renderDiscuss(ctx) {
     const top = ranking?.top ?? [];
     cards = new Map();
     if (!top.length) {
-      el.replaceChildren(h('p', { class: 'waiting' }, t('discuss.none')));
+      el.replaceChildren(h('p', { class: 'waiting' }, t('discuss.none')), ...takeHome);
       return;
     }
     const rankOf = new Map((ranking.ranks ?? []).map((r) => [r.item, r.rank]));
@@ -106,7 +103,7 @@ export function renderDiscuss(ctx) {
       const c = card(id, rankOf.get(id) ?? i + 1);
       cards.set(id, c);
       return c.el;
-    }));
+    }), ...takeHome);
     for (const id of top) patch(id);
   }
 

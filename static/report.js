@@ -8,9 +8,7 @@
 import { h } from './dom.js';
 import { t } from './i18n.js';
 import { byId } from './replica.js';
-import { itemTitle } from './items.js';
-
-const questions = ['possible', 'how', 'owner', 'next'];
+import { itemTitle, discussFields } from './items.js';
 
 /** reportElements is the record of the board in replica, as elements. */
 function reportElements(replica) {
@@ -26,7 +24,7 @@ function reportElements(replica) {
   const themeNotes = (id) => noteList(notes.filter((n) => n.theme === id), (n) => [groupName(n.chart), ', ', role(n.role)]);
   const discussion = (item) => {
     const d = replica.get('discussion', item);
-    return h('ul', { class: 'report-discussion' }, questions.map((q) => h('li', {}, h('strong', {}, t(`discuss.${q}`)), ': ', d?.[q] || '—')));
+    return h('ul', { class: 'report-discussion' }, discussFields.map(({ name }) => h('li', {}, h('strong', {}, t(`discuss.${name}`)), ': ', d?.[name] || '—')));
   };
 
   const out = [h('h1', {}, b.title)];
@@ -89,7 +87,7 @@ export function showReport(ctx) {
     dialog.remove();
     document.body.classList.remove('printing-report');
   } }, t('report.close'));
-  const dialog = h('div', { class: 'report', role: 'dialog', 'aria-modal': 'true', 'aria-label': t('console.report') },
+  const dialog = h('div', { class: 'report', role: 'dialog', 'aria-modal': 'true', 'aria-label': t('report.open') },
     h('div', { class: 'report-actions' }, h('button', { type: 'button', class: 'primary', onclick: () => print() }, t('report.print')), close),
     h('article', { class: 'report-body' }, reportElements(ctx.replica)));
   document.body.classList.add('printing-report');
