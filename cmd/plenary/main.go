@@ -113,6 +113,11 @@ func parseLevel(s string) slog.Level {
 // listening is not nil it receives the bound address once the server
 // accepts connections (tests listen on port 0).
 func run(ctx context.Context, cfg config, logger *slog.Logger, listening chan<- string) error {
+	// Made on the first start: it keeps the generated secret and the
+	// embedded store.
+	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
 	secret, err := loadSecret(cfg)
 	if err != nil {
 		return err
@@ -200,9 +205,6 @@ func storeName(cfg config) string {
 // openStore opens Redis when a URL is given, else the embedded store in
 // the data directory.
 func openStore(ctx context.Context, cfg config) (store.Log, error) {
-	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
-	}
 	if cfg.redisURL != "" {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
