@@ -343,7 +343,9 @@ func TestWorkshop(t *testing.T) {
 	if got := eval[string](ben, `location.pathname`); got != "/j/"+code {
 		t.Fatalf("the board's link without a token went to %s, want /j/%s", got, code)
 	}
-	ben.typeInto("#name", "Ben")
+	// A name as long as people give in a room of officials, so his phone's
+	// header has to find room for it.
+	ben.typeInto("#name", "Ben Castillo, Toledo farmers' cooperative")
 	ben.click(`input[value="civil-society"]`)
 	ben.screenshot("join-phone")
 	ben.click(".join-button")
@@ -481,6 +483,7 @@ func TestWorkshop(t *testing.T) {
 	ben.choose(".lang", "es")
 	ben.waitText(".phase-name", "Votar")
 	ben.waitText(".votes-left", "Le queda 1 punto")
+	ben.waitFor("his name, sector and group whole in the header", `(() => { const w = document.querySelector('.who'); return w.textContent.includes('Sociedad civil') && w.scrollWidth <= w.clientWidth })()`)
 	ben.screenshot("vote-es-phone")
 
 	// Discuss: the top items, edited live by everyone.
