@@ -6,12 +6,11 @@
 // field shows both and the person chooses, so no one's screen keeps a text
 // the server no longer holds without saying so.
 
-import { h, setText, debounce } from './dom.js';
+import { h, setText, debounce, showRefusal } from './dom.js';
 import { t } from './i18n.js';
 import { showConflict } from './note.js';
 import { limits } from './config.js';
 import { itemTitle, splitText, discussFields } from './items.js';
-import { showReport } from './report.js';
 
 
 /** renderDiscuss is the discuss screen. */
@@ -20,8 +19,17 @@ export function renderDiscuss(ctx) {
   const el = h('div', { class: 'discuss' });
   let cards = new Map();
   // What people take home: the record in this screen's language. The
-  // facilitator's is in the console.
-  const takeHome = ctx.facilitator ? [] : [h('p', {}, h('button', { type: 'button', class: 'report-button', onclick: () => showReport(ctx) }, t('report.open')))];
+  // facilitator's is in the console. Its module comes when asked for, so
+  // a phone that never opens it never fetches it; one that failed (a
+  // dropped link) is asked for again under another address, since a
+  // browser remembers a module that failed.
+  let reportTries = 0;
+  const openReport = (ev) => {
+    const button = ev.currentTarget;
+    const again = reportTries++ ? `?try=${reportTries}` : '';
+    import(`./report.js${again}`).then(({ showReport }) => showReport(ctx), () => showRefusal(button, t('conn.offline')));
+  };
+  const takeHome = ctx.facilitator ? [] : [h('p', {}, h('button', { type: 'button', class: 'report-button', onclick: openReport }, t('report.open')))];
 
   function card(id, rank) {
     const title = h('h2', { class: 'item-title' });
