@@ -521,7 +521,9 @@ func TestWorkshop(t *testing.T) {
 }
 
 // checkOnlyFrom fails the test if the page loaded anything from anywhere
-// but the server at base: a workshop on a closed network must work.
+// but the server at base: a workshop on a closed network must work. Nor
+// may it ask for /favicon.ico, which the server answers 404: index.html
+// draws the icon.
 func (p *page) checkOnlyFrom(base string) {
 	p.t.Helper()
 	p.mu.Lock()
@@ -531,6 +533,9 @@ func (p *page) checkOnlyFrom(base string) {
 	}
 	wsBase := "ws" + strings.TrimPrefix(base, "http")
 	for _, u := range p.requests {
+		if strings.HasSuffix(u, "/favicon.ico") {
+			p.t.Errorf("%s asked the server for %s", p.name, u)
+		}
 		if !strings.HasPrefix(u, base) && !strings.HasPrefix(u, wsBase) && !strings.HasPrefix(u, "data:") && !strings.HasPrefix(u, "blob:") {
 			p.t.Errorf("%s loaded %s, which is not from the server", p.name, u)
 		}
