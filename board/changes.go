@@ -4,6 +4,7 @@ package board
 const (
 	entityBoard       = "board"
 	entityParticipant = "participant"
+	entityPeople      = "people"
 	entityGroup       = "group"
 	entityNote        = "note"
 	entityTheme       = "theme"
@@ -62,7 +63,21 @@ func (s *State) boardChange() Change {
 	return upsert(entityBoard, boardID, boardValue{Info: info, Limits: limits})
 }
 
-func participantChange(p *Participant) Change { return upsert(entityParticipant, p.ID, *p) }
+// participantChanges is p as each audience may see it. A participant
+// with no group yet is known to the other participants' screens only as
+// one of the people counted (peopleChange): no screen of theirs shows
+// anyone else before the groups are formed, and a storm of thousands
+// joining would otherwise send every screen every newcomer. The
+// facilitator sees everyone, and p's own screen sees p.
+func participantChanges(p *Participant) []Change {
+	c := upsert(entityParticipant, p.ID, *p)
+	if p.Group != "" || p.Facilitator {
+		return []Change{c}
+	}
+	own := c.to(Owner)
+	own.Owner = p.ID
+	return []Change{c.to(Facilitators), own}
+}
 
 func groupChange(g *Group) Change { return upsert(entityGroup, g.ID, *g) }
 
@@ -103,13 +118,17 @@ func (s *State) Changes() []Change {
 }
 
 // SharedChanges is the board as upserts without the changes addressed to
-// one participant alone: board, participants, groups, notes, themes,
+// one participant alone: board, people, participants, groups, notes, themes,
 // tallies, ranking, turnout, ballot, discussions. Every viewer of one kind (facilitator or
 // not) sees the same of it, so the hub encodes it once for all of them.
 func (s *State) SharedChanges() []Change {
-	out := []Change{s.boardChange()}
+	out := []Change{s.boardChange(), s.peopleChange()}
 	for _, id := range sortedIDs(s.Participants) {
-		out = append(out, participantChange(s.Participants[id]))
+		for _, c := range participantChanges(s.Participants[id]) {
+			if c.Audience != Owner {
+				out = append(out, c)
+			}
+		}
 	}
 	for _, id := range sortedIDs(s.Groups) {
 		out = append(out, groupChange(s.Groups[id]))
@@ -134,10 +153,18 @@ func (s *State) SharedChanges() []Change {
 }
 
 // OwnChanges is what participant id alone is sent of the board: their own
-// votes. Facilitators, who do not vote, and strangers get nothing.
+// votes, and themselves while they have no group. Facilitators, who do not
+// vote, and strangers get nothing.
 func (s *State) OwnChanges(id string) []Change {
-	if p := s.Participants[id]; p == nil || p.Facilitator {
+	p := s.Participants[id]
+	if p == nil || p.Facilitator {
 		return nil
 	}
-	return []Change{s.myVotesChange(id)}
+	var out []Change
+	for _, c := range participantChanges(p) {
+		if c.Audience == Owner {
+			out = append(out, c)
+		}
+	}
+	return append(out, s.myVotesChange(id))
 }

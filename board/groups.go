@@ -67,7 +67,7 @@ func (s *State) formGroups(r request) (mutation, *Error) {
 				group := groupID(i%k + 1)
 				if p.Group != group {
 					p.Group = group
-					out = append(out, participantChange(p))
+					out = append(out, participantChanges(p)...)
 				}
 			}
 		}

@@ -50,7 +50,7 @@ func (s *State) relabel(from, to *wording) []Change {
 	for _, id := range sortedIDs(s.Participants) {
 		if p := s.Participants[id]; p.Facilitator && p.Name == from.facilitator {
 			p.Name = to.facilitator
-			out = append(out, participantChange(p))
+			out = append(out, participantChanges(p)...)
 		}
 	}
 	return out

@@ -19,7 +19,7 @@ func (s *State) join(r request) (mutation, *Error) {
 	return func() []Change {
 		p := &Participant{ID: ParticipantID(r.Seq, s.ParticipantOffset), Name: name, Role: role, Group: s.balancedGroup(role)}
 		s.Participants[p.ID] = p
-		return []Change{participantChange(p), s.myVotesChange(p.ID)}
+		return append(participantChanges(p), s.peopleChange(), s.myVotesChange(p.ID))
 	}, nil
 }
 
@@ -41,7 +41,7 @@ func (s *State) renameParticipant(r request) (mutation, *Error) {
 	}
 	return func() []Change {
 		p.Name = name
-		return []Change{participantChange(p)}
+		return participantChanges(p)
 	}, nil
 }
 
@@ -58,6 +58,32 @@ func (s *State) moveParticipant(r request) (mutation, *Error) {
 	}
 	return func() []Change {
 		p.Group = r.Op.Group
-		return []Change{participantChange(p)}
+		return participantChanges(p)
 	}, nil
+}
+
+// People is how many participants a board has, the facilitator aside, by
+// sector. Every screen counts the room with it ("26 people: 13 civil
+// servants, 13 civil society"), since participants' screens are not sent
+// who joined until they have a group (participantChanges).
+type People struct {
+	CivilServant int `json:"civilServant"`
+	CivilSociety int `json:"civilSociety"`
+}
+
+// peopleChange is the board's people now. Counting goes over every
+// participant, as balancedGroup's does, and a join is the one op that
+// changes it.
+func (s *State) peopleChange() Change {
+	var n People
+	for _, p := range s.Participants {
+		switch {
+		case p.Facilitator:
+		case p.Role == CivilServant:
+			n.CivilServant++
+		default:
+			n.CivilSociety++
+		}
+	}
+	return upsert(entityPeople, entityPeople, n)
 }

@@ -433,3 +433,71 @@ func TestNewcomerSeesTheBoardAsItIs(t *testing.T) {
 		t.Fatalf("the newcomer was sent snapshots at %v, then the entries after; want one snapshot at %d or later, after the move to cluster", snaps, moved.Seq)
 	}
 }
+
+// TestJoinsReachParticipantsAsACount: while people join at once, a
+// participant's screen is told of them as the room's count, in frames
+// that together stand for every seq once, in order, while the
+// facilitator's learns each by name. Once the groups are formed everyone
+// knows everyone. Every screen ends with what a fresh snapshot gives it.
+func TestJoinsReachParticipantsAsACount(t *testing.T) {
+	const n = 40
+	ts := startServer(t)
+	b := ts.create("Arrivals", "Who is coming?")
+	fac := ts.facilitator(b)
+	ana, frames := ts.dialRecording(client.Hello{Board: b.ID, Join: &client.Join{Name: "Ana", Role: board.CivilServant}})
+	from := ana.Seq()
+
+	joined := make([]*client.Client, n)
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			c, err := client.Dial(ctxT(t), ts.url, client.Hello{Board: b.ID, Join: &client.Join{Name: fmt.Sprintf("P%d", i), Role: []board.Role{board.CivilServant, board.CivilSociety}[i%2]}}, client.Options{})
+			if err == nil {
+				t.Cleanup(func() { _ = c.Close() })
+			}
+			joined[i] = c
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	assertConverged(t, ts.log, b.ID, append(joined, fac, ana)...)
+
+	known := func(c *client.Client) int { return len(c.Replica()["participant"]) }
+	if got := known(ana); got != 2 {
+		t.Errorf("Ana's screen knows %d participants before the groups, want 2: herself and the facilitator", got)
+	}
+	if got := known(fac); got != n+2 {
+		t.Errorf("the facilitator's screen knows %d participants, want %d", got, n+2)
+	}
+	if got, want := string(ana.Replica()["people"]["people"]), `{"civilServant":21,"civilSociety":20}`; got != want {
+		t.Errorf("Ana's screen counts %s, want %s", got, want)
+	}
+	var seqs []uint64
+	for _, f := range frames() {
+		if f.T != "chg" || f.Seq <= from {
+			continue
+		}
+		first := f.Seq
+		if f.FromSeq != 0 {
+			first = f.FromSeq
+		}
+		for seq := first; seq <= f.Seq; seq++ {
+			seqs = append(seqs, seq)
+		}
+	}
+	for i, seq := range seqs {
+		if seq != from+uint64(i)+1 || seqs[len(seqs)-1] != ana.Seq() {
+			t.Fatalf("Ana's screen was sent seqs %v after %d, want each once, in order", seqs, from)
+		}
+	}
+
+	do(t, fac, board.Op{Kind: board.GroupsForm, Size: 6})
+	assertConverged(t, ts.log, b.ID, append(joined, fac, ana)...)
+	if got := known(ana); got != n+2 {
+		t.Errorf("Ana's screen knows %d participants once everyone has a group, want %d", got, n+2)
+	}
+}

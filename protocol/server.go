@@ -26,9 +26,12 @@ type Welcome struct {
 type Changes interface{ board.Change | Entity }
 
 // Chg is one log entry's changes, or an acknowledgement (Ref) of the op
-// that made them.
+// that made them. A frame with From stands for the entries From to Seq:
+// its changes are their net result, each entity's last value, as a
+// participant's screen is sent the joins of a storm.
 type Chg[C Changes] struct {
 	T       string    `json:"t"`
+	From    uint64    `json:"from,omitempty"`
 	Seq     uint64    `json:"seq"`
 	Ref     string    `json:"ref,omitempty"`
 	By      string    `json:"by,omitempty"`

@@ -61,22 +61,25 @@ type Frame struct {
 	Token       string
 	Facilitator bool
 	Seq         uint64
-	Epoch       string
-	Ref         string
-	By          string
-	At          time.Time
-	Changes     []Change
-	Code        string
-	Msg         string
-	From        string
-	Kind        string
-	Note        string
-	Online      []string
-	Came        []string
-	Left        []string
-	X           *float64
-	Y           *float64
-	Raw         json.RawMessage
+	// FromSeq is a chg frame's from: it stands for the entries FromSeq
+	// to Seq.
+	FromSeq uint64
+	Epoch   string
+	Ref     string
+	By      string
+	At      time.Time
+	Changes []Change
+	Code    string
+	Msg     string
+	From    string
+	Kind    string
+	Note    string
+	Online  []string
+	Came    []string
+	Left    []string
+	X       *float64
+	Y       *float64
+	Raw     json.RawMessage
 }
 
 // Change is one entity change as the server sends it.
@@ -91,7 +94,7 @@ func frameOf(v any, raw []byte) Frame {
 	case *protocol.Snap[protocol.Entity]:
 		f.T, f.Seq, f.Epoch, f.Changes = v.T, v.Seq, v.Epoch, v.Changes
 	case *protocol.Chg[protocol.Entity]:
-		f.T, f.Seq, f.Ref, f.By, f.At, f.Changes = v.T, v.Seq, v.Ref, v.By, v.At, v.Changes
+		f.T, f.FromSeq, f.Seq, f.Ref, f.By, f.At, f.Changes = v.T, v.From, v.Seq, v.Ref, v.By, v.At, v.Changes
 	case *protocol.Err:
 		f.T, f.Ref, f.Code, f.Msg = v.T, v.Ref, v.Code, v.Msg
 	case *protocol.Eph:

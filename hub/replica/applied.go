@@ -61,10 +61,10 @@ type Applied struct {
 	Refusal *board.Error
 
 	at time.Time
-	// changes are kept only when some are addressed to one participant
-	// (owners): anyone else sees exactly their view's shared frame, so
-	// the history holds bytes, not every change's value for the
-	// collector to trace.
+	// changes are the entry's changes. The recent entries keep them only
+	// when some are addressed to one participant (owners): anyone else
+	// sees exactly their view's shared frame, so the history holds bytes,
+	// not every change's value for the collector to trace.
 	changes []board.Change
 	// frames are the chg frames of each view; where a view sees none of
 	// the changes, it is the placeholder.
@@ -88,22 +88,32 @@ func newApplied(e board.Entry, changes []board.Change) Applied {
 	// for it, and it would say who wrote a note on an anonymous board, or
 	// who is voting while tallies are hidden.
 	for v := range a.frames {
-		var shared []board.Change
-		for _, c := range changes {
-			if sharedIn(c, View(v)) {
-				shared = append(shared, c)
-			}
-		}
-		if shared != nil {
+		if shared := a.sharedChanges(View(v)); shared != nil {
 			a.frames[v] = protocol.Encode(protocol.Chg[board.Change]{T: "chg", Seq: a.Seq, By: a.actorFor(View(v) == Facilitators), At: a.at, Changes: shared})
 		} else {
 			a.frames[v] = a.placeholder()
 		}
 	}
+	return a
+}
+
+// kept is a as the recent entries keep it.
+func (a Applied) kept() Applied {
 	if a.owners == nil {
 		a.changes = nil
 	}
 	return a
+}
+
+// sharedChanges is what every screen of view v sees of a, as changes.
+func (a *Applied) sharedChanges(v View) []board.Change {
+	var out []board.Change
+	for _, c := range a.changes {
+		if sharedIn(c, v) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Shared is view v's frame of a, the same bytes for every screen of v

@@ -83,7 +83,7 @@ func (r *Replica) Apply(e board.Entry) Applied {
 	} else {
 		a = newApplied(e, changes)
 	}
-	r.recent.add(a)
+	r.recent.add(a.kept())
 	r.snap.behind += len(a.frames[Participants])
 	return a
 }

@@ -18,17 +18,20 @@ const maxHeldJoins = 1024
 // to its sessions. Sent one by one, a storm of joins costs every session a
 // write per join: 5,000 people joining a room is 12.5 million frames, and
 // the writes of everything else, the facilitator's acknowledgements
-// included, wait behind them. Held, they go to each session together, as
-// one queued item of one line per change frame, once a batch of ticks
-// (ticksPerBatch: a second, in a room of thousands). What the room
+// included, wait behind them. Held, they go to each session together once
+// a batch of ticks (ticksPerBatch: a second, in a room of thousands): to
+// a facilitator's as one queued item of one line per change frame, to a
+// participant's as one frame standing for them all (replica.Batch). What the room
 // applies while joins are held waits with them, except for its sender
 // (holdWithJoins): every session still gets every seq, in order, and
 // learns of a newcomer, or of another's change made during a storm of
 // joins, within a batch, as it does of who is online.
 type heldJoins struct {
 	first, last uint64 // the seqs held, first to last (none held while last is 0)
-	// body is each shared view's frames, one per line.
-	body [2]bytes.Buffer
+	// facilitators is the facilitators' view's frames, one per line;
+	// participants is the participants' view's one frame of them all.
+	facilitators bytes.Buffer
+	participants replica.Batch
 	// admitted is the sessions let in while joins were held, and the seq
 	// their state was sent up to: they hold some or all of the joins.
 	admitted map[uint64]uint64
@@ -50,12 +53,11 @@ func (r *Room) hold(a *replica.Applied) {
 		j.first = a.Seq
 	}
 	j.last = a.Seq
-	for v := range j.body {
-		if j.body[v].Len() > 0 {
-			j.body[v].WriteByte('\n')
-		}
-		j.body[v].Write(a.Shared(replica.View(v)))
+	if j.facilitators.Len() > 0 {
+		j.facilitators.WriteByte('\n')
 	}
+	j.facilitators.Write(a.Shared(replica.Facilitators))
+	j.participants.Add(a)
 	for owner := range a.Owners() {
 		if j.owned == nil {
 			j.owned = map[string]bool{}
@@ -130,8 +132,10 @@ func (r *Room) sendJoinsTo(s *Seat) {
 				s.Enqueue(a.FrameFor(s.viewer(), ""))
 			}
 		})
+	case s.viewer().View() == replica.Facilitators:
+		s.Enqueue(j.facilitators.Bytes())
 	default:
-		s.Enqueue(j.body[s.viewer().View()].Bytes())
+		s.Enqueue(j.participants.Frame())
 	}
 }
 

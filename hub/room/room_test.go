@@ -129,8 +129,8 @@ func TestOthersWaitWithTheJoins(t *testing.T) {
 		r.sendJoins(nil)
 		toAna, toBen = drain(anaLine), drain(benLine)
 	})
-	if got, want := seqsIn(toBen), []uint64{joined, renamed}; !slices.Equal(got, want) {
-		t.Fatalf("another was sent seqs %v at the flush, want %v", got, want)
+	if got, want := seqsIn(toBen), []uint64{joined, renamed}; !slices.Equal(got, want) || len(toBen) != 1 {
+		t.Fatalf("another was sent seqs %v in %d frames at the flush, want %v in one", got, len(toBen), want)
 	}
 	if len(toAna) != 0 {
 		t.Fatalf("the sender was sent %d more frames at the flush, want none", len(toAna))
@@ -167,16 +167,21 @@ func drain(l *line.Line) [][]byte {
 	}
 }
 
-// seqsIn is the seq of each change frame among frames.
+// seqsIn is the seqs the change frames among frames stand for, in order:
+// each frame's own, or its From to its Seq.
 func seqsIn(frames [][]byte) []uint64 {
 	var seqs []uint64
 	for _, f := range frames {
-		var chg struct {
-			T   string `json:"t"`
-			Seq uint64 `json:"seq"`
+		var chg protocol.Chg[protocol.Entity]
+		if json.Unmarshal(f, &chg) != nil || chg.T != "chg" {
+			continue
 		}
-		if json.Unmarshal(f, &chg) == nil && chg.T == "chg" {
-			seqs = append(seqs, chg.Seq)
+		first := chg.Seq
+		if chg.From != 0 {
+			first = chg.From
+		}
+		for seq := first; seq <= chg.Seq; seq++ {
+			seqs = append(seqs, seq)
 		}
 	}
 	return seqs
