@@ -57,8 +57,17 @@ export function sectorTops(ranking) {
   return [['civil-servant', ranking?.topCivilServant], ['civil-society', ranking?.topCivilSociety]].map(([role, top]) => ({ role, top: top ?? [] }));
 }
 
+/**
+ * headcount is the room's participants, the facilitator aside, by sector,
+ * as the server counts them for every screen: a participant's screen is
+ * not sent who joined until they have a group.
+ */
+export function headcount(replica) {
+  const { civilServant: cs = 0, civilSociety: so = 0 } = replica.get('people', 'people') ?? {};
+  return { n: cs + so, cs, so };
+}
+
 /** turnoutText says how many of the participants have put a dot down: the server counts them for everyone, tallies hidden or not. */
 export function turnoutText(replica) {
-  const n = replica.all('participant').filter((p) => !p.facilitator).length;
-  return t('vote.turnout', { voted: replica.get('turnout', 'turnout')?.voted ?? 0, n });
+  return t('vote.turnout', { voted: replica.get('turnout', 'turnout')?.voted ?? 0, n: headcount(replica).n });
 }

@@ -19,7 +19,7 @@ import { qrSVG } from './qr.js';
 import { byId } from './replica.js';
 import { renderCharts } from './render_charts.js';
 import { renderCluster } from './render_cluster.js';
-import { voteItems, itemTitle, splitBars, turnoutText, sectorTops, discussFields } from './items.js';
+import { voteItems, itemTitle, splitBars, turnoutText, sectorTops, discussFields, headcount } from './items.js';
 import { countdown } from './render_board.js';
 import { connStatus } from './status.js';
 import { joinLink } from './config.js';
@@ -33,9 +33,6 @@ function sceneOf(replica) {
   if (phase === 'brainstorm' && !replica.all('note').length) return 'lobby';
   return phase ?? null;
 }
-
-/** people is everyone on the board but the facilitators. */
-const people = (replica) => replica.all('participant').filter((p) => !p.facilitator);
 
 /**
  * renderPresenter mounts the presenter view into root and returns its
@@ -139,9 +136,9 @@ function lobby(ctx, joinUrl) {
       count,
       prompt));
   return still(el, () => {
-    setText(count, t('presenter.people', { n: people(replica).length }));
+    setText(count, t('presenter.people', { n: headcount(replica).n }));
     setText(prompt, replica.board?.prompt ?? '');
-  }, ['participant', 'board']);
+  }, ['people', 'board']);
 }
 
 /**
@@ -160,7 +157,7 @@ function brainstorm(ctx) {
   const charts = fitted(renderCharts, ctx);
   const draw = () => {
     const notes = replica.all('note');
-    const members = people(replica);
+    const members = replica.all('participant');
     counts.replaceChildren(...replica.all('group').sort(byId).map((g) => h('li', { class: 'group-count', dataset: { group: g.id } },
       h('span', { class: 'group-count-name' }, g.name),
       h('span', { class: 'group-count-notes' }, t('presenter.notes', { n: notes.filter((n) => n.chart === g.id).length })),
@@ -221,7 +218,7 @@ function vote(ctx) {
         bars(r)))),
       rest.length > restShown ? h('p', { class: 'presenter-more' }, t('presenter.more', { n: rest.length - restShown })) : '');
   };
-  return still(el, draw, ['ranking', 'tally', 'turnout', 'ballot', 'theme', 'note', 'participant']);
+  return still(el, draw, ['ranking', 'tally', 'turnout', 'ballot', 'theme', 'note', 'people']);
 }
 
 /** discuss is the top three, each with what was agreed: how, who owns it and the next step. */

@@ -25,7 +25,7 @@ export class Replica {
     this.emit(changes, true);
   }
 
-  /** chg applies one op's changes, ignoring a seq already applied (a repeat). */
+  /** chg applies one op's changes, or a batch's (a frame with from), ignoring a seq already applied (a repeat). */
   chg(seq, changes) {
     if (seq <= this.seq) return;
     this.seq = seq;

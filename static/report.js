@@ -8,12 +8,11 @@
 import { h } from './dom.js';
 import { t } from './i18n.js';
 import { byId } from './replica.js';
-import { itemTitle, discussFields } from './items.js';
+import { itemTitle, discussFields, headcount } from './items.js';
 
 /** reportElements is the record of the board in replica, as elements. */
 function reportElements(replica) {
   const b = replica.board;
-  const people = replica.all('participant').filter((p) => !p.facilitator);
   const groups = replica.all('group').sort(byId);
   const notes = replica.all('note').sort(byId);
   const groupName = (chart) => replica.get('group', chart)?.name ?? chart;
@@ -29,12 +28,7 @@ function reportElements(replica) {
 
   const out = [h('h1', {}, b.title)];
   if (b.prompt) out.push(h('blockquote', {}, b.prompt));
-  out.push(h('p', {}, t('report.headCount', {
-    n: people.length,
-    cs: people.filter((p) => p.role === 'civil-servant').length,
-    so: people.filter((p) => p.role === 'civil-society').length,
-    groups: groups.length,
-  })));
+  out.push(h('p', {}, t('report.headCount', { ...headcount(replica), groups: groups.length })));
 
   out.push(h('h2', {}, t('report.flipCharts')));
   for (const g of groups) {
