@@ -20,6 +20,13 @@ import (
 // entries instead of once per join.
 const snapStale = 128
 
+// snapBehindFloor is how many bytes of entries a cached snapshot may lag
+// however small it is: drawing a board that small twice costs a newcomer
+// nothing, and a board whose participants see only a count (a storm of
+// joins before the groups, board's people) would otherwise be encoded
+// again every few joins, its facilitators' view of thousands with it.
+const snapBehindFloor = 16 << 10
+
 // snapshotCache is the board's shared changes at seq, encoded for each
 // view and joined with commas (n of them): the body of a snap frame.
 type snapshotCache struct {
@@ -28,10 +35,11 @@ type snapshotCache struct {
 	body  [2][]byte
 	n     [2]int
 	// behind is the bytes of the participants' chg frames applied since
-	// seq. Past a quarter of the snapshot, the cache is encoded again: a
-	// few entries can outweigh the board (moving to cluster lays out
-	// every note), and a newcomer sent them after the snapshot would draw
-	// the board twice, once as it was and once as it is.
+	// seq. Past a quarter of the snapshot (and snapBehindFloor), the
+	// cache is encoded again: a few entries can outweigh the board
+	// (moving to cluster lays out every note), and a newcomer sent them
+	// after the snapshot would draw the board twice, once as it was and
+	// once as it is.
 	behind int
 	// packed is the snapshot gzipped for the HTTP endpoint, made when
 	// first asked for.
@@ -41,7 +49,7 @@ type snapshotCache struct {
 // stale reports whether the cache is too far behind a state at seq to
 // send.
 func (c *snapshotCache) stale(seq uint64) bool {
-	return !c.valid || seq-c.seq > snapStale || c.behind > len(c.body[Participants])/4
+	return !c.valid || seq-c.seq > snapStale || c.behind > max(len(c.body[Participants])/4, snapBehindFloor)
 }
 
 // snapshot is the cached snapshot, encoded again first if it is stale or
