@@ -18,7 +18,7 @@ func (s *State) join(r request) (mutation, *Error) {
 	}
 	return func() []Change {
 		p := &Participant{ID: ParticipantID(r.Seq, s.ParticipantOffset), Name: name, Role: role, Group: s.balancedGroup(role)}
-		s.Participants[p.ID] = p
+		s.admit(p)
 		return append(participantChanges(p), s.peopleChange(), s.myVotesChange(p.ID))
 	}, nil
 }
@@ -71,19 +71,38 @@ type People struct {
 	CivilSociety int `json:"civilSociety"`
 }
 
-// peopleChange is the board's people now. Counting goes over every
-// participant, as balancedGroup's does, and a join is the one op that
-// changes it.
-func (s *State) peopleChange() Change {
-	var n People
-	for _, p := range s.Participants {
-		switch {
-		case p.Facilitator:
-		case p.Role == CivilServant:
-			n.CivilServant++
-		default:
-			n.CivilSociety++
-		}
+// add counts p, unless p is a facilitator.
+func (n *People) add(p *Participant) {
+	switch {
+	case p.Facilitator:
+	case p.Role == CivilServant:
+		n.CivilServant++
+	default:
+		n.CivilSociety++
 	}
-	return upsert(entityPeople, entityPeople, n)
 }
+
+// headcount is the board's People. It is counted once and then kept by
+// admit, since a participant never leaves nor changes sector: counting on
+// every join made a storm of N joins cost N² steps.
+func (s *State) headcount() People {
+	if s.counted != len(s.Participants) {
+		s.people = People{}
+		for _, p := range s.Participants {
+			s.people.add(p)
+		}
+		s.counted = len(s.Participants)
+	}
+	return s.people
+}
+
+// admit adds p, a newcomer, to the board and to its headcount.
+func (s *State) admit(p *Participant) {
+	s.headcount()
+	s.Participants[p.ID] = p
+	s.people.add(p)
+	s.counted++
+}
+
+// peopleChange is the board's people now.
+func (s *State) peopleChange() Change { return upsert(entityPeople, entityPeople, s.headcount()) }

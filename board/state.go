@@ -215,6 +215,12 @@ type State struct {
 	// dots. Their voters' ballots stay secret, so they are not in Votes:
 	// they count toward every tally, and nobody can take them back.
 	Carried map[string]*Tally `json:"carried,omitempty"`
+
+	// people is the headcount of the first counted participants, kept
+	// as they join (headcount); a state decoded from a snapshot counts
+	// when first asked.
+	people  People
+	counted int
 }
 
 // New returns an empty board, ready for its board.create entry.

@@ -8,7 +8,8 @@ import (
 )
 
 // TestHistoryWraps: past RecentLen entries the history holds the newest
-// RecentLen, oldest first, whichever seq a resume asks from.
+// RecentLen, oldest first, whichever seq a resume asks from or an answer
+// looks up.
 func TestHistoryWraps(t *testing.T) {
 	var h history
 	if _, ok := h.oldest(); ok {
@@ -31,6 +32,12 @@ func TestHistoryWraps(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("after %d: %d entries from %v, want %d from %v", after, len(got), first(got), len(want), first(want))
+		}
+	}
+	for _, seq := range []uint64{0, total - RecentLen, total - RecentLen + 1, total - 5, total, total + 1} {
+		a := h.find(seq)
+		if held := seq > total-RecentLen && seq <= total; held != (a != nil) || a != nil && a.Seq != seq {
+			t.Fatalf("find(%d) = %v, want the entry: %v", seq, a, held)
 		}
 	}
 }
