@@ -20,12 +20,14 @@ import (
 // entries instead of once per join.
 const snapStale = 128
 
-// snapBehindFloor is how many bytes of entries a cached snapshot may lag
-// however small it is: drawing a board that small twice costs a newcomer
-// nothing, and a board whose participants see only a count (a storm of
-// joins before the groups, board's people) would otherwise be encoded
-// again every few joins, its facilitators' view of thousands with it.
-const snapBehindFloor = 16 << 10
+// snapBehindShare is the smallest share of the facilitators' view that
+// the participants' entries after a cached snapshot must reach before the
+// cache is encoded again, whatever the participants' view's size: an
+// encoding costs both views, and a room filling up before its groups are
+// formed shows participants a count, a kilobyte, against the
+// facilitators' thousands of names, so a quarter of it alone was a new
+// encoding every few joins.
+const snapBehindShare = 64
 
 // snapshotCache is the board's shared changes at seq, encoded for each
 // view and joined with commas (n of them): the body of a snap frame.
@@ -35,7 +37,7 @@ type snapshotCache struct {
 	body  [2][]byte
 	n     [2]int
 	// behind is the bytes of the participants' chg frames applied since
-	// seq. Past a quarter of the snapshot (and snapBehindFloor), the
+	// seq. Past a quarter of the snapshot (and snapBehindShare), the
 	// cache is encoded again: a few entries can outweigh the board
 	// (moving to cluster lays out every note), and a newcomer sent them
 	// after the snapshot would draw the board twice, once as it was and
@@ -49,7 +51,7 @@ type snapshotCache struct {
 // stale reports whether the cache is too far behind a state at seq to
 // send.
 func (c *snapshotCache) stale(seq uint64) bool {
-	return !c.valid || seq-c.seq > snapStale || c.behind > max(len(c.body[Participants])/4, snapBehindFloor)
+	return !c.valid || seq-c.seq > snapStale || c.behind > max(len(c.body[Participants])/4, len(c.body[Facilitators])/snapBehindShare)
 }
 
 // snapshot is the cached snapshot, encoded again first if it is stale or
