@@ -98,11 +98,12 @@ func newApplied(e board.Entry, changes []board.Change) Applied {
 }
 
 // kept is a as the recent entries keep it.
-func (a Applied) kept() Applied {
-	if a.owners == nil {
-		a.changes = nil
+func (a *Applied) kept() Applied {
+	k := *a
+	if k.owners == nil {
+		k.changes = nil
 	}
-	return a
+	return k
 }
 
 // sharedChanges is what every screen of view v sees of a, as changes.
