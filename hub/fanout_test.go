@@ -481,11 +481,7 @@ func TestJoinsReachParticipantsAsACount(t *testing.T) {
 		if f.T != "chg" || f.Seq <= from {
 			continue
 		}
-		first := f.Seq
-		if f.FromSeq != 0 {
-			first = f.FromSeq
-		}
-		for seq := first; seq <= f.Seq; seq++ {
+		for seq := f.First; seq <= f.Seq; seq++ {
 			seqs = append(seqs, seq)
 		}
 	}

@@ -39,6 +39,14 @@ type Chg[C Changes] struct {
 	Changes []C       `json:"changes"`
 }
 
+// First is the first seq c stands for: From, or Seq for one entry's.
+func (c Chg[C]) First() uint64 {
+	if c.From != 0 {
+		return c.From
+	}
+	return c.Seq
+}
+
 // Snap is the whole board as of Seq, of the log's Epoch. The server
 // writes it piece by piece (hub's sendSnapshot) in this field order.
 type Snap[C Changes] struct {

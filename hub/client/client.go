@@ -61,9 +61,8 @@ type Frame struct {
 	Token       string
 	Facilitator bool
 	Seq         uint64
-	// FromSeq is a chg frame's from: it stands for the entries FromSeq
-	// to Seq.
-	FromSeq uint64
+	// First is the first seq a chg frame stands for: its from, or Seq.
+	First   uint64
 	Epoch   string
 	Ref     string
 	By      string
@@ -94,7 +93,7 @@ func frameOf(v any, raw []byte) Frame {
 	case *protocol.Snap[protocol.Entity]:
 		f.T, f.Seq, f.Epoch, f.Changes = v.T, v.Seq, v.Epoch, v.Changes
 	case *protocol.Chg[protocol.Entity]:
-		f.T, f.FromSeq, f.Seq, f.Ref, f.By, f.At, f.Changes = v.T, v.From, v.Seq, v.Ref, v.By, v.At, v.Changes
+		f.T, f.First, f.Seq, f.Ref, f.By, f.At, f.Changes = v.T, v.First(), v.Seq, v.Ref, v.By, v.At, v.Changes
 	case *protocol.Err:
 		f.T, f.Ref, f.Code, f.Msg = v.T, v.Ref, v.Code, v.Msg
 	case *protocol.Eph:

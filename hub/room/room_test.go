@@ -176,11 +176,7 @@ func seqsIn(frames [][]byte) []uint64 {
 		if json.Unmarshal(f, &chg) != nil || chg.T != "chg" {
 			continue
 		}
-		first := chg.Seq
-		if chg.From != 0 {
-			first = chg.From
-		}
-		for seq := first; seq <= chg.Seq; seq++ {
+		for seq := chg.First(); seq <= chg.Seq; seq++ {
 			seqs = append(seqs, seq)
 		}
 	}
