@@ -189,6 +189,15 @@ func (p *page) click(selector string) {
 	p.do(chromedp.Click(chromedp.CSS(selector)))
 }
 
+// press clicks the element itself, not its place on the screen: on a
+// busy machine a page still laying out can move a button between
+// chromedp's finding it and its click, which then lands on nothing.
+func (p *page) press(selector string) {
+	p.t.Helper()
+	p.waitFor(selector, fmt.Sprintf(`document.querySelector(%s) !== null`, js(selector)))
+	eval[any](p, fmt.Sprintf(`document.querySelector(%s).click()`, js(selector)))
+}
+
 func (p *page) typeInto(selector, text string) {
 	p.t.Helper()
 	p.do(chromedp.Click(chromedp.CSS(selector)), chromedp.SendKeys(chromedp.CSS(selector), text))

@@ -35,7 +35,7 @@ func TestReconnect(t *testing.T) {
 
 	link.cut()
 	p.waitFor("the page to say the link dropped", `document.querySelector('.conn').dataset.state === 'reconnecting'`)
-	p.click(".cluster .new-theme")
+	p.press(".cluster .new-theme")
 	p.waitText(".conn", "1 waiting to be sent")
 
 	// Meanwhile the room goes on, on a link of its own.
@@ -355,7 +355,7 @@ func TestOfflineEmulation(t *testing.T) {
 	went := time.Now()
 	p.waitWithin("the page to say it is offline", `document.querySelector('.conn').dataset.state === 'offline'`, 20*time.Second)
 	t.Logf("offline shown %.1f s after the switch", time.Since(went).Seconds())
-	p.click(".cluster .new-theme")
+	p.press(".cluster .new-theme")
 	p.waitText(".conn", "1 waiting to be sent")
 
 	offline(false)

@@ -21,7 +21,7 @@ func TestOpIdsAcrossReloads(t *testing.T) {
 	}
 	srv := startServer(t)
 	p, code, token := facilitatorPage(t, srv.URL, "reloads")
-	p.click(".cluster .new-theme")
+	p.press(".cluster .new-theme")
 	p.waitFor("the first theme", `document.querySelectorAll('.cluster section.theme').length === 1`)
 
 	// As the page left them when it went away: an op the server applied
@@ -45,10 +45,7 @@ func TestOpIdsAcrossReloads(t *testing.T) {
 	p.do(chromedp.Reload())
 	p.waitFor("connected after the reload", `document.querySelector('.conn')?.dataset.state === 'connected'`)
 	p.waitFor("the op left behind, sent", `document.querySelectorAll('.cluster section.theme').length === 3`)
-	// Clicked on the element itself, not at its place on the screen: on a
-	// machine at a load of 25 a click aimed at the button after the reload
-	// once made no theme in 15 s, with the page connected and idle.
-	eval[any](p, `document.querySelector('.cluster .new-theme').click()`)
+	p.press(".cluster .new-theme")
 	p.waitFor("the theme made after the reload", `document.querySelectorAll('.cluster section.theme').length === 4`)
 	p.waitFor("nothing left to send", `localStorage.getItem('plenary:outbox:`+code+`') === null`)
 
