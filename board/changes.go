@@ -122,7 +122,11 @@ func (s *State) Changes() []Change {
 // tallies, ranking, turnout, ballot, discussions. Every viewer of one kind (facilitator or
 // not) sees the same of it, so the hub encodes it once for all of them.
 func (s *State) SharedChanges() []Change {
-	out := []Change{s.boardChange(), s.peopleChange()}
+	// Sized for the board's entities (an anonymous board's notes are two
+	// changes each) before its tallies: growing the slice was half the
+	// cost of a full lobby's snapshot.
+	out := make([]Change, 0, 8+len(s.Participants)+len(s.Groups)+2*len(s.Notes)+len(s.Themes)+len(s.Discussions))
+	out = append(out, s.boardChange(), s.peopleChange())
 	for _, id := range sortedIDs(s.Participants) {
 		for _, c := range participantChanges(s.Participants[id]) {
 			if c.Audience != Owner {
