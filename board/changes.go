@@ -1,5 +1,7 @@
 package board
 
+import "slices"
+
 // The entities a change names; docs/protocol.md lists each one's value.
 const (
 	entityBoard       = "board"
@@ -71,13 +73,17 @@ func (s *State) boardChange() Change {
 // facilitator sees everyone, and p's own screen sees p.
 func participantChanges(p *Participant) []Change {
 	c := upsert(entityParticipant, p.ID, *p)
-	if p.Group != "" || p.Facilitator {
+	if knownToAll(p) {
 		return []Change{c}
 	}
 	own := c.to(Owner)
 	own.Owner = p.ID
 	return []Change{c.to(Facilitators), own}
 }
+
+// knownToAll reports whether every screen is sent p: the facilitator, and
+// anyone with a group.
+func knownToAll(p *Participant) bool { return p.Group != "" || p.Facilitator }
 
 func groupChange(g *Group) Change { return upsert(entityGroup, g.ID, *g) }
 
@@ -107,27 +113,43 @@ func (s *State) notesChanges(ids []string) []Change {
 }
 
 // Changes is the whole board as upserts, each with its audience, in a stable
-// order: SharedChanges, then each voter's OwnChanges. The hub keeps the ones
-// a viewer may see (Change.Visible) to make that viewer's snapshot.
+// order: the shared changes, then each voter's OwnChanges.
 func (s *State) Changes() []Change {
-	out := s.SharedChanges()
+	out := s.sharedChanges(func(*Participant) bool { return true })
 	for _, id := range s.voterIDs() {
 		out = append(out, s.OwnChanges(id)...)
 	}
 	return out
 }
 
-// SharedChanges is the board as upserts without the changes addressed to
-// one participant alone: board, people, participants, groups, notes, themes,
-// tallies, ranking, turnout, ballot, discussions. Every viewer of one kind (facilitator or
-// not) sees the same of it, so the hub encodes it once for all of them.
-func (s *State) SharedChanges() []Change {
+// SharedChanges is the board as a facilitator, or any participant, sees
+// it, without the changes addressed to one participant alone: board,
+// people, participants, groups, notes, themes, tallies, ranking, turnout,
+// ballot, discussions. Every viewer of one kind sees the same of it, so
+// the hub encodes it once for all of them. A participant's view leaves
+// out the room's ungrouped newcomers before sorting anyone: during a
+// storm of joins it is encoded every few joins, over thousands of them.
+func (s *State) SharedChanges(facilitator bool) []Change {
+	out := s.sharedChanges(func(p *Participant) bool { return facilitator || knownToAll(p) })
+	return slices.DeleteFunc(out, func(c Change) bool { return !c.Visible("", facilitator) })
+}
+
+// sharedChanges is the board as upserts, each with its audience, but for
+// the changes addressed to one participant alone, and with only the
+// participants listed.
+func (s *State) sharedChanges(listed func(*Participant) bool) []Change {
+	var ids []string
+	for id, p := range s.Participants {
+		if listed(p) {
+			ids = append(ids, id)
+		}
+	}
 	// Sized for the board's entities (an anonymous board's notes are two
 	// changes each) before its tallies: growing the slice was half the
 	// cost of a full lobby's snapshot.
-	out := make([]Change, 0, 8+len(s.Participants)+len(s.Groups)+2*len(s.Notes)+len(s.Themes)+len(s.Discussions))
+	out := make([]Change, 0, 8+len(ids)+len(s.Groups)+2*len(s.Notes)+len(s.Themes)+len(s.Discussions))
 	out = append(out, s.boardChange(), s.peopleChange())
-	for _, id := range sortedIDs(s.Participants) {
+	for _, id := range sortIDs(ids) {
 		for _, c := range participantChanges(s.Participants[id]) {
 			if c.Audience != Owner {
 				out = append(out, c)

@@ -148,6 +148,12 @@ func visible(changes []Change, viewer string, facilitator bool) []Change {
 	return out
 }
 
+// snapshotOf is a viewer's snapshot as the hub makes it: the shared
+// changes of the viewer's kind, then the viewer's own.
+func snapshotOf(s *State, viewer string, facilitator bool) []Change {
+	return append(s.SharedChanges(facilitator), s.OwnChanges(viewer)...)
+}
+
 // find is the last change of entity id in changes, and whether there is one.
 func find(changes []Change, entity, id string) (Change, bool) {
 	for i := len(changes) - 1; i >= 0; i-- {

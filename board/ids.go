@@ -2,6 +2,7 @@ package board
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,22 +65,25 @@ func CompareIDs(a, b string) int {
 }
 
 // sortedIDs is the keys of m in id order, so that nothing Apply does depends
-// on the order Go iterates a map in. Each id's number is read once, not
-// once per comparison: a join storm's snapshots sort thousands of
-// participants.
+// on the order Go iterates a map in.
 func sortedIDs[V any](m map[string]V) []string {
+	return sortIDs(slices.Collect(maps.Keys(m)))
+}
+
+// sortIDs sorts ids in id order, reading each id's number once, not once
+// per comparison: a join storm's snapshots sort thousands of participants.
+func sortIDs(ids []string) []string {
 	type key struct {
 		n  uint64
 		id string
 	}
-	keys := make([]key, 0, len(m))
-	for id := range m {
-		keys = append(keys, key{idNumber(id), id})
+	keys := make([]key, len(ids))
+	for i, id := range ids {
+		keys[i] = key{idNumber(id), id}
 	}
 	slices.SortFunc(keys, func(a, b key) int {
 		return cmp.Or(cmp.Compare(a.n, b.n), strings.Compare(a.id, b.id))
 	})
-	ids := make([]string, len(keys))
 	for i, k := range keys {
 		ids[i] = k.id
 	}

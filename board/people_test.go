@@ -21,7 +21,7 @@ func TestNewcomersAreCounted(t *testing.T) {
 	screens := []*screen{{id: facilitator, facilitator: true}, {id: ana}}
 	for _, s := range screens {
 		s.held = map[string]Change{}
-		for _, c := range visible(w.s.Changes(), s.id, s.facilitator) {
+		for _, c := range snapshotOf(w.s, s.id, s.facilitator) {
 			s.held[c.Entity+"/"+c.ID] = c
 		}
 	}
@@ -35,7 +35,7 @@ func TestNewcomersAreCounted(t *testing.T) {
 		}
 		for _, s := range screens {
 			fresh := map[string]Change{}
-			for _, c := range visible(w.s.Changes(), s.id, s.facilitator) {
+			for _, c := range snapshotOf(w.s, s.id, s.facilitator) {
 				fresh[c.Entity+"/"+c.ID] = c
 			}
 			if a, b := jsonOf(t, fresh), jsonOf(t, s.held); a != b {

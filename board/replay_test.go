@@ -291,14 +291,19 @@ func TestSnapshotMatchesChanges(t *testing.T) {
 		}
 	}
 	for i, v := range viewers {
-		fresh := map[string]any{}
-		for _, c := range visible(s.Changes(), v.id, v.facilitator) {
-			fresh[c.Entity+"/"+c.ID] = c.Value
-		}
-		if !reflect.DeepEqual(jsonOf(t, fresh), jsonOf(t, held[i])) {
-			for _, k := range slices.Sorted(mapsKeys(fresh, held[i])) {
-				if !reflect.DeepEqual(jsonOf(t, fresh[k]), jsonOf(t, held[i][k])) {
-					t.Errorf("%s: snapshot has %s = %s; changes left %s", v.id, k, jsonOf(t, fresh[k]), jsonOf(t, held[i][k]))
+		for source, snapshot := range map[string][]Change{
+			"the hub's snapshot": snapshotOf(s, v.id, v.facilitator),
+			"the whole board":    visible(s.Changes(), v.id, v.facilitator),
+		} {
+			fresh := map[string]any{}
+			for _, c := range snapshot {
+				fresh[c.Entity+"/"+c.ID] = c.Value
+			}
+			if !reflect.DeepEqual(jsonOf(t, fresh), jsonOf(t, held[i])) {
+				for _, k := range slices.Sorted(mapsKeys(fresh, held[i])) {
+					if !reflect.DeepEqual(jsonOf(t, fresh[k]), jsonOf(t, held[i][k])) {
+						t.Errorf("%s: %s has %s = %s; changes left %s", v.id, source, k, jsonOf(t, fresh[k]), jsonOf(t, held[i][k]))
+					}
 				}
 			}
 		}

@@ -285,7 +285,7 @@ func TestTurnout(t *testing.T) {
 		t.Errorf("two voters: turnout %d, want 2", got.Voted)
 	}
 	r.must(r.ben, Op{Kind: VoteRetract, Item: "n99"})
-	if got := turnout(r.s.SharedChanges()); got.Voted != 1 {
+	if got := turnout(r.s.SharedChanges(false)); got.Voted != 1 {
 		t.Errorf("after Ben took back his only dot: turnout %d, want 1", got.Voted)
 	}
 }

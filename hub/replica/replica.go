@@ -30,7 +30,7 @@ type Replica struct {
 	// entries of any other are never applied to it.
 	epoch  string
 	recent history
-	snap   snapshotCache
+	snap   [2]snapshotCache // by View
 }
 
 // Load is the replica a store's snapshot decodes to; a zero snapshot (a
@@ -84,7 +84,9 @@ func (r *Replica) Apply(e board.Entry) Applied {
 		a = newApplied(e, changes)
 	}
 	r.recent.add(a.kept())
-	r.snap.behind += len(a.frames[Participants])
+	for v := range r.snap {
+		r.snap[v].behind += len(a.frames[v])
+	}
 	return a
 }
 

@@ -20,28 +20,22 @@ import (
 // entries instead of once per join.
 const snapStale = 128
 
-// snapBehindShare is the smallest share of the facilitators' view that
-// the participants' entries after a cached snapshot must reach before the
-// cache is encoded again, whatever the participants' view's size: an
-// encoding costs both views, and a room filling up before its groups are
-// formed shows participants a count, a kilobyte, against the
-// facilitators' thousands of names, so a quarter of it alone was a new
-// encoding every few joins.
-const snapBehindShare = 64
-
-// snapshotCache is the board's shared changes at seq, encoded for each
-// view and joined with commas (n of them): the body of a snap frame.
+// snapshotCache is the board's shared changes at seq as one view sees
+// them, encoded and joined with commas (n of them): the body of a snap
+// frame. Each view has its own, encoded when first asked for after it
+// went stale: in a storm of joins only the participants' view is asked
+// for, and it leaves out the thousands of newcomers the facilitators'
+// view lists.
 type snapshotCache struct {
 	valid bool
 	seq   uint64
-	body  [2][]byte
-	n     [2]int
-	// behind is the bytes of the participants' chg frames applied since
-	// seq. Past a quarter of the snapshot (and snapBehindShare), the
-	// cache is encoded again: a few entries can outweigh the board
-	// (moving to cluster lays out every note), and a newcomer sent them
-	// after the snapshot would draw the board twice, once as it was and
-	// once as it is.
+	body  []byte
+	n     int
+	// behind is the bytes of the view's chg frames applied since seq.
+	// Past a quarter of the snapshot, the cache is encoded again: a few
+	// entries can outweigh the board (moving to cluster lays out every
+	// note), and a newcomer sent them after the snapshot would draw the
+	// board twice, once as it was and once as it is.
 	behind int
 	// packed is the snapshot gzipped for the HTTP endpoint, made when
 	// first asked for.
@@ -51,16 +45,16 @@ type snapshotCache struct {
 // stale reports whether the cache is too far behind a state at seq to
 // send.
 func (c *snapshotCache) stale(seq uint64) bool {
-	return !c.valid || seq-c.seq > snapStale || c.behind > max(len(c.body[Participants])/4, len(c.body[Facilitators])/snapBehindShare)
+	return !c.valid || seq-c.seq > snapStale || c.behind > len(c.body)/4
 }
 
-// snapshot is the cached snapshot, encoded again first if it is stale or
-// the recent entries no longer follow it.
-func (r *Replica) snapshot() *snapshotCache {
-	if c := &r.snap; c.stale(r.state.Seq) || !r.holdsAfter(c.seq) {
-		r.snap = r.encodeSnapshot()
+// snapshot is view v's cached snapshot, encoded again first if it is
+// stale or the recent entries no longer follow it.
+func (r *Replica) snapshot(v View) *snapshotCache {
+	if c := &r.snap[v]; c.stale(r.state.Seq) || !r.holdsAfter(c.seq) {
+		*c = r.encodeSnapshot(v)
 	}
-	return &r.snap
+	return &r.snap[v]
 }
 
 // holdsAfter reports whether the recent entries cover everything after seq.
@@ -69,28 +63,22 @@ func (r *Replica) holdsAfter(seq uint64) bool {
 	return seq == r.state.Seq || (ok && oldest <= seq+1)
 }
 
-func (r *Replica) encodeSnapshot() snapshotCache {
+func (r *Replica) encodeSnapshot(v View) snapshotCache {
 	c := snapshotCache{valid: true, seq: r.state.Seq}
-	shared := r.state.SharedChanges()
-	for v := range c.body {
-		var body bytes.Buffer
-		for _, ch := range shared {
-			if !sharedIn(ch, View(v)) {
-				continue
-			}
-			b, err := json.Marshal(ch)
-			if err != nil {
-				slog.Error("encode snapshot change", "entity", ch.Entity, "id", ch.ID, "err", err)
-				continue
-			}
-			if c.n[v] > 0 {
-				body.WriteByte(',')
-			}
-			body.Write(b)
-			c.n[v]++
+	var body bytes.Buffer
+	for _, ch := range r.state.SharedChanges(v == Facilitators) {
+		b, err := json.Marshal(ch)
+		if err != nil {
+			slog.Error("encode snapshot change", "entity", ch.Entity, "id", ch.ID, "err", err)
+			continue
 		}
-		c.body[v] = body.Bytes()
+		if c.n > 0 {
+			body.WriteByte(',')
+		}
+		body.Write(b)
+		c.n++
 	}
+	c.body = body.Bytes()
 	return c
 }
 
@@ -108,10 +96,10 @@ func snapHead(seq uint64, epoch string) []byte {
 // SnapshotFrame is the snap frame v is sent, and its seq, which may be a
 // little behind the state's: the entries after it (After) follow.
 func (r *Replica) SnapshotFrame(v Viewer) (frame []byte, seq uint64) {
-	c := r.snapshot()
+	c := r.snapshot(v.View())
 	var b bytes.Buffer
 	b.Write(snapHead(c.seq, r.epoch))
-	b.Write(c.body[v.View()])
+	b.Write(c.body)
 	r.writeOwn(&b, v, c)
 	b.WriteString(`]}`)
 	return b.Bytes(), c.seq
@@ -122,7 +110,7 @@ func (r *Replica) SnapshotFrame(v Viewer) (frame []byte, seq uint64) {
 // changes: v's own (a participant's own dots), each after a comma, up to
 // where the snap frame's changes end.
 func (r *Replica) PackedSnapshot(v Viewer) (p *Packed, own []byte) {
-	c := r.snapshot()
+	c := r.snapshot(v.View())
 	if c.packed == nil {
 		c.packed = &Packed{seq: c.seq, epoch: r.epoch, body: c.body}
 	}
@@ -134,7 +122,7 @@ func (r *Replica) PackedSnapshot(v Viewer) (p *Packed, own []byte) {
 // writeOwn writes the changes addressed to v alone, after the c.n shared
 // ones of v's view.
 func (r *Replica) writeOwn(b *bytes.Buffer, v Viewer, c *snapshotCache) {
-	n := c.n[v.View()]
+	n := c.n
 	for _, own := range r.state.OwnChanges(v.Participant) {
 		if n > 0 {
 			b.WriteByte(',')
@@ -144,21 +132,21 @@ func (r *Replica) writeOwn(b *bytes.Buffer, v Viewer, c *snapshotCache) {
 	}
 }
 
-// Packed is a cached snapshot's snap frames, each view's up to its last
-// shared change, deflated once for every reader of that view. What
-// differs between readers (their own votes, who they are) is deflated per
-// request after it: a deflate stream flushed to a byte boundary may be
-// continued by another, and gzip's checksum is continued over the rest.
-// It belongs to the snapshot it was made for; the room makes it, and the
-// first reader of each view packs that view, on the reader's goroutine.
+// Packed is a cached snapshot's snap frame up to its last shared change,
+// deflated once for every reader of its view. What differs between
+// readers (their own votes, who they are) is deflated per request after
+// it: a deflate stream flushed to a byte boundary may be continued by
+// another, and gzip's checksum is continued over the rest. It belongs to
+// the snapshot it was made for; the room makes it, and its first reader
+// packs it, on the reader's goroutine.
 type Packed struct {
 	seq   uint64
 	epoch string
-	body  [2][]byte // the cache's
-	once  [2]sync.Once
-	head  [2][]byte // gzip header and the deflated frame so far, flushed
-	crc   [2]uint32 // of the frame so far
-	size  [2]int    // of the frame so far
+	body  []byte // the cache's
+	once  sync.Once
+	head  []byte // gzip header and the deflated frame so far, flushed
+	crc   uint32 // of the frame so far
+	size  int    // of the frame so far
 }
 
 // deflaters keeps the flate writers the snapshots are deflated with: each
@@ -186,29 +174,29 @@ func deflate(out *bytes.Buffer, b []byte, last bool) {
 // gzipHeader is a gzip member's header with no name, time or extra field.
 var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
 
-// Start writes the frame's first bytes, to the end of view v's shared
+// Start writes the frame's first bytes, to the end of its view's shared
 // changes.
-func (p *Packed) Start(w io.Writer, v View) {
+func (p *Packed) Start(w io.Writer) {
 	_, _ = w.Write(snapHead(p.seq, p.epoch))
-	_, _ = w.Write(p.body[v])
+	_, _ = w.Write(p.body)
 }
 
-// packed is view v's frame so far, gzip header first, deflated and
-// flushed, with its checksum and length.
-func (p *Packed) packed(v View) ([]byte, uint32, int) {
-	p.once[v].Do(func() {
+// packed is the frame so far, gzip header first, deflated and flushed,
+// with its checksum and length.
+func (p *Packed) packed() ([]byte, uint32, int) {
+	p.once.Do(func() {
 		var plain bytes.Buffer
-		p.Start(&plain, v)
+		p.Start(&plain)
 		out := bytes.NewBuffer(append([]byte(nil), gzipHeader...))
 		deflate(out, plain.Bytes(), false)
-		p.head[v], p.crc[v], p.size[v] = out.Bytes(), crc32.ChecksumIEEE(plain.Bytes()), plain.Len()
+		p.head, p.crc, p.size = out.Bytes(), crc32.ChecksumIEEE(plain.Bytes()), plain.Len()
 	})
-	return p.head[v], p.crc[v], p.size[v]
+	return p.head, p.crc, p.size
 }
 
-// Gzipped is the whole gzip member of view v's frame followed by tail.
-func (p *Packed) Gzipped(v View, tail []byte) []byte {
-	head, crc, size := p.packed(v)
+// Gzipped is the whole gzip member of the frame followed by tail.
+func (p *Packed) Gzipped(tail []byte) []byte {
+	head, crc, size := p.packed()
 	out := bytes.NewBuffer(make([]byte, 0, len(head)+len(tail)+64))
 	out.Write(head)
 	deflate(out, tail, true)

@@ -26,21 +26,20 @@ type Snapshot struct {
 	Frames  []byte
 
 	packed *replica.Packed
-	v      replica.View
 	tail   []byte // the frame after the view's shared changes
 }
 
 // Plain is the snap frame.
 func (s *Snapshot) Plain() []byte {
 	var plain bytes.Buffer
-	s.packed.Start(&plain, s.v)
+	s.packed.Start(&plain)
 	plain.Write(s.tail)
 	return plain.Bytes()
 }
 
 // Gzipped is the snap frame gzipped, the part every reader of its view
 // shares deflated once.
-func (s *Snapshot) Gzipped() []byte { return s.packed.Gzipped(s.v, s.tail) }
+func (s *Snapshot) Gzipped() []byte { return s.packed.Gzipped(s.tail) }
 
 // Snapshot is the board as participant is sent it, in the presenter's
 // view if presenter. since and epoch are the last seq a page coming back
@@ -60,7 +59,6 @@ func (r *Room) Snapshot(ctx context.Context, participant string, presenter bool,
 			return
 		}
 		reader := replica.Viewer{Participant: participant, Facilitator: p.Facilitator && !presenter}
-		snap.v = reader.View()
 		if r.replica.Resumable(since, epoch) {
 			snap.Resumed = true
 			snap.Frames = r.resume(reader, since).Bytes()
