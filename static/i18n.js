@@ -260,7 +260,7 @@ const es = {
   'chart.spotlightOf': 'Destacar {group}',
   'chart.unspotlight': 'Dejar de destacar',
   'chart.unspotlightOf': 'Dejar de destacar {group}',
-  'charts.formFirst': 'Forme los grupos en la consola para dar a cada grupo su rotafolio.',
+  'charts.formFirst': 'Forme los grupos en la consola para dar a cada grupo su papelógrafo.',
   'charts.noGroup': '¡Bienvenida, bienvenido! Pronto le asignarán un grupo.',
   'cluster.canvas': 'Lienzo del plenario',
   'cluster.hint': 'Suelte una nota sobre otra para crear un tema, o dentro de un tema para unirla.',
@@ -400,7 +400,7 @@ const es = {
   'report.topVotes': 'Votos: {n} (función pública: {cs}, sociedad civil: {so}).',
   'report.votes': 'Votos',
   'report.votesHidden': 'Los votos están ocultos hasta que la persona facilitadora los muestre.',
-  'role.civil-servant': 'Funcionario público',
+  'role.civil-servant': 'Función pública',
   'role.civil-society': 'Sociedad civil',
   'role.facilitator': 'Facilitación',
   'sector.civil-servant': 'funcionarios públicos',
@@ -446,8 +446,8 @@ const es = {
   'vote.retract': 'Quitar uno',
   'vote.retractFrom': 'Quitar uno de {item}',
   'vote.split': { one: '{n} punto: {cs} función pública, {so} sociedad civil', other: '{n} puntos: {cs} función pública, {so} sociedad civil' },
-  'vote.topOf.civil-servant': 'Las tres primeras de la función pública',
-  'vote.topOf.civil-society': 'Las tres primeras de la sociedad civil',
+  'vote.topOf.civil-servant': 'Las tres principales de la función pública',
+  'vote.topOf.civil-society': 'Las tres principales de la sociedad civil',
   'vote.turnout': { one: '{voted} de {n} ha votado', other: '{voted} de {n} han votado' },
 };
 
