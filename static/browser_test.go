@@ -510,6 +510,10 @@ func TestWorkshop(t *testing.T) {
 	ben.click(".discuss .report-button")
 	ben.waitText(".report-body", "Qué es posible")
 	ben.waitText(".report-body", "District council clerk with the women's cooperative")
+	ben.waitFor("the record's decisions first and the flip charts last", `(() => {
+		const heads = [...document.querySelectorAll('.report-body h2')].map((e) => e.textContent);
+		return heads[0] === 'Ideas principales' && heads.at(-1) === 'Papelógrafos';
+	})()`)
 	ben.click(".report-actions button:not(.primary)")
 
 	// Export: the facilitator's Markdown button downloads the record.

@@ -1,6 +1,6 @@
 // The printable report: the workshop's record drawn from the board this
 // screen holds, in the screen's language, with a print stylesheet that
-// prints it alone. It says what the Markdown export says (board/markdown.go)
+// prints it alone. It says what the Markdown export says (board/report/markdown.go)
 // and, being made of elements, shows people's text exactly as written.
 // It holds what this screen may see: while tallies are hidden from it,
 // no counts, ranks or top ideas.
@@ -30,21 +30,32 @@ function reportElements(replica) {
   if (b.prompt) out.push(h('blockquote', {}, b.prompt));
   out.push(h('p', {}, t('report.headCount', { ...headcount(replica), groups: groups.length })));
 
+  out.push(...outcome(replica, discussion, themeNotes));
+
+  const themes = replica.all('theme').sort(byId);
+  if (themes.length) out.push(h('h2', {}, t('report.themes')));
+  for (const th of themes) out.push(h('h3', {}, itemTitle(replica, th.id)), themeNotes(th.id));
+
   out.push(h('h2', {}, t('report.flipCharts')));
   for (const g of groups) {
     const own = notes.filter((n) => n.chart === g.id);
     if (own.length) out.push(h('h3', {}, g.name), noteList(own, byline));
   }
   if (!notes.length) out.push(h('p', {}, t('report.noNotes')));
+  return out;
+}
 
-  const themes = replica.all('theme').sort(byId);
-  if (themes.length) out.push(h('h2', {}, t('report.themes')));
-  for (const th of themes) out.push(h('h3', {}, itemTitle(replica, th.id)), themeNotes(th.id));
-
-  out.push(h('h2', {}, t('report.results')));
+/**
+ * outcome is what the room decided, as elements: the top ideas with what
+ * was agreed about each, then every ranked item; while the tallies are
+ * hidden from this screen, only what was said about each item. It comes
+ * first in the record: the decisions are what people take home.
+ */
+function outcome(replica, discussion, themeNotes) {
+  const out = [];
   const ranking = replica.get('ranking', 'ranking');
   if (!ranking) {
-    out.push(h('p', {}, t('report.votesHidden')));
+    out.push(h('h2', {}, t('report.results')), h('p', {}, t('report.votesHidden')));
     const discussed = replica.all('discussion').map((d) => d.item).sort((a, c) => byId({ id: a }, { id: c }));
     if (discussed.length) out.push(h('h2', {}, t('report.discussed')));
     for (const item of discussed) out.push(h('h3', {}, itemTitle(replica, item)), discussion(item));
@@ -53,16 +64,6 @@ function reportElements(replica) {
   const ranks = ranking.ranks ?? [];
   const rankName = (r) => (ranks.filter((o) => o.rank === r.rank).length > 1 ? t('report.tie', { rank: r.rank }) : String(r.rank));
   const tally = (item) => replica.get('tally', item) ?? { votes: 0, civilServant: 0, civilSociety: 0 };
-  if (!ranks.length) {
-    out.push(h('p', {}, t('report.noVotes')));
-  } else {
-    const head = ['rank', 'idea', 'votes', 'servants', 'society'].map((k) => h('th', { scope: 'col' }, t(`report.${k}`)));
-    out.push(h('table', {}, h('thead', {}, h('tr', {}, head)), h('tbody', {}, ranks.map((r) => {
-      const n = tally(r.item);
-      return h('tr', {}, [rankName(r), itemTitle(replica, r.item), n.votes, n.civilServant, n.civilSociety].map((c) => h('td', {}, String(c))));
-    }))));
-  }
-
   const top = ranking.top ?? [];
   if (top.length) out.push(h('h2', {}, t('report.topIdeas')));
   top.forEach((item, i) => {
@@ -72,6 +73,17 @@ function reportElements(replica) {
     if (replica.get('theme', item)) out.push(themeNotes(item));
     out.push(discussion(item));
   });
+
+  out.push(h('h2', {}, t('report.results')));
+  if (!ranks.length) {
+    out.push(h('p', {}, t('report.noVotes')));
+  } else {
+    const head = ['rank', 'idea', 'votes', 'servants', 'society'].map((k) => h('th', { scope: 'col' }, t(`report.${k}`)));
+    out.push(h('table', {}, h('thead', {}, h('tr', {}, head)), h('tbody', {}, ranks.map((r) => {
+      const n = tally(r.item);
+      return h('tr', {}, [rankName(r), itemTitle(replica, r.item), n.votes, n.civilServant, n.civilSociety].map((c) => h('td', {}, String(c))));
+    }))));
+  }
   return out;
 }
 

@@ -8,14 +8,15 @@ import (
 	"github.com/plenary/plenary/board"
 )
 
-// Markdown is the workshop's record for the community: the prompt, every
-// flip chart, the themes, the ranked results with the civil servant / civil
-// society split (ties shown as ties), and what was agreed about each top
-// idea. Authors are named only on a board that is not anonymous, and a
-// participant's record (facilitator false) holds the results only as
-// State.Results shows them to a participant: while they are hidden it holds
-// no count, rank or top idea, only what was said about each item, since
-// everyone sees the discussions.
+// Markdown is the workshop's record for the community: the prompt, what
+// was agreed about each top idea, the ranked results with the civil
+// servant / civil society split (ties shown as ties), the themes, and every
+// flip chart. The decisions come first: they are what people take home,
+// and the notes behind them follow. Authors are named only on a board that
+// is not anonymous, and a participant's record (facilitator false) holds
+// the results only as State.Results shows them to a participant: while
+// they are hidden it holds no count, rank or top idea, only what was said
+// about each item, since everyone sees the discussions.
 func Markdown(s *board.State, facilitator bool) []byte {
 	d := newDoc(s)
 	w := d.w
@@ -33,9 +34,30 @@ func Markdown(s *board.State, facilitator bool) []byte {
 			society++
 		}
 	}
-	fmt.Fprintf(&b, w.headCount+"\n\n", servants+society, servants, society, len(s.Groups))
+	fmt.Fprintf(&b, w.headCount+"\n", servants+society, servants, society, len(s.Groups))
 
-	fmt.Fprintf(&b, "## %s\n", w.flipCharts)
+	if results, shown := s.Results(facilitator); shown {
+		d.writeResults(&b, results)
+	} else {
+		fmt.Fprintf(&b, "\n## %s\n\n%s\n", w.results, w.votesHidden)
+		if len(s.Discussions) > 0 {
+			fmt.Fprintf(&b, "\n## %s\n", w.discussed)
+		}
+		for _, item := range inOrder(s.Discussions) {
+			fmt.Fprintf(&b, "\n### %s\n\n", inline(d.label(item)))
+			d.writeDiscussion(&b, item)
+		}
+	}
+
+	if len(s.Themes) > 0 {
+		fmt.Fprintf(&b, "\n## %s\n", w.themes)
+		for _, id := range inOrder(s.Themes) {
+			fmt.Fprintf(&b, "\n### %s\n\n", inline(d.themeName(s.Themes[id])))
+			d.writeThemeNotes(&b, id)
+		}
+	}
+
+	fmt.Fprintf(&b, "\n## %s\n", w.flipCharts)
 	chart := ""
 	for _, n := range s.NotesByChart() {
 		if n.Chart != chart {
@@ -47,37 +69,35 @@ func Markdown(s *board.State, facilitator bool) []byte {
 	if chart == "" {
 		fmt.Fprintf(&b, "\n%s\n", w.noNotes)
 	}
+	return []byte(b.String())
+}
 
-	if len(s.Themes) > 0 {
-		fmt.Fprintf(&b, "\n## %s\n", w.themes)
-		for _, id := range inOrder(s.Themes) {
-			fmt.Fprintf(&b, "\n### %s\n\n", inline(d.themeName(s.Themes[id])))
-			d.writeThemeNotes(&b, id)
+// writeResults is the top ideas with what was agreed about each, then
+// every ranked item and each sector's top three.
+func (d doc) writeResults(b *strings.Builder, results board.Results) {
+	w, tallies, ranking := d.w, results.Tallies, results.Ranking
+	if len(ranking.Top) > 0 {
+		fmt.Fprintf(b, "\n## %s\n", w.topIdeas)
+	}
+	for i, item := range ranking.Top {
+		r := ranking.Ranks[i]
+		fmt.Fprintf(b, "\n### %s. %s\n\n", w.rankName(r, ranking), inline(d.label(item)))
+		fmt.Fprintf(b, w.topVotes+"\n\n", r.Votes, tallies[item].CivilServant, tallies[item].CivilSociety)
+		if d.s.Themes[item] != nil {
+			d.writeThemeNotes(b, item)
+			b.WriteString("\n")
 		}
+		d.writeDiscussion(b, item)
 	}
 
-	results, shown := s.Results(facilitator)
-	if !shown {
-		fmt.Fprintf(&b, "\n## %s\n\n%s\n", w.results, w.votesHidden)
-		if len(s.Discussions) > 0 {
-			fmt.Fprintf(&b, "\n## %s\n", w.discussed)
-		}
-		for _, item := range inOrder(s.Discussions) {
-			fmt.Fprintf(&b, "\n### %s\n\n", inline(d.label(item)))
-			d.writeDiscussion(&b, item)
-		}
-		return []byte(b.String())
-	}
-
-	tallies, ranking := results.Tallies, results.Ranking
-	fmt.Fprintf(&b, "\n## %s\n\n", w.results)
+	fmt.Fprintf(b, "\n## %s\n\n", w.results)
 	if len(ranking.Ranks) == 0 {
-		fmt.Fprintf(&b, "%s\n", w.noVotes)
+		fmt.Fprintf(b, "%s\n", w.noVotes)
 	} else {
-		fmt.Fprintf(&b, "| %s |\n| --- | --- | --- | --- | --- |\n", strings.Join(w.resultsHead[:], " | "))
+		fmt.Fprintf(b, "| %s |\n| --- | --- | --- | --- | --- |\n", strings.Join(w.resultsHead[:], " | "))
 		for _, r := range ranking.Ranks {
 			t := tallies[r.Item]
-			fmt.Fprintf(&b, "| %s | %s | %d | %d | %d |\n",
+			fmt.Fprintf(b, "| %s | %s | %d | %d | %d |\n",
 				w.rankName(r, ranking), inline(d.label(r.Item)), t.Votes, t.CivilServant, t.CivilSociety)
 		}
 	}
@@ -86,26 +106,11 @@ func Markdown(s *board.State, facilitator bool) []byte {
 		if len(top) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n### %s\n\n", w.topOf[i])
+		fmt.Fprintf(b, "\n### %s\n\n", w.topOf[i])
 		for _, r := range top {
-			fmt.Fprintf(&b, w.topOfLine+"\n", inline(d.label(r.Item)), r.Rank, r.Votes)
+			fmt.Fprintf(b, w.topOfLine+"\n", inline(d.label(r.Item)), r.Rank, r.Votes)
 		}
 	}
-
-	if len(ranking.Top) > 0 {
-		fmt.Fprintf(&b, "\n## %s\n", w.topIdeas)
-	}
-	for i, item := range ranking.Top {
-		r := ranking.Ranks[i]
-		fmt.Fprintf(&b, "\n### %s. %s\n\n", w.rankName(r, ranking), inline(d.label(item)))
-		fmt.Fprintf(&b, w.topVotes+"\n\n", r.Votes, tallies[item].CivilServant, tallies[item].CivilSociety)
-		if s.Themes[item] != nil {
-			d.writeThemeNotes(&b, item)
-			b.WriteString("\n")
-		}
-		d.writeDiscussion(&b, item)
-	}
-	return []byte(b.String())
 }
 
 // writeDiscussion is what was agreed about item, a dash for each question

@@ -32,6 +32,15 @@ func TestMarkdown(t *testing.T) {
 			t.Errorf("the report lacks %q:\n%s", want, md)
 		}
 	}
+	// The decisions first, then what they came from.
+	at := -1
+	for _, head := range []string{"\n## Top ideas\n", "\n## Results\n", "\n## Themes\n", "\n## Flip charts\n"} {
+		i := strings.Index(md, head)
+		if i <= at {
+			t.Errorf("the report has %q at %d, not after the section before it (at %d):\n%s", head, i, at, md)
+		}
+		at = i
+	}
 	anonymous := string(Markdown(reported(t, true, board.English).s, false))
 	for _, name := range []string{"Ana", "Ben", "Cleo", "Dev"} {
 		if strings.Contains(anonymous, name) {
