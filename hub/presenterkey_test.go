@@ -26,21 +26,10 @@ type presenterKey struct {
 // empty) and returns the status and the answer.
 func (ts *testServer) askPresenterKey(id, token string) (int, presenterKey) {
 	ts.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, ts.url+"/api/boards/"+id+"/presenter", nil)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp, body := ts.send(http.MethodPost, "/api/boards/"+id+"/presenter", token)
 	var k presenterKey
-	if err := json.NewDecoder(resp.Body).Decode(&k); err != nil {
-		ts.t.Fatalf("presenter key for %s: status %d, body not JSON: %v", id, resp.StatusCode, err)
+	if err := json.Unmarshal(body, &k); err != nil {
+		ts.t.Fatalf("presenter key for %s: %d %s: %v", id, resp.StatusCode, body, err)
 	}
 	return resp.StatusCode, k
 }
@@ -52,16 +41,7 @@ func (ts *testServer) askPresenterKey(id, token string) (int, presenterKey) {
 // board's presenter view, not the API's other routes.
 func TestPresenterKey(t *testing.T) {
 	ts := startServer(t)
-	settings := board.DefaultSettings()
-	settings.HideTallies, settings.Anonymous, settings.GroupSize = true, true, 2
-	resp, body := ts.post("/api/boards", map[string]any{"title": "Projector", "prompt": "What does the room see?", "settings": settings})
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create board: %d %s", resp.StatusCode, body)
-	}
-	var b created
-	if err := json.Unmarshal(body, &b); err != nil {
-		t.Fatal(err)
-	}
+	b := ts.createHidden("Projector")
 	other := ts.create("Another workshop", "")
 	fac := ts.facilitator(b)
 	ana := ts.join(b, "Ana", board.CivilServant)
@@ -91,13 +71,10 @@ func TestPresenterKey(t *testing.T) {
 	}
 
 	do(t, fac, board.Op{Kind: board.GroupsForm})
-	var p board.Participant
-	if err := ana.WaitSeq(ctxT(t), replay(t, ts.log, b.ID).Seq); err != nil || !ana.Get("participant", ana.You, &p) {
-		t.Fatal("ana has no group", err)
-	}
+	group := groupOf(t, ts, b.ID, ana)
 	half := 0.5
-	n1 := do(t, ana, board.Op{Kind: board.NoteAdd, Chart: p.Group, Text: "A shared calendar", X: &half, Y: &half}).Changes[0].ID
-	do(t, ben, board.Op{Kind: board.NoteAdd, Chart: p.Group, Text: "One intake form", X: &half, Y: &half})
+	n1 := do(t, ana, board.Op{Kind: board.NoteAdd, Chart: group, Text: "A shared calendar", X: &half, Y: &half}).Changes[0].ID
+	do(t, ben, board.Op{Kind: board.NoteAdd, Chart: group, Text: "One intake form", X: &half, Y: &half})
 	do(t, fac, board.Op{Kind: board.PhaseSet, Phase: board.Vote})
 	do(t, ana, board.Op{Kind: board.VoteCast, Item: n1})
 	do(t, ben, board.Op{Kind: board.VoteCast, Item: n1})
@@ -130,21 +107,7 @@ func TestPresenterKey(t *testing.T) {
 		t.Fatalf("the presenter key's board has no note %s", n1)
 	}
 
-	// Read-only: ops and drags are refused, nothing reaches the log.
-	before := replay(t, ts.log, b.ID).Seq
-	for _, op := range []board.Op{
-		{Kind: board.VoteReveal},
-		{Kind: board.PhaseSet, Phase: board.Discuss},
-		{Kind: board.NoteAdd, Chart: p.Group, Text: "from the projector", X: &half, Y: &half},
-	} {
-		refused(t, screen, op, "read_only")
-	}
-	if f := sendRaw(t, screen, `{"t":"eph","kind":"cursor","x":0.5,"y":0.5}`); f.Code != "read_only" || f.Msg == "" {
-		t.Fatalf("a drag from the presenter key got %+v, want a read_only refusal", f)
-	}
-	if after := replay(t, ts.log, b.ID).Seq; after != before {
-		t.Fatalf("the presenter key changed the board: seq %d → %d", before, after)
-	}
+	assertReadOnly(t, ts, b.ID, screen, group)
 	// On the fallback too: its POSTs are answered pings, and refused ops.
 	status, answers := postFrames(t, ts.url, b.ID, key, []byte(`{"t":"ping"}`+"\n"+`{"t":"op","id":"x1","op":{"kind":"vote.reveal"}}`))
 	if status != http.StatusOK || len(answers) != 2 || answers[0].T != "pong" || answers[1].Code != "read_only" {
@@ -193,7 +156,7 @@ func TestPresenterKey(t *testing.T) {
 	}
 
 	// The snapshot endpoint: the presenter view only, as nobody.
-	resp, body = ts.get("/api/boards/"+b.ID+"/snapshot?view=presenter", key)
+	resp, body := ts.get("/api/boards/"+b.ID+"/snapshot?view=presenter", key)
 	var snap struct {
 		T           string            `json:"t"`
 		You         *string           `json:"you"`
