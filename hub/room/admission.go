@@ -244,35 +244,34 @@ func (r *Room) admitWaiting() {
 
 func (r *Room) admit(a attachment) {
 	s := a.s
-	// A presenter key's seat is nobody: it has no participant record to
-	// look up, its welcome names no one (you ""), and a projector is not
-	// a person, so it is not counted online.
-	var you string
-	if !s.byPresenterKey() {
-		p := r.replica.State().Participants[s.participant]
-		switch {
-		case p == nil && a.minSeq > 0:
-			// A join the log took and Apply refused. checkJoin passed
-			// it, so what changed meanwhile is that joins racing it
-			// took the board's last places.
-			s.Refuse("", errBoardFull)
-			s.Close(protocol.CloseBadHello, errBoardFull.Message)
-			return
-		case p == nil:
-			s.Refuse("", &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop: join again"})
-			s.Close(protocol.CloseBadToken, "unknown participant")
-			return
-		}
-		you = p.ID
-		// A presenter is watched by the room, so it gets the
-		// participants' view even on a facilitator's token.
-		s.facilitator = p.Facilitator && !a.presenter
+	p := r.replica.State().Participants[s.participant]
+	switch {
+	case s.byPresenterKey():
+		// A projector's seat is nobody: no record, no id (its
+		// welcome's you is ""), not the facilitator, and not counted
+		// online, since a projector is not a person.
+		p = &board.Participant{}
+	case p == nil && a.minSeq > 0:
+		// A join the log took and Apply refused. checkJoin passed it,
+		// so what changed meanwhile is that joins racing it took the
+		// board's last places.
+		s.Refuse("", errBoardFull)
+		s.Close(protocol.CloseBadHello, errBoardFull.Message)
+		return
+	case p == nil:
+		s.Refuse("", &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop: join again"})
+		s.Close(protocol.CloseBadToken, "unknown participant")
+		return
+	default:
 		r.presence.Join(p.ID)
 	}
+	// A presenter is watched by the room, so it gets the participants'
+	// view even on a facilitator's token.
+	s.facilitator = p.Facilitator && !a.presenter
 	r.clients[s.id] = s
 	s.in.Store(true)
 	r.env.Metrics.Sessions.Add(1)
-	s.Enqueue(protocol.Encode(protocol.Welcome{T: "welcome", Board: r.id, You: you, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
+	s.Enqueue(protocol.Encode(protocol.Welcome{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
 	r.sendState(s, a.since, a.epoch)
 	r.admitted(s)
 	s.Enqueue(r.presence.Full())

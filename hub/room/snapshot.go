@@ -5,6 +5,7 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/hub/internal/token"
 	"github.com/plenary/plenary/hub/replica"
 	"github.com/plenary/plenary/protocol"
@@ -57,23 +58,17 @@ func (r *Room) Snapshot(ctx context.Context, participant string, presenter bool,
 	if byKey && !presenter {
 		return nil, errPresenterOnly
 	}
-	you := participant
-	if byKey {
-		you = ""
-	}
 	ctx, cancel := context.WithTimeout(ctx, StoreWait)
 	defer cancel()
 	if !r.call(func() {
-		facilitator := false
+		p := &board.Participant{} // a presenter key's: nobody, as admit has it
 		if !byKey {
-			p := r.lookUp(ctx, participant)
-			if p == nil {
+			if p = r.lookUp(ctx, participant); p == nil {
 				refusal = errStranger
 				return
 			}
-			facilitator = p.Facilitator && !presenter
 		}
-		reader := replica.Viewer{Participant: participant, Facilitator: facilitator}
+		reader := replica.Viewer{Participant: participant, Facilitator: p.Facilitator && !presenter}
 		if r.replica.Resumable(since, epoch) {
 			snap.Resumed = true
 			snap.Frames = r.resume(reader, since).Bytes()
@@ -82,7 +77,7 @@ func (r *Room) Snapshot(ctx context.Context, participant string, presenter bool,
 		packed, own := r.replica.PackedSnapshot(reader)
 		tail := bytes.NewBuffer(own)
 		tail.WriteString(`],"you":`)
-		tail.Write(protocol.Encode(you))
+		tail.Write(protocol.Encode(p.ID))
 		tail.WriteString(`,"facilitator":`)
 		tail.WriteString(strconv.FormatBool(reader.Facilitator))
 		tail.WriteByte('}')
