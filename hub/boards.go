@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/internal/token"
 	"github.com/plenary/plenary/hub/room"
 	"github.com/plenary/plenary/hub/session"
 	"github.com/plenary/plenary/protocol"
@@ -88,6 +89,28 @@ func (b Board) Join(ctx context.Context, j protocol.Join, id string) (token, par
 // HTTP, gzipped, or the frames after since (room.Snapshot).
 func (b Board) Snapshot(ctx context.Context, participant string, presenter bool, since uint64, epoch string) (*room.Snapshot, error) {
 	return b.r.Snapshot(ctx, participant, presenter, since, epoch)
+}
+
+// PresenterKey is a presenter key for the board (token.Presenter): it
+// opens the board's presenter view, on any machine, and nothing else.
+// Only the facilitator, participant, may have one; it refuses anyone else
+// as a *board.Error.
+func (b Board) PresenterKey(participant string) (string, error) {
+	var refusal *board.Error
+	if err := b.r.Read(func(st *board.State) {
+		switch p := st.Participants[participant]; {
+		case p == nil:
+			refusal = &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop"}
+		case !p.Facilitator:
+			refusal = &board.Error{Code: board.CodeForbidden, Message: "only the facilitator may open the presenter view elsewhere"}
+		}
+	}); err != nil {
+		return "", err
+	}
+	if refusal != nil {
+		return "", refusal
+	}
+	return b.env.Tokens.Issue(b.ID(), token.Presenter, time.Now()), nil
 }
 
 // Create starts a board with e, a board.create entry already checked, and

@@ -75,7 +75,14 @@ func (ts *testServer) post(path string, body any) (*http.Response, []byte) {
 
 func (ts *testServer) get(path, token string) (*http.Response, []byte) {
 	ts.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, ts.url+path, nil)
+	return ts.send(http.MethodGet, path, token)
+}
+
+// send makes a request with no body, as token's holder if token is not
+// empty, and returns the response and its body.
+func (ts *testServer) send(method, path, token string) (*http.Response, []byte) {
+	ts.t.Helper()
+	req, err := http.NewRequest(method, ts.url+path, nil)
 	if err != nil {
 		ts.t.Fatal(err)
 	}

@@ -14,16 +14,7 @@ import (
 // nothing a participant may not see, and it changes nothing.
 func TestPresenter(t *testing.T) {
 	ts := startServer(t)
-	settings := board.DefaultSettings()
-	settings.HideTallies, settings.Anonymous, settings.GroupSize = true, true, 2
-	resp, body := ts.post("/api/boards", map[string]any{"title": "Presenter", "prompt": "What does the room see?", "settings": settings})
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create board: %d %s", resp.StatusCode, body)
-	}
-	var b created
-	if err := json.Unmarshal(body, &b); err != nil {
-		t.Fatal(err)
-	}
+	b := ts.createHidden("Presenter")
 	fac := ts.facilitator(b)
 	screen, frames := ts.dialRecording(client.Hello{Board: b.ID, Token: b.facilitatorToken(), View: "presenter"})
 	if screen.You != fac.You || screen.Facilitator {
@@ -32,13 +23,10 @@ func TestPresenter(t *testing.T) {
 	ana := ts.join(b, "Ana", board.CivilServant)
 	ben := ts.join(b, "Ben", board.CivilSociety)
 	do(t, fac, board.Op{Kind: board.GroupsForm})
-	var p board.Participant
-	if err := ana.WaitSeq(ctxT(t), replay(t, ts.log, b.ID).Seq); err != nil || !ana.Get("participant", ana.You, &p) {
-		t.Fatal("ana has no group", err)
-	}
+	group := groupOf(t, ts, b.ID, ana)
 	half := 0.5
-	n1 := do(t, ana, board.Op{Kind: board.NoteAdd, Chart: p.Group, Text: "A shared calendar", X: &half, Y: &half}).Changes[0].ID
-	n2 := do(t, ben, board.Op{Kind: board.NoteAdd, Chart: p.Group, Text: "One intake form", X: &half, Y: &half}).Changes[0].ID
+	n1 := do(t, ana, board.Op{Kind: board.NoteAdd, Chart: group, Text: "A shared calendar", X: &half, Y: &half}).Changes[0].ID
+	n2 := do(t, ben, board.Op{Kind: board.NoteAdd, Chart: group, Text: "One intake form", X: &half, Y: &half}).Changes[0].ID
 	do(t, fac, board.Op{Kind: board.PhaseSet, Phase: board.Vote})
 	do(t, ana, board.Op{Kind: board.VoteCast, Item: n1})
 	do(t, ben, board.Op{Kind: board.VoteCast, Item: n1})
@@ -47,21 +35,7 @@ func TestPresenter(t *testing.T) {
 	// view to the board's last seq.
 	do(t, fac, board.Op{Kind: board.TimerStart, Seconds: 300})
 
-	// Whatever it sends is refused, and nothing reaches the log.
-	before := replay(t, ts.log, b.ID).Seq
-	for _, op := range []board.Op{
-		{Kind: board.VoteReveal},
-		{Kind: board.PhaseSet, Phase: board.Discuss},
-		{Kind: board.NoteAdd, Chart: p.Group, Text: "from the projector", X: &half, Y: &half},
-	} {
-		refused(t, screen, op, "read_only")
-	}
-	if f := sendRaw(t, screen, `{"t":"eph","kind":"cursor","x":0.5,"y":0.5}`); f.Code != "read_only" || f.Msg == "" {
-		t.Fatalf("a drag from the presenter got %+v, want a read_only refusal", f)
-	}
-	if after := replay(t, ts.log, b.ID).Seq; after != before {
-		t.Fatalf("the presenter changed the board: seq %d → %d", before, after)
-	}
+	assertReadOnly(t, ts, b.ID, screen, group)
 
 	// Until the reveal it holds exactly a participant's view: no tallies,
 	// no ranking, no authors; and no frame ever carried them.
@@ -95,4 +69,54 @@ func TestPresenter(t *testing.T) {
 			wantRefusal(t, err, "bad_hello")
 		}
 	})
+}
+
+// assertReadOnly checks that whatever screen, a presenter view of board
+// id, sends is refused read_only, a note on chart too, and that nothing
+// reaches the log.
+func assertReadOnly(t *testing.T, ts *testServer, id string, screen *client.Client, chart string) {
+	t.Helper()
+	before := replay(t, ts.log, id).Seq
+	half := 0.5
+	for _, op := range []board.Op{
+		{Kind: board.VoteReveal},
+		{Kind: board.PhaseSet, Phase: board.Discuss},
+		{Kind: board.NoteAdd, Chart: chart, Text: "from the projector", X: &half, Y: &half},
+	} {
+		refused(t, screen, op, "read_only")
+	}
+	if f := sendRaw(t, screen, `{"t":"eph","kind":"cursor","x":0.5,"y":0.5}`); f.Code != "read_only" || f.Msg == "" {
+		t.Fatalf("a drag from the presenter view got %+v, want a read_only refusal", f)
+	}
+	if after := replay(t, ts.log, id).Seq; after != before {
+		t.Fatalf("the presenter view changed the board: seq %d → %d", before, after)
+	}
+}
+
+// createHidden creates a board whose tallies are hidden and whose notes
+// are anonymous, in groups of two: what a presenter view must not show.
+func (ts *testServer) createHidden(title string) created {
+	ts.t.Helper()
+	settings := board.DefaultSettings()
+	settings.HideTallies, settings.Anonymous, settings.GroupSize = true, true, 2
+	resp, body := ts.post("/api/boards", map[string]any{"title": title, "prompt": "What does the room see?", "settings": settings})
+	if resp.StatusCode != http.StatusCreated {
+		ts.t.Fatalf("create board: %d %s", resp.StatusCode, body)
+	}
+	var b created
+	if err := json.Unmarshal(body, &b); err != nil {
+		ts.t.Fatal(err)
+	}
+	return b
+}
+
+// groupOf waits until c holds board id up to its log's last entry, and
+// returns c's group.
+func groupOf(t *testing.T, ts *testServer, id string, c *client.Client) string {
+	t.Helper()
+	var p board.Participant
+	if err := c.WaitSeq(ctxT(t), replay(t, ts.log, id).Seq); err != nil || !c.Get("participant", c.You, &p) || p.Group == "" {
+		t.Fatalf("%s has no group: %v", c.You, err)
+	}
+	return p.Group
 }

@@ -4,16 +4,18 @@
 //   /            start: create a workshop, or type a join code
 //   /j/CODE      join a workshop
 //   /b/CODE      the board; the facilitator's link is /b/CODE#key=TOKEN
-//   /p/CODE      the presenter view for the projector, on the facilitator's
-//                token (saved here, or as /p/CODE#key=TOKEN on another machine)
+//   /p/CODE      the presenter view for the projector, on this browser's
+//                own token for the board, else on a presenter key: the
+//                console's link /p/CODE#key=KEY opens it on any machine
 //
-// The facilitator's key travels in the fragment, which browsers never send
-// to a server, so it stays out of every access log; it is moved into
-// localStorage at once and taken off the address bar.
+// A key travels in the fragment, which browsers never send to a server, so
+// it stays out of every access log; it is moved into localStorage at once
+// and taken off the address bar. A presenter's link's key is kept apart
+// from the person's token, which it never replaces.
 
 import { h, showRefusal } from './dom.js';
 import { t, onLanguageChange, refusal } from './i18n.js';
-import { Connection, savedToken, saveToken } from './connection.js';
+import { Connection, savedToken, saveToken, savedPresenterKey, savePresenterKey } from './connection.js';
 import { Replica } from './replica.js';
 import { boardPath, linkKey, release, snapshot } from './socket.js';
 import { connStatus } from './status.js';
@@ -183,17 +185,21 @@ function joinBoard(code, details) {
 
 /**
  * openBoard starts a session with board code with the saved token;
- * presenter opens the read-only presenter view instead of the board.
+ * presenter opens the read-only presenter view instead of the board, on
+ * the presenter key when this browser holds no one's token for it.
  */
 function openBoard(code, presenter = false) {
   const path = `/${presenter ? 'p' : 'b'}/${code}`;
   const key = linkKey();
   if (key) {
-    saveToken(code, key);
+    if (presenter) savePresenterKey(code, key);
+    else saveToken(code, key);
     history.replaceState(null, '', path);
   }
   if (session) return;
-  const token = savedToken(code);
+  const own = savedToken(code);
+  const keyed = presenter && !own;
+  const token = keyed ? savedPresenterKey(code) : own;
   if (!token && presenter) return showFatal(t('presenter.needsKey'));
   if (!token) return navigate(`/j/${code}`);
 
@@ -222,6 +228,7 @@ function openBoard(code, presenter = false) {
     board: code,
     token,
     view: presenter ? 'presenter' : undefined,
+    keyed,
     since: () => replica.seq,
     first: snapshot(code, token, presenter ? 'presenter' : undefined),
     handlers: {

@@ -16,9 +16,20 @@ export function saveToken(board, token) {
   localStorage.setItem(tokenKey(board), token);
 }
 
-function forgetToken(board) {
-  localStorage.removeItem(tokenKey(board));
-  localStorage.removeItem(outboxKey(board));
+// A presenter key (docs/protocol.md) opens a board's presenter view and
+// nothing else. It is kept apart from the person's token, which it must
+// never replace: a room PC that later joins, or the facilitator's laptop
+// opening the projector's link, stays who it is.
+const presenterKeyKey = (board) => `plenary:presenter:${board.toUpperCase()}`;
+
+/** savedPresenterKey is the presenter key this browser holds for board, if any. */
+export function savedPresenterKey(board) {
+  return localStorage.getItem(presenterKeyKey(board));
+}
+
+/** savePresenterKey keeps a presenter's link's key for board. */
+export function savePresenterKey(board, key) {
+  localStorage.setItem(presenterKeyKey(board), key);
 }
 
 // The ops not yet answered are kept with their ids, so that after a reload
@@ -107,7 +118,9 @@ function drop(ws) {
  * given it back); the hello names it, so that a server whose history is
  * another sends a fresh snapshot instead of changes that do not follow.
  * view, if set, is the hello's view ('presenter': the read-only screen the
- * room watches).
+ * room watches). A presenter view sends no ops, so it keeps no outbox and
+ * leaves the board's to the person's own pages. keyed says token is a
+ * presenter key, kept (and forgotten) apart from the person's token.
  *
  * first, if set, is the board's snapshot on its way over HTTP (a promise
  * of socket.js's snapshot()): it is handled as the socket's snap frame
@@ -116,10 +129,14 @@ function drop(ws) {
  * with what it missed (catchUp).
  */
 export class Connection {
-  constructor({ board, token, view, since, first, handlers }) {
+  constructor({ board, token, view, keyed = false, since, first, handlers }) {
     this.board = board;
     this.token = token;
     this.view = view;
+    // tokenAt is where the token is kept; outboxAt where the outbox is,
+    // if the session has one.
+    this.tokenAt = keyed ? presenterKeyKey(board) : tokenKey(board);
+    this.outboxAt = view ? null : outboxKey(board);
     this.since = since;
     this.handlers = handlers;
     this.state = 'connecting';
@@ -134,7 +151,7 @@ export class Connection {
     // lost with the connection or the page, is not lost, and is applied
     // once.
     this.outbox = new Map();
-    if (token) for (const { id, text } of savedOutbox(board)) this.outbox.set(id, { op: JSON.parse(text).op, text, resolve() {}, reject() {} });
+    if (token && this.outboxAt) for (const { id, text } of savedOutbox(board)) this.outbox.set(id, { op: JSON.parse(text).op, text, resolve() {}, reject() {} });
     // epoch is that of the last snap frame, which the replica's seq
     // counts in.
     this.epoch = '';
@@ -343,7 +360,7 @@ export class Connection {
         this.welcomed = true;
         this.attempt = 0;
         this.token = f.token;
-        saveToken(this.board, f.token);
+        localStorage.setItem(this.tokenAt, f.token);
         this.handlers.welcome(f);
         for (const frame of this.outbox.values()) this.ws.send(frame.text);
         return;
@@ -386,10 +403,18 @@ export class Connection {
   }
 
   saveOutbox() {
-    const ops = [...this.outbox].map(([id, { text }]) => ({ id, text }));
-    if (ops.length) localStorage.setItem(outboxKey(this.board), JSON.stringify(ops));
-    else localStorage.removeItem(outboxKey(this.board));
+    if (this.outboxAt) {
+      const ops = [...this.outbox].map(([id, { text }]) => ({ id, text }));
+      if (ops.length) localStorage.setItem(this.outboxAt, JSON.stringify(ops));
+      else localStorage.removeItem(this.outboxAt);
+    }
     this.handlers.outbox();
+  }
+
+  /** forget drops the token the server refused, and the ops that waited on it. */
+  forget() {
+    localStorage.removeItem(this.tokenAt);
+    if (this.outboxAt) localStorage.removeItem(this.outboxAt);
   }
 
   /**
@@ -410,7 +435,7 @@ export class Connection {
     this.synced = false;
     this.noticeBlocked(ev);
     if (ev.code === closeBadHello || ev.code === closeBadToken) {
-      if (ev.code === closeBadToken) forgetToken(this.board);
+      if (ev.code === closeBadToken) this.forget();
       this.stopped = true;
       clearInterval(this.checker);
       this.setState('offline');

@@ -14,8 +14,8 @@ import (
 // TestPresenter follows the facilitator through a workshop of the
 // scenario's size (27 people, 5 groups, 70 notes, 10 themes, tallies
 // hidden) on the presenter view at 1920x1080 (opened on another machine
-// with the facilitator's key) and at 1366x768 (opened from the console's
-// link), and checks what the room sees: the QR code large in the lobby,
+// with the facilitator's key, as links did before presenter keys) and at
+// 1366x768 (opened as /p/CODE on the facilitator's laptop), and checks what the room sees: the QR code large in the lobby,
 // each group's counts, the charts and the canvas readable in a box of the
 // screen's height, no tallies while they are hidden, the top three large
 // with their sectors as bars on reveal, what was agreed, the timer.
@@ -41,10 +41,9 @@ func TestPresenter(t *testing.T) {
 
 	small := newPage(t, browser, "projector 1366x768", 1366, 768, false)
 	small.do(chromedp.Navigate(r.facilitatorURL))
-	small.waitFor("the console's link to the presenter view", `document.querySelector('.console .presenter-link')`)
-	if href := eval[string](small, `document.querySelector('.presenter-link').href`); href != srv.URL+"/p/"+r.code {
-		t.Fatalf("the console links the presenter view as %s, want %s/p/%s", href, srv.URL, r.code)
-	}
+	// The console's link carries a presenter key (TestPresenterKey); on
+	// this browser /p/CODE opens on the facilitator's own token.
+	small.waitFor("the console's link to the presenter view", `document.querySelector('.console .presenter-link')?.href.startsWith(`+js(srv.URL+"/p/"+r.code+"#key=")+`)`)
 	small.do(chromedp.Navigate(srv.URL + "/p/" + r.code))
 	big := newPage(t, browser, "projector 1920x1080", 1920, 1080, false)
 	big.do(chromedp.Navigate(srv.URL + "/p/" + r.code + "#key=" + token))

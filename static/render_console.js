@@ -8,7 +8,7 @@
 
 import { h, setText, showRefusal } from './dom.js';
 import { t, languages, refusal } from './i18n.js';
-import { limits, joinLink } from './config.js';
+import { config, limits, joinLink } from './config.js';
 import { qrSVG } from './qr.js';
 import { showReport } from './report.js';
 import { byId } from './replica.js';
@@ -58,6 +58,16 @@ export function renderConsole(ctx) {
   const draw = () => qr.replaceWith(qrSVG(joinUrl, t('start.qr')));
   if ('requestIdleCallback' in window) requestIdleCallback(draw);
   else setTimeout(draw);
+  // The presenter view's link opens on this browser's own token until
+  // the presenter key arrives; with it, on any machine.
+  const presenterLink = h('a', { class: 'presenter-link', href: `/p/${ctx.code}`, target: '_blank' }, t('console.presenter'));
+  const copied = h('span', { class: 'copied', role: 'status' });
+  const copyPresenterLink = h('button', { type: 'button', class: 'copy-presenter-link', onclick: async () => {
+    setText(copied, (await copyText(presenterLink.href)) ? t('console.copied') : t('console.copyFailed'));
+  } }, t('console.copyLink'));
+  presenterKeyLink(ctx).then((link) => {
+    if (link) presenterLink.href = link;
+  });
 
   const el = h('aside', { class: 'console', 'aria-label': t('console.title') },
     h('section', { class: 'invite' },
@@ -65,7 +75,7 @@ export function renderConsole(ctx) {
       h('p', { class: 'join-code' }, h('span', {}, t('start.code')), ' ', h('strong', { class: 'code' }, ctx.code)),
       h('p', {}, h('a', { class: 'join-link', href: joinUrl }, joinUrl)),
       qr,
-      h('p', {}, h('a', { class: 'presenter-link', href: `/p/${ctx.code}`, target: '_blank' }, t('console.presenter')))),
+      h('p', {}, presenterLink, ' ', copyPresenterLink, ' ', copied)),
     h('section', { 'data-refusals': '' }, h('h2', {}, t('console.phase')), h('div', { class: 'phase-buttons' }, phaseButtons)),
     h('section', { 'data-refusals': '' },
       h('h2', {}, t('console.timer')),
@@ -233,5 +243,41 @@ async function download(ctx, ext, button) {
     setTimeout(() => URL.revokeObjectURL(url), 60000);
   } catch {
     showRefusal(button, t('conn.offline'));
+  }
+}
+
+/**
+ * presenterKeyLink asks the server for a presenter key (docs/protocol.md)
+ * and resolves with the link that opens the presenter view with it on any
+ * machine, at the address people join at; or with null, when it cannot be
+ * had.
+ */
+async function presenterKeyLink(ctx) {
+  try {
+    const res = await fetch(`/api/boards/${ctx.code}/presenter`, { method: 'POST', headers: { Authorization: `Bearer ${ctx.conn.token}` } });
+    return res.ok ? config.publicUrl + (await res.json()).link : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * copyText puts text on the clipboard and resolves with whether it could.
+ * The Clipboard API is only there on https and localhost; on a plain http
+ * address in a room's network the older copy command still works.
+ */
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const back = document.activeElement;
+    const area = h('textarea', { readonly: true, class: 'sr-only' }, text);
+    document.body.append(area);
+    area.select();
+    const done = document.execCommand('copy');
+    area.remove();
+    back?.focus();
+    return done;
   }
 }

@@ -157,6 +157,7 @@ func (srv *server) routes(sockets *socket.Server, streams *fallback.Server) *ech
 	boards.GET("", srv.boardInfo, lookups)
 	boards.POST("/join", srv.joinBoard, sameSite, lookups)
 	boards.GET("/snapshot", srv.boardSnapshot, lookups)
+	boards.POST("/presenter", srv.presenterKey, lookups)
 	boards.GET("/export.md", srv.export("text/markdown; charset=utf-8", report.Markdown, true), lookups)
 	boards.GET("/export.csv", srv.export("text/csv; charset=utf-8", facilitatorsOnly(report.CSV), false), lookups)
 	boards.GET("/export.json", srv.export("application/json", facilitatorsOnly(exportJSON), false), lookups)
@@ -439,6 +440,28 @@ func (srv *server) joinBoard(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, joinResponse{Token: token, You: participant})
+}
+
+// presenterResponse is a presenter key and the link that opens the
+// presenter view with it, on the page's own address: the key after
+// #key=, which browsers never send to a server.
+type presenterResponse struct {
+	Token string `json:"token"`
+	Link  string `json:"link"`
+}
+
+// presenterKey serves POST /api/boards/:id/presenter: a presenter key for
+// the facilitator whose token the request carries (hub.Board.PresenterKey).
+func (srv *server) presenterKey(c echo.Context) error {
+	b, participant, err := srv.holder(c)
+	if err != nil {
+		return err
+	}
+	key, err := b.PresenterKey(participant)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, presenterResponse{Token: key, Link: "/p/" + b.ID() + "#key=" + key})
 }
 
 // boardSnapshot serves GET /api/boards/:id/snapshot: the snap frame the

@@ -13,6 +13,7 @@ import (
 
 	"github.com/plenary/plenary/board"
 	"github.com/plenary/plenary/hub/internal/line"
+	"github.com/plenary/plenary/hub/internal/token"
 	"github.com/plenary/plenary/hub/replica"
 	"github.com/plenary/plenary/protocol"
 	"github.com/plenary/plenary/store"
@@ -141,17 +142,21 @@ func (r *Room) checkJoin(e board.Entry, passcode string) (epoch string, offset u
 	return epoch, offset, bad
 }
 
-// Attach lets the session id in, on l, as the participant token names,
+// Attach lets the session id in, on l, as the participant key names,
 // once the state holds them, in the participants' view if presenter.
 // since, in epoch, is the last seq it holds. It refuses a token that is
-// forged, expired or for another board.
-func (r *Room) Attach(id uint64, l *line.Line, token string, presenter bool, since uint64, epoch string) (*Seat, *board.Error) {
-	participant, err := r.env.Tokens.Open(token, r.id, time.Now())
+// forged, expired or for another board, and a presenter key unless
+// presenter.
+func (r *Room) Attach(id uint64, l *line.Line, key string, presenter bool, since uint64, epoch string) (*Seat, *board.Error) {
+	participant, err := r.env.Tokens.Open(key, r.id, time.Now())
 	if err != nil {
 		return nil, errBadLink
 	}
+	if participant == token.Presenter && !presenter {
+		return nil, errPresenterOnly
+	}
 	s := &Seat{Line: l, id: id, participant: participant}
-	r.attach(attachment{s: s, since: since, epoch: epoch, token: token, presenter: presenter})
+	r.attach(attachment{s: s, since: since, epoch: epoch, token: key, presenter: presenter})
 	return s, nil
 }
 
@@ -169,17 +174,21 @@ func (r *Room) AttachNewcomer(ctx context.Context, id uint64, l *line.Line, j pr
 
 // AttachSender lets the session id in, on l, as participant's sender of
 // one POST's frames: it is sent the answers to them, not the board. It
-// refuses a participant the board does not hold.
+// refuses a participant the board does not hold; a presenter key's
+// sender, a projector on the fallback, is let in to be answered its pings
+// (its session refuses the rest).
 func (r *Room) AttachSender(id uint64, l *line.Line, participant string) (*Seat, error) {
 	s := &Seat{Line: l, id: id, participant: participant, poster: true}
 	var refusal error
 	if !r.call(func() {
 		p := r.replica.State().Participants[participant]
-		if p == nil {
+		switch {
+		case p != nil:
+			s.facilitator = p.Facilitator
+		case !s.byPresenterKey():
 			refusal = errStranger
 			return
 		}
-		s.facilitator = p.Facilitator
 		r.posters[s.id] = s
 		s.in.Store(true)
 	}) {
@@ -195,7 +204,7 @@ func (r *Room) AttachSender(id uint64, l *line.Line, participant string) (*Seat,
 func (r *Room) attach(a attachment) {
 	s := a.s
 	if !r.post(func() {
-		if a.minSeq == 0 {
+		if a.minSeq == 0 && !s.byPresenterKey() {
 			ctx, cancel := context.WithTimeout(context.Background(), StoreWait)
 			r.lookUp(ctx, s.participant)
 			cancel()
@@ -237,6 +246,11 @@ func (r *Room) admit(a attachment) {
 	s := a.s
 	p := r.replica.State().Participants[s.participant]
 	switch {
+	case s.byPresenterKey():
+		// A projector's seat is nobody: no record, no id (its
+		// welcome's you is ""), not the facilitator, and not counted
+		// online, since a projector is not a person.
+		p = &board.Participant{}
 	case p == nil && a.minSeq > 0:
 		// A join the log took and Apply refused. checkJoin passed it,
 		// so what changed meanwhile is that joins racing it took the
@@ -248,13 +262,14 @@ func (r *Room) admit(a attachment) {
 		s.Refuse("", &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop: join again"})
 		s.Close(protocol.CloseBadToken, "unknown participant")
 		return
+	default:
+		r.presence.Join(p.ID)
 	}
 	// A presenter is watched by the room, so it gets the participants'
 	// view even on a facilitator's token.
 	s.facilitator = p.Facilitator && !a.presenter
 	r.clients[s.id] = s
 	s.in.Store(true)
-	r.presence.Join(p.ID)
 	r.env.Metrics.Sessions.Add(1)
 	s.Enqueue(protocol.Encode(protocol.Welcome{T: "welcome", Board: r.id, You: p.ID, Token: a.token, Facilitator: s.facilitator, Now: time.Now()}))
 	r.sendState(s, a.since, a.epoch)
@@ -275,7 +290,9 @@ func (r *Room) Leave(s *Seat) {
 		}
 		delete(r.clients, s.id)
 		r.env.Metrics.Sessions.Add(-1)
-		r.presence.Leave(s.participant)
+		if !s.byPresenterKey() {
+			r.presence.Leave(s.participant)
+		}
 		if len(r.clients) == 0 {
 			r.idle = time.Now()
 		}

@@ -45,6 +45,9 @@ var (
 	errClosed   = &board.Error{Code: protocol.CodeUnavailable, Message: "the workshop was closed; try again"}
 	errBadLink  = &board.Error{Code: protocol.CodeBadToken, Message: "this link or session is not valid for this workshop"}
 	errStranger = &board.Error{Code: protocol.CodeBadToken, Message: "you are not a participant of this workshop"}
+	// errPresenterOnly refuses a presenter key anywhere but the presenter
+	// view (hello's view, the snapshot's ?view=presenter).
+	errPresenterOnly = &board.Error{Code: protocol.CodeBadToken, Message: "this key only opens the presenter view"}
 )
 
 // Room is one board held by this instance: its replica of the board, and

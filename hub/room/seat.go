@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/plenary/plenary/hub/internal/line"
+	"github.com/plenary/plenary/hub/internal/token"
 	"github.com/plenary/plenary/hub/replica"
 )
 
@@ -28,6 +29,11 @@ type Seat struct {
 
 // Participant is who sits in s.
 func (s *Seat) Participant() string { return s.participant }
+
+// byPresenterKey reports whether s was opened by a presenter key: a
+// projector's seat, nobody's, with no participant record, never counted
+// online.
+func (s *Seat) byPresenterKey() bool { return s.participant == token.Presenter }
 
 // viewer is who s shows the board to, for the frames the room sends it.
 // It runs on the room's goroutine, which owns facilitator.

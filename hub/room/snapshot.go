@@ -5,6 +5,8 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/plenary/plenary/board"
+	"github.com/plenary/plenary/hub/internal/token"
 	"github.com/plenary/plenary/hub/replica"
 	"github.com/plenary/plenary/protocol"
 )
@@ -44,19 +46,27 @@ func (s *Snapshot) Gzipped() []byte { return s.packed.Gzipped(s.tail) }
 // Snapshot is the board as participant is sent it, in the presenter's
 // view if presenter. since and epoch are the last seq a page coming back
 // after a drop holds (zero and "" for none): when the room holds every
-// entry after since, the answer is those entries (see resume).
+// entry after since, the answer is those entries (see resume). A
+// presenter key (token.Presenter) is answered in the presenter's view
+// only, as nobody (you "").
 func (r *Room) Snapshot(ctx context.Context, participant string, presenter bool, since uint64, epoch string) (*Snapshot, error) {
 	var (
 		snap    Snapshot
 		refusal error
 	)
+	byKey := participant == token.Presenter
+	if byKey && !presenter {
+		return nil, errPresenterOnly
+	}
 	ctx, cancel := context.WithTimeout(ctx, StoreWait)
 	defer cancel()
 	if !r.call(func() {
-		p := r.lookUp(ctx, participant)
-		if p == nil {
-			refusal = errStranger
-			return
+		p := &board.Participant{} // a presenter key's: nobody, as admit has it
+		if !byKey {
+			if p = r.lookUp(ctx, participant); p == nil {
+				refusal = errStranger
+				return
+			}
 		}
 		reader := replica.Viewer{Participant: participant, Facilitator: p.Facilitator && !presenter}
 		if r.replica.Resumable(since, epoch) {
@@ -67,7 +77,7 @@ func (r *Room) Snapshot(ctx context.Context, participant string, presenter bool,
 		packed, own := r.replica.PackedSnapshot(reader)
 		tail := bytes.NewBuffer(own)
 		tail.WriteString(`],"you":`)
-		tail.Write(protocol.Encode(participant))
+		tail.Write(protocol.Encode(p.ID))
 		tail.WriteString(`,"facilitator":`)
 		tail.WriteString(strconv.FormatBool(reader.Facilitator))
 		tail.WriteByte('}')

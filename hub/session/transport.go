@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/plenary/plenary/hub/internal/line"
+	"github.com/plenary/plenary/hub/internal/token"
 	"github.com/plenary/plenary/hub/room"
 	"github.com/plenary/plenary/protocol"
 )
@@ -33,9 +34,11 @@ func Open(env *Env, addr string, schedule, hurry func()) Session {
 
 // OpenSender starts a session of participant on board r that sends
 // frames and is sent only the answers to them, not the board: the
-// fallback's POSTs. It refuses a participant the board does not hold.
+// fallback's POSTs. It refuses a participant the board does not hold. A
+// presenter key's sender is a projector's: read-only, as its stream is.
 func OpenSender(env *Env, r *room.Room, participant, addr string, schedule func()) (Session, error) {
 	s := newSession(env, addr, schedule, nil)
+	s.presenter = participant == token.Presenter
 	seat, err := r.AttachSender(s.id, s.line, participant)
 	if err != nil {
 		return Session{}, err

@@ -26,6 +26,12 @@ type Signer struct {
 	Secret []byte
 }
 
+// Presenter is the participant a presenter key names: a token that opens
+// the presenter view of its board and nothing else, for a projector that
+// is not the facilitator's machine. Real participants are p1, p2, ..., so
+// it names none of them, and no participant record.
+const Presenter = "presenter"
+
 // ErrBad refuses a token that is forged, expired or for another board.
 var ErrBad = errors.New("invalid token")
 

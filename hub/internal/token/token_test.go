@@ -35,3 +35,16 @@ func TestTokens(t *testing.T) {
 func timeAt(hours int) time.Time {
 	return time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC).Add(time.Duration(hours) * time.Hour)
 }
+
+// TestPresenterKey: a presenter key is an ordinary token naming Presenter,
+// for its own board only.
+func TestPresenterKey(t *testing.T) {
+	tk := Signer{Secret: []byte("0123456789abcdef")}
+	key := tk.Issue("K7P2QX", Presenter, timeAt(0))
+	if p, err := tk.Open(key, "K7P2QX", timeAt(0)); err != nil || p != Presenter {
+		t.Fatalf("open a presenter key: %q, %v", p, err)
+	}
+	if p, err := tk.Open(key, "ZZZZZZ", timeAt(0)); err == nil {
+		t.Fatalf("a presenter key opened another board as %q", p)
+	}
+}
