@@ -1,0 +1,66 @@
+package static_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/plenary/plenary/board"
+)
+
+// What a first user stumbled on with a phone in the room (390x844): a
+// hint that told them to drag where nothing drags, a new phase opened
+// where the last one was scrolled, a dot cast offline that showed
+// nowhere but in the header, and an empty ranking box above their dots.
+
+// open opens the board as the room's participant who, on a page of its
+// own that size, and waits until it is connected.
+func (r *room) open(browser context.Context, name string, who, width, height int64, mobile bool) *page {
+	r.t.Helper()
+	p := newPage(r.t, browser, name, width, height, mobile)
+	p.do(chromedp.Navigate(r.base + "/b/" + r.code + "#key=" + url.QueryEscape(r.people[who].Token)))
+	p.waitFor("connected", `document.querySelector('.conn')?.dataset.state === 'connected'`)
+	return p
+}
+
+// TestPhoneClusterHint: a phone, where notes do not drag, is told to tap
+// a note and choose its theme, in English and in Spanish, and doing so
+// makes a theme; a laptop, where they drag, is still told to drop one.
+func TestPhoneClusterHint(t *testing.T) {
+	_, browser, r := browserRoom(t, 6)
+	r.phase(board.Cluster)
+	phone := r.open(browser, "phone", 0, 390, 844, true)
+	laptop := r.open(browser, "laptop", 1, 1280, 800, false)
+	hint := `document.querySelector('.cluster .hint')?.textContent ?? ''`
+
+	phone.waitFor("the notes, flowing", `document.querySelector('.cluster .note') && !document.querySelector('.world-viewport.camera')`)
+	if got := eval[string](phone, hint); !strings.Contains(got, "Tap a note") || strings.Contains(got, "Drop") {
+		t.Errorf("the phone's hint says %q; notes do not drag there", got)
+	}
+	laptop.waitFor("the camera", `document.querySelector('.world-viewport.camera')`)
+	if got := eval[string](laptop, hint); !strings.HasPrefix(got, "Drop a note") {
+		t.Errorf("the laptop's hint says %q; notes drag there", got)
+	}
+
+	// What the hint says works: a tap on a note, its menu, a new theme.
+	noteSel := fmt.Sprintf(`.note[data-note=%q]`, eval[string](phone, `document.querySelector('.cluster .note').dataset.note`))
+	note := ".cluster " + noteSel
+	phone.click(note + " .note-text")
+	phone.waitFor("the note's menu", fmt.Sprintf(`document.querySelector(%s)`, js(note+" .theme-menu")))
+	phone.click(note + " .theme-menu")
+	phone.waitFor("the choice of a new theme", fmt.Sprintf(`[...document.querySelectorAll(%s)].some((b) => b.textContent === 'A new theme of its own')`, js(note+" [role=menuitem]")))
+	eval[bool](phone, fmt.Sprintf(`(() => { [...document.querySelectorAll(%s)].find((b) => b.textContent === 'A new theme of its own').click(); return true })()`, js(note+" [role=menuitem]")))
+	phone.waitFor("the note in a theme of its own", fmt.Sprintf(`document.querySelector(%s)`, js(".cluster section.theme "+noteSel)))
+
+	phone.choose(".lang", "es")
+	phone.waitText(".phase-name", "Agrupar")
+	if got, want := eval[string](phone, hint), esText(phone, "cluster.hintTap"); got != want || !strings.Contains(got, "Toque") {
+		t.Errorf("the phone's hint in Spanish says %q, want %q", got, want)
+	}
+	phone.checkNoExceptions()
+	laptop.checkNoExceptions()
+}
