@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/plenary/plenary/board"
 )
@@ -63,4 +64,34 @@ func TestPhoneClusterHint(t *testing.T) {
 	}
 	phone.checkNoExceptions()
 	laptop.checkNoExceptions()
+}
+
+// TestPhonePhaseOpensAtTop: a phone scrolled far down the cluster, with a
+// note focused there, shows the vote from its top when the phase
+// changes: the dots left and the first item on screen, and the keyboard
+// at the vote's start, so the next Tab reaches the first item's dot.
+func TestPhonePhaseOpensAtTop(t *testing.T) {
+	_, browser, r := browserRoom(t, 30)
+	r.phase(board.Cluster)
+	phone := r.open(browser, "phone", 0, 390, 844, true)
+	phone.waitFor("30 notes", `document.querySelectorAll('.cluster .note').length === 30`)
+	eval[bool](phone, `(() => {
+		scrollTo(0, 1300);
+		[...document.querySelectorAll('.cluster .note')].find((n) => n.getBoundingClientRect().top > 300).focus({ preventScroll: true });
+		return true })()`)
+	phone.waitFor("the page scrolled down, a note focused", `scrollY >= 1200 && document.activeElement.classList.contains('note')`)
+
+	r.phase(board.Vote)
+	phone.waitFor("the vote's items", `document.querySelector('.vote-item .cast')`)
+	phone.waitFor("the vote's top right under the header, the dots left on screen", `(() => {
+		const under = document.querySelector('.board-header').getBoundingClientRect().bottom
+		const stage = document.querySelector('.stage').getBoundingClientRect()
+		const left = document.querySelector('.votes-left').getBoundingClientRect()
+		return stage.top >= under - 1 && stage.top < under + 40 && left.bottom <= innerHeight })()`)
+	phone.waitFor("the keyboard in the vote", `document.activeElement?.closest('.stage')`)
+	phone.do(chromedp.KeyEvent(kb.Tab))
+	if !eval[bool](phone, `document.activeElement === document.querySelector('.vote-item .cast')`) {
+		t.Errorf("Tab from the new phase went to %s, not the first item's dot", eval[string](phone, `document.activeElement?.outerHTML.slice(0, 120) ?? ''`))
+	}
+	phone.checkNoExceptions()
 }
