@@ -95,3 +95,43 @@ func TestPhonePhaseOpensAtTop(t *testing.T) {
 	}
 	phone.checkNoExceptions()
 }
+
+// TestPhoneHiddenTallies: while tallies are hidden, a phone shows no
+// empty ranking box: the person's dots left come first, with the ballot
+// under them, and the page says in one line why there is no ranking.
+// Revealed, the ranking comes first again.
+func TestPhoneHiddenTallies(t *testing.T) {
+	_, browser, r := browserRoom(t, 12)
+	settings := board.DefaultSettings()
+	settings.HideTallies = true
+	r.do(r.fac, board.Op{Kind: board.BoardSettings, Settings: &settings})
+	r.phase(board.Cluster)
+	r.phase(board.Vote)
+	phone := r.open(browser, "phone", 0, 390, 844, true)
+	phone.waitFor("the ballot", `document.querySelectorAll('.vote-item').length >= 3`)
+	var items []string
+	for id := range r.fac.Replica()["note"] {
+		items = append(items, id)
+	}
+	items = sortedByNumber(items)
+	for _, c := range r.people[1:] {
+		r.do(c, board.Op{Kind: board.VoteCast, Item: items[0]})
+	}
+	phone.waitText(".turnout", fmt.Sprintf("%d of %d have voted", len(r.people)-1, len(r.people)))
+	phone.waitFor("no ranking box; the dots left right under the header, the first item on the first screen", `(() => {
+		const panel = document.querySelector('.ranking-panel')
+		const under = document.querySelector('.board-header').getBoundingClientRect().bottom
+		const left = document.querySelector('.votes-left').getBoundingClientRect()
+		return (!panel || panel.getClientRects().length === 0) && left.top >= under && left.top < under + 60 &&
+			document.querySelector('.vote-item .cast').getBoundingClientRect().bottom <= innerHeight })()`)
+	phone.waitText(".vote-status", "Tallies are hidden until the facilitator reveals them.")
+	phone.waitText(".vote-status .turnout", fmt.Sprintf("%d of %d have voted", len(r.people)-1, len(r.people)))
+
+	r.do(r.fac, board.Op{Kind: board.VoteReveal})
+	phone.waitFor("the ranking, above the items", fmt.Sprintf(`document.querySelector('.ranking .top-item')?.dataset.item === %q &&
+		document.querySelector('.ranking-panel').getBoundingClientRect().bottom < document.querySelector('.votes-left').getBoundingClientRect().top`, items[0]))
+	if eval[bool](phone, `/hidden/.test(document.querySelector('.vote-status').textContent)`) {
+		t.Errorf("revealed, the page still says %q", eval[string](phone, `document.querySelector('.vote-status').textContent`))
+	}
+	phone.checkNoExceptions()
+}

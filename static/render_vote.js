@@ -3,7 +3,10 @@
 // facilitator reveals them: the server simply does not send them) and the
 // ranking: the top three overall, then the top three of each sector. The
 // ranking comes first, so a phone shows the top three before the long list
-// of items; the rest of the ranking is folded away under them.
+// of items; the rest of the ranking is folded away under them. While there
+// is no ranking to show (tallies hidden, or no dot yet) there is no panel:
+// the person's dots left come first, then one line saying who has voted
+// and why there is no ranking, then the ballot.
 
 import { h, setText } from './dom.js';
 import { t } from './i18n.js';
@@ -14,16 +17,17 @@ export function renderVote(ctx) {
   const { replica } = ctx;
   const left = h('p', { class: 'votes-left', role: 'status' });
   const turnout = h('p', { class: 'turnout' });
+  const unranked = h('p', { class: 'unranked' });
   const list = h('ol', { class: 'vote-items' });
   const ranking = h('ol', { class: 'ranking' });
   const restList = h('ol', { class: 'ranking' });
   const restSummary = h('summary', {});
   const rest = h('details', { class: 'ranking-rest', hidden: true }, restSummary, restList);
   const sectors = h('div', { class: 'sector-tops' });
-  const el = h('div', { class: 'vote' },
-    h('aside', { class: 'ranking-panel', 'aria-labelledby': 'ranking-title' },
-      h('h2', { id: 'ranking-title' }, t('vote.ranking')), turnout, ranking, sectors, rest),
-    h('div', { class: 'vote-main' }, ctx.facilitator ? null : left, list));
+  const panel = h('aside', { class: 'ranking-panel', 'aria-labelledby': 'ranking-title' },
+    h('h2', { id: 'ranking-title' }, t('vote.ranking')), ranking, sectors, rest);
+  const el = h('div', { class: 'vote' }, panel,
+    h('div', { class: 'vote-main' }, ctx.facilitator ? null : left, h('div', { class: 'vote-status' }, turnout, unranked), list));
   const rows = new Map();
 
   function row(item) {
@@ -106,8 +110,13 @@ export function renderVote(ctx) {
 
   function patchRanking() {
     const r = replica.get('ranking', 'ranking');
-    if (!r || !r.ranks?.length) {
-      ranking.replaceChildren(h('li', { class: 'waiting' }, t(r ? 'vote.noVotes' : 'vote.hidden')));
+    const ranked = Boolean(r?.ranks?.length);
+    panel.hidden = !ranked;
+    el.classList.toggle('ranked', ranked);
+    setText(unranked, ranked ? '' : t(r ? 'vote.noVotes' : 'vote.hidden'));
+    unranked.hidden = ranked;
+    if (!ranked) {
+      ranking.replaceChildren();
       sectors.replaceChildren();
       rest.hidden = true;
       return;
