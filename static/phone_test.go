@@ -96,6 +96,88 @@ func TestPhonePhaseOpensAtTop(t *testing.T) {
 	phone.checkNoExceptions()
 }
 
+// TestPhoneDotOffline: a dot cast, and one taken back, while the phone
+// is offline show at once on their items and in the dots left, marked as
+// waiting to be sent; once sent they are the board's dots, and one the
+// board refuses (it was locked meanwhile) goes, leaving the dots as the
+// board has them.
+func TestPhoneDotOffline(t *testing.T) {
+	_, browser, r := browserRoom(t, 6)
+	r.phase(board.Cluster)
+	r.phase(board.Vote)
+	phone := r.open(browser, "phone", 0, 390, 844, true)
+	phone.waitFor("the ballot", `document.querySelectorAll('.vote-item').length >= 3`)
+	ids := eval[[]string](phone, `[...document.querySelectorAll('.vote-item')].map((li) => li.dataset.item)`)
+	item := func(id string) string { return fmt.Sprintf(`.vote-item[data-item=%q]`, id) }
+	a, b := item(ids[0]), item(ids[1])
+	mine := func(sel string) string {
+		return eval[string](phone, fmt.Sprintf(`document.querySelector(%s).textContent`, js(sel+" .my-dots")))
+	}
+	dots := func(sel, class string) int {
+		return eval[int](phone, fmt.Sprintf(`document.querySelectorAll(%s).length`, js(sel+" .my-dots .dot-vote"+class)))
+	}
+
+	phone.press(b + " .cast")
+	phone.waitText(".votes-left", "You have 2 dots left")
+	phone.waitFor("the dot on the second item", fmt.Sprintf(`document.querySelector(%s)`, js(b+".voted")))
+
+	phone.offline(true)
+	phone.waitWithin("the page to say it is offline", `document.querySelector('.conn').dataset.state === 'offline'`, waitTimeout)
+	phone.press(a + " .cast")
+	phone.waitText(".conn", "1 waiting to be sent")
+	phone.waitFor("the dot cast offline, on its item and in the dots left, waiting", fmt.Sprintf(`
+		document.querySelector(%s)?.textContent.includes('1 waiting to be sent') &&
+		getComputedStyle(document.querySelector(%s)).visibility === 'visible' &&
+		/^You have 1 dot left/.test(document.querySelector('.votes-left').textContent) &&
+		document.querySelector('.votes-left').textContent.includes('1 waiting to be sent')`, js(a+" .my-dots"), js(a+" .my-dots .dot-vote.pending")))
+	if got := mine(a); !strings.HasPrefix(got, "Your dots here: 1") {
+		t.Errorf("the item cast on offline says %q", got)
+	}
+	phone.press(b + " .retract")
+	phone.waitText(".conn", "2 waiting to be sent")
+	phone.waitFor("the dot taken back offline, waiting", fmt.Sprintf(`
+		document.querySelector(%s)?.textContent.startsWith('Your dots here: 0') &&
+		document.querySelector(%s)?.textContent.includes('1 waiting to be sent') &&
+		/^You have 2 dots left/.test(document.querySelector('.votes-left').textContent) &&
+		document.querySelector('.votes-left').textContent.includes('2 waiting to be sent')`, js(b+" .my-dots"), js(b+" .my-dots")))
+	if n := dots(b, ".leaving"); n != 1 {
+		t.Errorf("the item a dot is taken back from shows %d dots leaving, want 1", n)
+	}
+
+	phone.offline(false)
+	phone.waitWithin("connected again", `document.querySelector('.conn').dataset.state === 'connected'`, waitTimeout)
+	phone.waitFor("the board's dots, nothing waiting", fmt.Sprintf(`
+		!document.querySelector('.vote .pending, .vote .leaving') &&
+		document.querySelector('.votes-left').textContent === 'You have 2 dots left' &&
+		document.querySelector(%s) && !document.querySelector(%s)`, js(a+".voted"), js(b+".voted")))
+	r.waitBoard("the two ops applied", func() bool {
+		var mv board.MyVotes
+		r.people[0].Get("myvotes", r.people[0].You, &mv)
+		return mv.Votes[ids[0]] == 1 && mv.Votes[ids[1]] == 0 && mv.Left == 2
+	})
+	if got := mine(a); got != "Your dots here: 1" {
+		t.Errorf("the item cast on offline says %q once sent", got)
+	}
+
+	// Refused: cast offline on a board locked meanwhile.
+	phone.offline(true)
+	phone.waitWithin("offline again", `document.querySelector('.conn').dataset.state === 'offline'`, waitTimeout)
+	phone.press(b + " .cast")
+	phone.waitFor("the dot waiting", fmt.Sprintf(`document.querySelector(%s)`, js(b+" .my-dots .dot-vote.pending")))
+	phone.waitText(".votes-left", "You have 1 dot left")
+	r.do(r.fac, board.Op{Kind: board.BoardLock})
+	phone.offline(false)
+	phone.waitWithin("connected again", `document.querySelector('.conn').dataset.state === 'connected'`, waitTimeout)
+	phone.waitFor("the refused dot gone", fmt.Sprintf(`
+		!document.querySelector('.vote .pending') && document.querySelector(%s) &&
+		document.querySelector('.votes-left').textContent === 'You have 2 dots left' &&
+		!document.querySelector(%s)`, js(b+" .refusal"), js(b+".voted")))
+	if n := dots(b, ""); n != 0 {
+		t.Errorf("the item whose dot was refused shows %d dots", n)
+	}
+	phone.checkNoExceptions()
+}
+
 // TestPhoneHiddenTallies: while tallies are hidden, a phone shows no
 // empty ranking box: the person's dots left come first, with the ballot
 // under them, and the page says in one line why there is no ranking.
