@@ -475,9 +475,14 @@ export class Connection {
     this.handlers.state(state);
   }
 
-  /** pending is every op not yet answered, in the order sent: [{ id, op }]. */
-  pending() {
-    return [...this.outbox].map(([id, { op }]) => ({ id, op }));
+  /**
+   * pending is every op not yet answered, in the order sent: [{ id, op }];
+   * given kinds, only the ops of those kinds. A screen shows them where
+   * they will be (a note, a dot), marked as waiting to be sent, and asks
+   * again when outbox() says they changed.
+   */
+  pending(...kinds) {
+    return [...this.outbox].filter(([, { op }]) => !kinds.length || kinds.includes(op.kind)).map(([id, { op }]) => ({ id, op }));
   }
 
 /**

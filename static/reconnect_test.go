@@ -339,29 +339,34 @@ func TestOfflineEmulation(t *testing.T) {
 	}
 	srv := startServer(t)
 	p, _, _ := facilitatorPage(t, srv.URL, "offline in DevTools")
-	offline := func(off bool) {
-		p.do(func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			_, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-				MatchedNetworkConditions: []*network.Conditions{{Offline: off}}})
-			if err != nil {
-				return chromedp.Void{}, err
-			}
-			_, err = cdp.Call(ctx, tg, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1})
-			return chromedp.Void{}, err
-		})
-	}
 
-	offline(true)
+	p.offline(true)
 	went := time.Now()
 	p.waitWithin("the page to say it is offline", `document.querySelector('.conn').dataset.state === 'offline'`, 20*time.Second)
 	t.Logf("offline shown %.1f s after the switch", time.Since(went).Seconds())
 	p.press(".cluster .new-theme")
 	p.waitText(".conn", "1 waiting to be sent")
 
-	offline(false)
+	p.offline(false)
 	back := time.Now()
 	p.waitWithin("connected again", `document.querySelector('.conn').dataset.state === 'connected'`, 20*time.Second)
 	t.Logf("connected %.1f s after the switch went back", time.Since(back).Seconds())
 	p.waitFor("the theme made offline, on the canvas", `document.querySelectorAll('.cluster section.theme').length === 1 && !document.querySelector('.conn').textContent.includes('waiting')`)
 	p.checkNoExceptions()
+}
+
+// offline flips Chromium's own offline switch for the page, as DevTools
+// does: its requests fail, its sockets drop and the browser says it has
+// no network (navigator.onLine and the offline event), or all comes back.
+func (p *page) offline(off bool) {
+	p.t.Helper()
+	p.do(func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{Offline: off}}})
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err = cdp.Call(ctx, tg, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1})
+		return chromedp.Void{}, err
+	})
 }

@@ -43,8 +43,9 @@ export function renderBoard(root, ctx) {
   let consoleView = null;
   let destroyed = false;
   const layout = h('div', { class: ctx.facilitator ? 'layout with-console' : 'layout' });
+  const header = h('header', { class: 'top board-header' }, h('div', { class: 'titles' }, title, phase), timer, who, conn.el, languageSwitch(), news);
   root.replaceChildren(
-    h('header', { class: 'top board-header' }, h('div', { class: 'titles' }, title, phase), timer, who, conn.el, languageSwitch(), news),
+    header,
     locked,
     layout);
   layout.append(stage);
@@ -70,7 +71,16 @@ export function renderBoard(root, ctx) {
   let view = null;
   let shownPhase = null;
 
+  /**
+   * mountStage draws the stage for the board's phase. A new phase is shown
+   * from its top, just under the header, on a page left scrolled down the
+   * last one. The keyboard, if it was in the stage, goes to the new
+   * phase's heading: the next Tab reaches its first control, and a screen
+   * reader says where the person now is.
+   */
   function mountStage() {
+    const was = shownPhase;
+    const hadFocus = stage.contains(document.activeElement);
     view?.destroy();
     view = null;
     shownPhase = replica.board?.phase ?? null;
@@ -81,7 +91,13 @@ export function renderBoard(root, ctx) {
     }
     view = render(ctx);
     stage.dataset.phase = shownPhase;
-    stage.replaceChildren(h('h2', { class: 'sr-only' }, t(`phase.${shownPhase}`)), view.el);
+    const heading = h('h2', { class: 'sr-only', tabindex: '-1' }, t(`phase.${shownPhase}`));
+    stage.replaceChildren(heading, view.el);
+    if (shownPhase !== was) {
+      const above = stage.getBoundingClientRect().top - header.getBoundingClientRect().bottom;
+      if (above < 0) scrollBy(0, above);
+    }
+    if (hadFocus && !stage.contains(document.activeElement)) heading.focus({ preventScroll: true });
   }
 
   // The board as last seen, to tell what changed; null until the first.

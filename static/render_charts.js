@@ -92,8 +92,8 @@ export function renderCharts(ctx) {
    */
   function pendingOn(chart) {
     const els = [];
-    for (const { id, op } of ctx.conn.pending()) {
-      if (op.kind !== 'note.add' || op.chart !== chart) continue;
+    for (const { id, op } of ctx.conn.pending('note.add')) {
+      if (op.chart !== chart) continue;
       let el = waiting.get(id);
       if (!el) {
         const author = me();

@@ -5,7 +5,8 @@
 // note on another makes a theme of the two, dropping it in a theme puts it
 // there, dropping it among the loose notes takes it out of its theme, and
 // everyone sees it travel while it is dragged. Every drag has a menu twin
-// ("move to theme"), which is how a phone, or a keyboard, clusters.
+// ("move to theme"), which is how a phone, or a keyboard, clusters: a
+// phone's hint says so.
 
 import { h, setText } from './dom.js';
 import { t } from './i18n.js';
@@ -22,18 +23,26 @@ const noTheme = '-';
 export function renderCluster(ctx) {
   const { replica } = ctx;
   const readonly = Boolean(ctx.presenter);
+  // The hint says what clusters on this screen: a note drags where the
+  // world is seen through its camera (dragging has no other switch, see
+  // makeDraggable); on a phone's flowing page a note is tapped, and its
+  // menu picks the theme. It changes when the screen crosses over.
+  const hint = h('p', { class: 'hint' });
+  const showHint = (drags) => setText(hint, t(drags ? 'cluster.hint' : 'cluster.hintTap'));
   const world = new World({
     label: t('cluster.canvas'),
     mode: readonly ? 'camera' : 'auto',
     fill: readonly,
     pannable: (target) => !target.closest(readonly ? 'button, a' : '.note, button, select, input, textarea, a'),
+    onMode: showHint,
   });
+  showHint(world.usesCamera);
   const add = readonly ? null : h('button', { type: 'button', class: 'new-theme', onclick: (ev) => {
     const button = ev.currentTarget;
     ctx.act({ kind: 'theme.create', name: '', notes: [] }, button).then((ack) => nameNewTheme(ack, button));
   } }, t('cluster.newTheme'));
   const el = h('div', { class: 'cluster' },
-    readonly ? null : h('div', { class: 'toolbar', 'data-refusals': '' }, h('p', { class: 'hint' }, t('cluster.hint')), add),
+    readonly ? null : h('div', { class: 'toolbar', 'data-refusals': '' }, hint, add),
     world.el);
   const notes = new Map(); // note id → its element
   const themes = new Map(); // theme id → its section

@@ -157,7 +157,7 @@ func TestVoteAsFacilitated(t *testing.T) {
 	}
 	fac.waitText(".console .turnout", fmt.Sprintf("%d of %d have voted", len(r.people)+1, len(r.people)+1))
 	projector.waitText(".presenter-sub", fmt.Sprintf("%d of %d have voted", len(r.people)+1, len(r.people)+1))
-	ana.waitText(".ranking .waiting", "Tallies are hidden")
+	ana.waitText(".vote-status", "Tallies are hidden")
 
 	// Reveal, hide again, reveal: every screen follows.
 	if err := r.fac.WaitSeq(r.within(), r.people[len(r.people)-1].Seq()); err != nil {
@@ -172,7 +172,7 @@ func TestVoteAsFacilitated(t *testing.T) {
 	}
 	fac.waitFor("the button to hide tallies again", `document.querySelector('.console .reveal').textContent === 'Hide tallies again'`)
 	fac.click(".console .reveal")
-	ana.waitText(".ranking .waiting", "Tallies are hidden")
+	ana.waitText(".vote-status", "Tallies are hidden")
 	projector.waitText(".presenter-status", "Tallies are hidden")
 	if eval[bool](ana, `Boolean(document.querySelector('.vote-item .tally:not([hidden])'))`) {
 		t.Error("Ana still sees an item's tally after it was hidden again")
