@@ -42,16 +42,23 @@ type snapshotCache struct {
 	packed *Packed
 }
 
-// stale reports whether the cache is too far behind a state at seq to
-// send.
-func (c *snapshotCache) stale(seq uint64) bool {
-	return !c.valid || seq-c.seq > snapStale || c.behind > len(c.body)/4
+// behindPerParticipant is, per participant on the board, how many bytes
+// of entries a cached snapshot may lag before it is encoded again, if a
+// quarter of it is less. Encoding a view walks every participant, even
+// where it shows few of them: a lobby of thousands is a kilobyte in the
+// participants' view, whose quarter its entries passed every other join.
+const behindPerParticipant = 16
+
+// stale reports whether the cache is too far behind a state at seq, with
+// participants on the board, to send.
+func (c *snapshotCache) stale(seq uint64, participants int) bool {
+	return !c.valid || seq-c.seq > snapStale || c.behind > max(len(c.body)/4, behindPerParticipant*participants)
 }
 
 // snapshot is view v's cached snapshot, encoded again first if it is
 // stale or the recent entries no longer follow it.
 func (r *Replica) snapshot(v View) *snapshotCache {
-	if c := &r.snap[v]; c.stale(r.state.Seq) || !r.holdsAfter(c.seq) {
+	if c := &r.snap[v]; c.stale(r.state.Seq, len(r.state.Participants)) || !r.holdsAfter(c.seq) {
 		*c = r.encodeSnapshot(v)
 	}
 	return &r.snap[v]
