@@ -101,7 +101,13 @@ func (ts *testServer) send(method, path, token string) (*http.Response, []byte) 
 
 func (ts *testServer) create(title, prompt string) created {
 	ts.t.Helper()
-	resp, body := ts.post("/api/boards", map[string]any{"title": title, "prompt": prompt})
+	return ts.createBoard(map[string]any{"title": title, "prompt": prompt})
+}
+
+// createBoard creates the board a POST /api/boards body describes.
+func (ts *testServer) createBoard(req map[string]any) created {
+	ts.t.Helper()
+	resp, body := ts.post("/api/boards", req)
 	if resp.StatusCode != http.StatusCreated {
 		ts.t.Fatalf("create board: %d %s", resp.StatusCode, body)
 	}

@@ -2,7 +2,6 @@ package hub_test
 
 import (
 	"encoding/json"
-	"net/http"
 	"testing"
 
 	"github.com/plenary/plenary/board"
@@ -99,15 +98,7 @@ func (ts *testServer) createHidden(title string) created {
 	ts.t.Helper()
 	settings := board.DefaultSettings()
 	settings.HideTallies, settings.Anonymous, settings.GroupSize = true, true, 2
-	resp, body := ts.post("/api/boards", map[string]any{"title": title, "prompt": "What does the room see?", "settings": settings})
-	if resp.StatusCode != http.StatusCreated {
-		ts.t.Fatalf("create board: %d %s", resp.StatusCode, body)
-	}
-	var b created
-	if err := json.Unmarshal(body, &b); err != nil {
-		ts.t.Fatal(err)
-	}
-	return b
+	return ts.createBoard(map[string]any{"title": title, "prompt": "What does the room see?", "settings": settings})
 }
 
 // groupOf waits until c holds board id up to its log's last entry, and
